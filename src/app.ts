@@ -1,0 +1,150 @@
+import crypto from 'node:crypto'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import type { Config } from './config.js'
+import type { Db } from './db/connect.js'
+import { AppError, fail, toWire } from './errors.js'
+import type { Registry } from './engine/model.js'
+import { login } from './auth/login.js'
+import { SlidingWindow } from './auth/rate-limit.js'
+import { authenticate } from './auth/tokens.js'
+import { authorize, type CallEnv, checkRole, runAction } from './http/dispatch.js'
+import { resolveRoute } from './http/route.js'
+import { parseBody, parseQueryString } from './wire/body.js'
+import { registerDocs } from './http/docs.js'
+import { hashToken } from './auth/secrets.js'
+
+export interface AppDeps {
+  config: Config
+  db: Db
+  models: Registry
+}
+
+const JSON_TYPE = 'application/json; charset=UTF-8'
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'] as const
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The Content-Type as the client sent it; the header is normalised so every body reaches us. */
+    sentContentType?: string
+  }
+}
+
+/** Builds the server without listening: tests and main share it (STYLE). */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, db, models } = deps
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: { paths: ['req.headers["x-alfacrm-token"]', 'req.headers.authorization'], remove: true },
+    },
+    exposeHeadRoutes: false,
+    bodyLimit: config.maxBodyBytes,
+    // §1.10: echo a well-formed X-Request-Id, else make one; every log line of the request carries it.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id']
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID()
+    },
+    requestIdLogLabel: 'reqId',
+  })
+  const env: CallEnv = { db, models, tz: config.tz, maxPageSize: config.maxPageSize, strict: config.strictInput }
+  const loginLimiter = new SlidingWindow(config.loginRateLimit, 60_000)
+  const tokenLimiter = config.rateLimitRps > 0 ? new SlidingWindow(config.rateLimitRps, 1000) : null
+
+  // §1.6: the body is read as text whatever the Content-Type says, and parsed by our rules later
+  // (after authentication, step 9 of §1.11).
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body))
+  app.addHook('onRequest', async (req) => {
+    const ct = req.headers['content-type']
+    req.sentContentType = ct
+    req.headers['content-type'] = 'text/plain'
+  })
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id)
+  })
+
+  const send = (reply: FastifyReply, status: number, body: unknown, headers: Record<string, string> = {}) =>
+    reply.code(status).headers(headers).type(JSON_TYPE).send(JSON.stringify(body))
+
+  const sendError = (req: FastifyRequest, reply: FastifyReply, err: unknown) => {
+    if (!(err instanceof AppError)) req.log.error({ err }, 'unexpected error')
+    const w = toWire(err)
+    return send(reply, w.status, w.body, w.headers)
+  }
+
+  /** Steps 1–8 of §1.11: everything that does not need the body. */
+  const preBody = async (req: FastifyRequest) => {
+    const path = req.url.split('?')[0] ?? ''
+    const route = resolveRoute(path, models)
+    if (!route) throw fail.route()
+    if (req.method !== 'GET' && req.method !== 'POST') throw fail.method()
+    if (route.kind === 'login') return { route, user: null, access: null }
+    const tokenHeader = req.headers['x-alfacrm-token']
+    const token = Array.isArray(tokenHeader) ? tokenHeader[0] : tokenHeader
+    const user = await authenticate(db.kysely, token)
+    if (!user) throw fail.token()
+    const access = await authorize(env, route, user)
+    if (tokenLimiter) {
+      const wait = tokenLimiter.hit(hashToken(token!))
+      if (wait > 0) throw fail.rate(wait)
+    }
+    checkRole(route, user)
+    return { route, user, access }
+  }
+
+  const readBody = (req: FastifyRequest): Record<string, unknown> => {
+    const raw = typeof req.body === 'string' ? req.body : ''
+    const r = parseBody(raw, req.sentContentType)
+    if (!r.ok) throw fail.json()
+    return r.value
+  }
+
+  app.route({
+    method: [...METHODS],
+    url: '/v2api/*',
+    handler: async (req, reply) => {
+      try {
+        const { route, user, access } = await preBody(req)
+        const body = readBody(req)
+        const query = parseQueryString(req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '')
+        if (route.kind === 'login') {
+          return send(reply, 200, await login({ db: db.kysely, tokenTtl: config.tokenTtl, limiter: loginLimiter }, body, req.ip))
+        }
+        const strict = env.strict || req.headers['x-strict'] === '1'
+        const result = await runAction({ ...env, strict }, route, user!, access!, { query, body })
+        return send(reply, 200, result)
+      } catch (err) {
+        return sendError(req, reply, err)
+      }
+    },
+  })
+
+  app.get('/healthz', async (_req, reply) => {
+    try {
+      await db.kysely.selectFrom('branches').select('id').limit(1).execute()
+      return send(reply, 200, { status: 'ok' })
+    } catch {
+      return send(reply, 503, { status: 'unavailable' })
+    }
+  })
+
+  await registerDocs(app, models)
+
+  app.setNotFoundHandler((req, reply) => sendError(req, reply, fail.route()))
+  app.setErrorHandler(async (err: { code?: string; statusCode?: number }, req, reply) => {
+    // A body over MAX_BODY_BYTES is refused while it is read; the checks before the body still come
+    // first (§1.11), so a bad token stays a 401.
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      try {
+        await preBody(req)
+        return sendError(req, reply, fail.tooLarge())
+      } catch (e) {
+        return sendError(req, reply, e)
+      }
+    }
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return sendError(req, reply, fail.json())
+    return sendError(req, reply, err)
+  })
+  return app
+}

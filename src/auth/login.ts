@@ -1,0 +1,29 @@
+import { fail } from '../errors.js'
+import type { AnyDb } from '../engine/model.js'
+import type { SlidingWindow } from './rate-limit.js'
+import { DUMMY_HASH, verifyApiKey } from './secrets.js'
+import { issueToken } from './tokens.js'
+
+export interface LoginDeps {
+  db: AnyDb
+  tokenTtl: number
+  limiter: SlidingWindow
+}
+
+/**
+ * §2.1: every failure looks the same (403 Not Authorized); attempts are limited per client IP and
+ * e-mail, successful ones included (§2.7). Credentials come from the body only.
+ */
+export async function login(deps: LoginDeps, body: Record<string, unknown>, ip: string) {
+  const email = typeof body.email === 'string' ? body.email.trim().toLowerCase() : ''
+  const key = typeof body.api_key === 'string' ? body.api_key : ''
+  const wait = deps.limiter.hit(`${ip}\u0000${email}`)
+  if (wait > 0) throw fail.rate(wait)
+  const user = email
+    ? await deps.db.selectFrom('users').selectAll().where('email_lc', '=', email).executeTakeFirst()
+    : undefined
+  const valid = await verifyApiKey(key, (user?.api_key_hash as string | undefined) ?? DUMMY_HASH)
+  if (!user || !valid || !key || Number(user.is_active) !== 1) throw fail.login()
+  const token = await issueToken(deps.db, Number(user.id), deps.tokenTtl)
+  return { token, expires_in: deps.tokenTtl }
+}

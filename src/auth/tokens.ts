@@ -1,0 +1,43 @@
+import type { AnyDb, User } from '../engine/model.js'
+import type { Role } from './roles.js'
+import { hashToken, newToken } from './secrets.js'
+
+/** Issues a token valid for `ttl` seconds from now, not extended by use (§2.2). */
+export async function issueToken(db: AnyDb, userId: number, ttl: number): Promise<string> {
+  const token = newToken()
+  const now = Math.floor(Date.now() / 1000)
+  await db.deleteFrom('tokens').where('expires_at', '<', now).where('user_id', '=', userId).execute()
+  await db.insertInto('tokens').values({ token_hash: hashToken(token), user_id: userId, expires_at: now + ttl }).execute()
+  return token
+}
+
+export function rowToUser(row: Record<string, unknown>): User {
+  return {
+    id: Number(row.id),
+    name: row.name as string,
+    email: row.email as string,
+    role: row.role as Role,
+    isV2api: Number(row.is_v2api) === 1,
+    branchIds: JSON.parse(row.branch_ids as string) as number[],
+    isActive: Number(row.is_active) === 1,
+  }
+}
+
+/** The user of a valid token, or null for a missing, unknown, expired or revoked one (§2.3). */
+export async function authenticate(db: AnyDb, token: string | undefined): Promise<User | null> {
+  if (!token || !/^[0-9a-f]{64}$/i.test(token)) return null
+  const row = await db
+    .selectFrom('tokens')
+    .innerJoin('users', 'users.id', 'tokens.user_id')
+    .selectAll('users')
+    .where('tokens.token_hash', '=', hashToken(token.toLowerCase()))
+    .where('tokens.expires_at', '>', Math.floor(Date.now() / 1000))
+    .executeTakeFirst()
+  if (!row || Number(row.is_active) !== 1) return null
+  return rowToUser(row)
+}
+
+export async function revokeTokens(db: AnyDb, userId: number): Promise<number> {
+  const r = await db.deleteFrom('tokens').where('user_id', '=', userId).executeTakeFirst()
+  return Number(r.numDeletedRows)
+}

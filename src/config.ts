@@ -1,0 +1,95 @@
+import path from 'node:path'
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+
+export interface Config {
+  readonly port: number
+  readonly host: string
+  readonly dataDir: string
+  readonly databaseUrl: string | null
+  readonly logLevel: LogLevel
+  readonly tz: string
+  readonly tokenTtl: number
+  readonly maxPageSize: number
+  readonly rateLimitRps: number
+  readonly loginRateLimit: number
+  readonly strictInput: boolean
+  readonly maxBodyBytes: number
+  readonly adminEmail: string | null
+  readonly adminApiKey: string | null
+  readonly workers: number
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  ${problems.join('\n  ')}`)
+  }
+}
+
+type Env = Record<string, string | undefined>
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+/** Reads the environment once; every problem is reported together (STYLE: fail loudly at the edges). */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = []
+  const read = (name: string): string | undefined => {
+    const v = env[name]?.trim()
+    return v === undefined || v === '' ? undefined : v
+  }
+  const int = (name: string, dflt: number, min: number, max: number): number => {
+    const raw = read(name)
+    if (raw === undefined) return dflt
+    const n = Number(raw)
+    if (!/^-?\d+$/.test(raw) || n < min || n > max) {
+      problems.push(`${name}=${raw}: expected an integer from ${min} to ${max}`)
+      return dflt
+    }
+    return n
+  }
+  const tz = read('TZ') ?? 'Europe/Moscow'
+  if (!isTimeZone(tz)) problems.push(`TZ=${tz}: not a known IANA time zone`)
+  const logLevel = (read('LOG_LEVEL') ?? 'info').toLowerCase() as LogLevel
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL=${logLevel}: expected one of ${LOG_LEVELS.join(', ')}`)
+  const strict = read('STRICT_INPUT') ?? '0'
+  if (strict !== '0' && strict !== '1') problems.push(`STRICT_INPUT=${strict}: expected 0 or 1`)
+  const databaseUrl = read('DATABASE_URL') ?? null
+  if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push('DATABASE_URL: expected a postgres:// or postgresql:// URL')
+  }
+  const adminEmail = read('ALFACRM_ADMIN_EMAIL') ?? null
+  const adminApiKey = read('ALFACRM_ADMIN_API_KEY') ?? null
+  if ((adminEmail === null) !== (adminApiKey === null)) {
+    problems.push('ALFACRM_ADMIN_EMAIL and ALFACRM_ADMIN_API_KEY must be set together')
+  }
+  if (adminApiKey !== null && adminApiKey.length < 16) problems.push('ALFACRM_ADMIN_API_KEY: at least 16 characters')
+
+  const config: Config = {
+    port: int('PORT', 8080, 0, 65535),
+    host: read('HOST') ?? '0.0.0.0',
+    dataDir: path.resolve(read('DATA_DIR') ?? './data'),
+    databaseUrl,
+    logLevel,
+    tz,
+    tokenTtl: int('TOKEN_TTL', 3600, 1, 10 * 365 * 86400),
+    maxPageSize: int('MAX_PAGE_SIZE', 50, 1, 10000),
+    rateLimitRps: int('RATE_LIMIT_RPS', 0, 0, 1_000_000),
+    loginRateLimit: int('LOGIN_RATE_LIMIT', 10, 1, 1_000_000),
+    strictInput: strict === '1',
+    maxBodyBytes: int('MAX_BODY_BYTES', 1_048_576, 1024, 1024 * 1024 * 1024),
+    adminEmail,
+    adminApiKey,
+    workers: int('WORKERS', 1, 1, 64),
+  }
+  if (problems.length > 0) throw new ConfigError(problems)
+  return Object.freeze(config)
+}
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz })
+    return true
+  } catch {
+    return false
+  }
+}

@@ -1,0 +1,43 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import SQLite from 'better-sqlite3'
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
+import pg from 'pg'
+import type { AnyDb } from '../engine/model.js'
+
+export interface Db {
+  kysely: AnyDb
+  dialect: 'sqlite' | 'postgres'
+  close(): Promise<void>
+}
+
+export interface DbOptions {
+  databaseUrl: string | null
+  dataDir: string
+  poolSize?: number
+}
+
+// int8 (counts, sums in kopecks) fits a JS number well below 2^53 (§5.3 limits money to 10^12).
+pg.types.setTypeParser(20, (v) => Number(v))
+
+/** SQLite in DATA_DIR by default, PostgreSQL when DATABASE_URL is set. */
+export function connect(opts: DbOptions): Db {
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 })
+    // An idle client's error (server restart) must not crash the process; the pool replaces it.
+    pool.on('error', () => {})
+    const kysely = new Kysely({ dialect: new PostgresDialect({ pool }) })
+    return { kysely, dialect: 'postgres', close: () => kysely.destroy() }
+  }
+  fs.mkdirSync(opts.dataDir, { recursive: true })
+  const sqlite = new SQLite(path.join(opts.dataDir, 'parta.db'))
+  // WAL: readers never block the writer; NORMAL sync keeps every commit across a process kill.
+  sqlite.pragma('journal_mode = WAL')
+  sqlite.pragma('synchronous = NORMAL')
+  sqlite.pragma('busy_timeout = 10000')
+  sqlite.pragma('foreign_keys = OFF')
+  // SQLite's lower() folds ASCII only; PostgreSQL's folds Cyrillic. Same behaviour on both (§4.5).
+  sqlite.function('lower', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : s))
+  const kysely = new Kysely({ dialect: new SqliteDialect({ database: sqlite }) })
+  return { kysely, dialect: 'sqlite', close: () => kysely.destroy() }
+}

@@ -1,0 +1,13 @@
+import { type Migration, Migrator } from 'kysely'
+import type { Db } from './connect.js'
+import { m001_init } from './migrations/001-init.js'
+
+const migrations: Record<string, Migration> = { '001-init': m001_init }
+
+/** Runs pending migrations; safe to call from several processes (Kysely takes a lock). */
+export async function migrate(db: Db): Promise<string[]> {
+  const migrator = new Migrator({ db: db.kysely, provider: { getMigrations: async () => migrations } })
+  const { error, results } = await migrator.migrateToLatest()
+  if (error) throw error
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
+}

@@ -1,0 +1,136 @@
+import { sql } from 'kysely'
+import { fail } from '../errors.js'
+import { bool, choice, date, int, number, stringList, text } from '../fields/index.js'
+import type { FieldKind } from '../fields/kind.js'
+import { likePattern } from './filters.js'
+import type { ActionCtx, Condition, Eb, Model, Rec } from './model.js'
+
+/** A declared custom field (§5.10, §7.29) with the field kind that parses and formats its values. */
+export interface CustomDef {
+  id: number
+  code: string
+  key: string
+  label: string
+  type: string
+  kind: FieldKind
+}
+
+export const CUSTOM_TYPES = ['string', 'text', 'int', 'number', 'date', 'bool', 'select', 'multiselect'] as const
+
+/** The same field kinds the models use, so custom values obey §5 exactly like declared fields. */
+function kindFor(type: string, label: string, options: string[]): FieldKind {
+  const o = { label, nullable: true }
+  switch (type) {
+    case 'string':
+      return text(255, o)
+    case 'text':
+      return text(10000, o)
+    case 'int':
+      return int(o)
+    case 'number':
+      return number(o)
+    case 'date':
+      return date('dmy', o)
+    case 'bool':
+      return bool(o)
+    case 'select':
+      return { ...choice(options, o), format: (v) => v }
+    default: {
+      const base = stringList({ label })
+      return {
+        ...base,
+        parse(input, l) {
+          const r = base.parse(input, l)
+          if (r.ok && (r.value as string[]).some((v) => !options.includes(v))) {
+            return { ok: false, message: `Значение «${l}» неверно.` }
+          }
+          return r
+        },
+      }
+    }
+  }
+}
+
+export async function loadCustomDefs(model: Model, ctx: ActionCtx): Promise<CustomDef[]> {
+  if (!model.customFields) return []
+  const rows = await ctx.trx
+    .selectFrom('custom_fields')
+    .selectAll()
+    .where('model', '=', model.slug)
+    .orderBy('weight')
+    .orderBy('id')
+    .execute()
+  return rows.map((r) => {
+    const options = JSON.parse(r.options as string) as string[]
+    const label = r.label as string
+    return {
+      id: r.id as number,
+      code: r.code as string,
+      key: `custom_${r.code}`,
+      label,
+      type: r.type as string,
+      kind: kindFor(r.type as string, label, options),
+    }
+  })
+}
+
+/** Reads the custom values of a page of records in one query. */
+export async function attachCustom(recs: Rec[], defs: CustomDef[], ctx: ActionCtx): Promise<void> {
+  if (defs.length === 0 || recs.length === 0) return
+  const rows = await ctx.trx
+    .selectFrom('custom_values')
+    .select(['field_id', 'record_id', 'value'])
+    .where(
+      'field_id',
+      'in',
+      defs.map((d) => d.id),
+    )
+    .where(
+      'record_id',
+      'in',
+      recs.map((r) => r.id),
+    )
+    .execute()
+  const byId = new Map(recs.map((r) => [r.id, r]))
+  for (const rec of recs) for (const d of defs) rec[d.key] = d.type === 'multiselect' ? [] : null
+  for (const row of rows) {
+    const def = defs.find((d) => d.id === row.field_id)
+    const rec = byId.get(row.record_id as number)
+    if (def && rec) rec[def.key] = JSON.parse(row.value as string)
+  }
+}
+
+export async function writeCustom(
+  recordId: number,
+  values: Record<string, unknown>,
+  defs: CustomDef[],
+  ctx: ActionCtx,
+): Promise<void> {
+  for (const d of defs) {
+    if (!(d.key in values)) continue
+    const v = values[d.key]
+    await ctx.trx.deleteFrom('custom_values').where('field_id', '=', d.id).where('record_id', '=', recordId).execute()
+    const empty = v === null || (Array.isArray(v) && v.length === 0)
+    if (!empty) {
+      await ctx.trx
+        .insertInto('custom_values')
+        .values({ field_id: d.id, record_id: recordId, value: JSON.stringify(v) })
+        .execute()
+    }
+  }
+}
+
+/** `custom_<code>` filter: exact, multiselect contains (§4.5). */
+export function customFilter(def: CustomDef, raw: unknown, eb: Eb, model: Model): Condition {
+  const r = def.type === 'multiselect' ? { ok: true as const, value: String(raw) } : def.kind.filterValue(raw)
+  if (!r.ok || typeof raw === 'object') throw fail.badParam(def.key)
+  const match =
+    def.type === 'multiselect'
+      ? sql<boolean>`value LIKE ${likePattern(JSON.stringify(r.value))} ESCAPE '\\'`
+      : sql<boolean>`value = ${JSON.stringify(r.value)}`
+  return eb(
+    `${model.table}.id`,
+    'in',
+    eb.selectFrom('custom_values').select('record_id').where('field_id', '=', def.id).where(match),
+  )
+}

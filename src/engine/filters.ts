@@ -1,0 +1,170 @@
+import { sql } from 'kysely'
+import { fail } from '../errors.js'
+import type { FieldKind } from '../fields/kind.js'
+import { addYears, parseDateTime } from '../wire/dates.js'
+import { parseInt32 } from '../wire/numbers.js'
+import { type Condition, type Eb, type FilterFn, linkTable, type Model } from './model.js'
+
+/**
+ * Filter kinds of §4.5. Each factory names a field; the value is converted by that field's kind, and a
+ * value that cannot be converted is a 400 naming the filter key (§4.6).
+ */
+type Key = { key: string }
+
+function kindOf(model: Model, field: string): FieldKind & { column?: string } {
+  const k = model.fields[field]
+  if (!k) throw new Error(`${model.slug}: filter on unknown field ${field}`)
+  return k
+}
+
+function values<T>(raw: unknown, key: string, convert: (v: unknown) => { ok: true; value: T } | { ok: false }): T[] {
+  const list = Array.isArray(raw) ? raw : [raw]
+  if (list.length === 0 || list.length > 10_000) throw fail.badParam(key)
+  return list.map((item) => {
+    const r = convert(item)
+    if (!r.ok) throw fail.badParam(key)
+    return r.value
+  })
+}
+
+const col = (model: Model, field: string) => `${model.table}.${kindOf(model, field).column ?? field}`
+
+/** Escapes LIKE metacharacters so `%`, `_` and `\` match themselves. */
+export function likePattern(s: string): string {
+  return `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+}
+
+function like(eb: Eb, expr: string, needle: string): Condition {
+  return sql<boolean>`${sql.ref(expr)} LIKE ${likePattern(needle)} ESCAPE '\\'`
+}
+
+/** Binds the filter key into the function so its 400 names the key the client sent. */
+export function keyed(build: (k: Key) => FilterFn): (key: string) => FilterFn {
+  return (key) => build({ key })
+}
+
+export function idFilter(key = 'id'): FilterFn {
+  return (raw, eb, _ctx, model) => eb(`${model.table}.id`, 'in', values(raw, key, parseInt32))
+}
+
+export function exact(field: string, key = field): FilterFn {
+  return (raw, eb, _ctx, model) => {
+    const kind = kindOf(model, field)
+    const vs = values(raw, key, (v) => kind.filterValue(v)).map((v) => kind.toDb(v))
+    return vs.length === 1 ? eb(col(model, field), '=', vs[0]) : eb(col(model, field), 'in', vs)
+  }
+}
+
+export const flag = exact
+
+/** Case-insensitive substring (§4.5); `lower()` is Unicode-aware on both databases (see db/connect). */
+export function substring(field: string, key = field): FilterFn {
+  return (raw, eb, _ctx, model) => {
+    if (typeof raw !== 'string' && typeof raw !== 'number') throw fail.badParam(key)
+    const needle = String(raw).trim().toLowerCase()
+    const kind = kindOf(model, field)
+    if (kind.type === 'string[]') return like(eb, `${model.table}.${kind.column}_search`, needle)
+    return sql<boolean>`lower(${sql.ref(col(model, field))}) LIKE ${likePattern(needle)} ESCAPE '\\'`
+  }
+}
+
+/** Digits of the value as a substring of the digits of any phone; no digits → no filter (§4.5). */
+export function phone(field: string, key = field): FilterFn {
+  return (raw, eb, _ctx, model) => {
+    if (typeof raw !== 'string' && typeof raw !== 'number') throw fail.badParam(key)
+    const digits = String(raw).replace(/\D/g, '')
+    if (digits === '') return sql<boolean>`1 = 1`
+    return like(eb, `${model.table}.${kindOf(model, field).column}_digits`, digits)
+  }
+}
+
+/** The list field contains the value, or any of the values (§4.5). */
+export function contains(field: string, key = field): FilterFn {
+  return (raw, eb, _ctx, model) => {
+    const kind = kindOf(model, field)
+    const vs = values(raw, key, (v) => kind.filterValue(v))
+    return eb(
+      `${model.table}.id`,
+      'in',
+      eb.selectFrom(linkTable(model, field)).select('record_id').where('value', 'in', vs as number[]),
+    )
+  }
+}
+
+/** `{f}_from` / `{f}_to`, inclusive; a date bound on a datetime covers the whole day (§4.5). */
+export function range(field: string, ...names: string[]): Record<string, FilterFn> {
+  const out: Record<string, FilterFn> = {}
+  for (const name of names.length ? names : [field]) {
+    out[`${name}_from`] = bound(field, `${name}_from`, '>=')
+    out[`${name}_to`] = bound(field, `${name}_to`, '<=')
+  }
+  return out
+}
+
+function bound(field: string, key: string, op: '>=' | '<='): FilterFn {
+  return (raw, eb, _ctx, model) => {
+    const kind = kindOf(model, field)
+    if (Array.isArray(raw) || (typeof raw === 'object' && raw !== null)) throw fail.badParam(key)
+    if (kind.type === 'datetime') {
+      const r = kind.filterValue(raw)
+      if (!r.ok) throw fail.badParam(key)
+      const v = r.value as string
+      const isDateOnly = typeof raw === 'string' && !/\d:\d/.test(raw)
+      const edge = isDateOnly ? `${v.slice(0, 10)} ${op === '>=' ? '00:00:00' : '23:59:59'}` : v
+      return eb(col(model, field), op, edge)
+    }
+    const r = kind.filterValue(raw)
+    if (!r.ok) throw fail.badParam(key)
+    return eb(col(model, field), op, kind.toDb(r.value))
+  }
+}
+
+export function onDate(field: string, key = field): FilterFn {
+  return exact(field, key)
+}
+
+/** `removed` / `is_study` (§4.7): 0 and 1 select one value, 2 both ("removed" 1 = active and archived). */
+export function triState(field: string, meaning: 'removed' | 'is_study'): FilterFn {
+  return (raw, eb, _ctx, model) => {
+    const r = parseInt32(typeof raw === 'boolean' ? (raw ? 1 : 0) : raw)
+    if (!r.ok || r.value < 0 || r.value > 2) throw fail.badParam(field)
+    const c = col(model, field)
+    if (meaning === 'removed') {
+      if (r.value === 0) return eb(c, '=', 0)
+      if (r.value === 2) return eb(c, '=', 1)
+      return sql<boolean>`1 = 1`
+    }
+    return r.value === 2 ? sql<boolean>`1 = 1` : eb(c, '=', r.value)
+  }
+}
+
+/** The common `id`/`ids` pair every model has. */
+export const ids = (): Record<string, FilterFn> => ({ id: idFilter('id'), ids: idFilter('ids') })
+
+export const always = (): Condition => sql<boolean>`1 = 1`
+
+/** Range on a hidden datetime column (`updated_at`): date bounds cover whole days. */
+export function stampRange(column: string, name: string): Record<string, FilterFn> {
+  const edge = (key: string, op: '>=' | '<='): FilterFn => (raw, eb, ctx, model) => {
+    const r = parseDateTime(raw, ctx.tz)
+    if (!r.ok) throw fail.badParam(key)
+    const dateOnly = typeof raw === 'string' && !/\d:\d/.test(raw)
+    const v = dateOnly ? `${r.value.slice(0, 10)} ${op === '>=' ? '00:00:00' : '23:59:59'}` : r.value
+    return eb(`${model.table}.${column}`, op, v)
+  }
+  return { [`${name}_from`]: edge(`${name}_from`, '>='), [`${name}_to`]: edge(`${name}_to`, '<=') }
+}
+
+/** Full years today from a date of birth (§7.3 `age_from`/`age_to`). */
+export function ageRange(field: string): Record<string, FilterFn> {
+  const edge = (key: string, op: 'from' | 'to'): FilterFn => (raw, eb, ctx, model) => {
+    const r = parseInt32(raw)
+    if (!r.ok || r.value < 0 || r.value > 200) throw fail.badParam(key)
+    const c = `${model.table}.${field}`
+    // age ≥ n ⇔ dob ≤ today − n years; age ≤ n ⇔ dob > today − (n + 1) years
+    return op === 'from'
+      ? eb(c, '<=', addYears(ctx.today, -r.value))
+      : eb(c, '>', addYears(ctx.today, -(r.value + 1)))
+  }
+  return { age_from: edge('age_from', 'from'), age_to: edge('age_to', 'to') }
+}

@@ -1,0 +1,171 @@
+import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely'
+import type { FieldContext, FieldKind } from '../fields/kind.js'
+import type { FieldErrors } from '../errors.js'
+import type { Role } from '../auth/roles.js'
+
+// biome-ignore lint/suspicious/noExplicitAny: the engine addresses tables by name from declarations
+export type AnyDb = Kysely<any>
+// biome-ignore lint/suspicious/noExplicitAny: see AnyDb
+export type Eb = ExpressionBuilder<any, any>
+export type Condition = Expression<SqlBool>
+
+/** A record in its internal form: field name → internal value (dates as strings, money in kopecks). */
+export type Rec = Record<string, unknown> & { id: number }
+
+export interface User {
+  id: number
+  name: string
+  email: string
+  role: Role
+  isV2api: boolean
+  branchIds: number[]
+  isActive: boolean
+}
+
+/** Everything an action, a hook or a filter may use: the transaction, who calls, where and when. */
+export interface ActionCtx extends FieldContext {
+  trx: AnyDb
+  dialect: 'sqlite' | 'postgres'
+  user: User
+  /** Branches the user may use (§2.5). */
+  allowedBranches: number[]
+  strict: boolean
+  maxPageSize: number
+  models: Registry
+}
+
+export type Action = 'index' | 'create' | 'update' | 'delete' | 'restore' | (string & {})
+
+/** Membership of a record in branches (§2.5). */
+export type Scope =
+  | 'global'
+  | 'tenant'
+  | 'branch'
+  | 'branches'
+  | {
+      /** Records visible through path branch `b`. */
+      visible(eb: Eb, branchId: number): Condition
+      /** The branches a record belongs to, for the log (§5.11) and reference checks. */
+      branchesOf(rec: Rec, ctx: ActionCtx): Promise<number[]>
+    }
+
+export type FilterFn = (value: unknown, eb: Eb, ctx: ActionCtx, model: Model) => Condition
+
+/** A write in progress: what the client sent (parsed), what is stored, and the errors found so far. */
+export interface Draft {
+  action: 'create' | 'update'
+  body: Record<string, unknown>
+  /** Values parsed from the body (only keys present) merged over the stored record on update. */
+  values: Record<string, unknown>
+  /** Keys set by this request (parsed input, defaults on create, hook changes). */
+  changed: Set<string>
+  old: Rec | null
+  errors: FieldErrors
+  /** Hidden columns a hook sets (a user's api key hash). */
+  row: Record<string, unknown>
+  addError(key: string, message: string): void
+  set(key: string, value: unknown): void
+}
+
+export interface Hooks {
+  /** Cross-field rules and values the server sets (after field parsing, before saving). */
+  prepare?(draft: Draft, ctx: ActionCtx): void | Promise<void>
+  /** Consequences written in the same transaction (sync, generation …), after the row is saved. */
+  afterSave?(rec: Rec, draft: Draft, ctx: ActionCtx): void | Promise<void>
+  /** Rules checked before a hard delete beyond the reference table (e.g. the last branch). */
+  beforeDelete?(rec: Rec, ctx: ActionCtx): Promise<string | null> | string | null
+  afterDelete?(rec: Rec, ctx: ActionCtx): void | Promise<void>
+  /** Fills derived fields of a page of records in place, in one batch. */
+  derive?(recs: Rec[], ctx: ActionCtx): void | Promise<void>
+  /** Extra keys for the wire form (e.g. a user's api key once after create), placed by field order. */
+  present?(rec: Rec, out: Record<string, unknown>, ctx: ActionCtx): void
+}
+
+export interface ScopingParam {
+  name: string
+  /** Field the parameter fills on create and must match on update/delete. */
+  field: string
+}
+
+export interface Scoping {
+  params: ScopingParam[]
+  /** Names missing for this action, in the order of the 400 message; default: all, for index/create. */
+  missing?(action: Action, present: Set<string>): string[]
+}
+
+export type Extra = (ctx: ActionCtx, input: RequestInput) => Promise<unknown>
+
+export interface RequestInput {
+  query: Record<string, unknown>
+  body: Record<string, unknown>
+}
+
+export interface ModelDef {
+  slug: string
+  table: string
+  logName: string
+  scope: Scope
+  fields: Record<string, FieldKind>
+  filters?: Record<string, FilterFn>
+  /** Filters applied when their key is absent or empty (§4.7). */
+  defaultFilters?: Record<string, FilterFn>
+  order: Array<[column: string, dir: 'asc' | 'desc']>
+  actions?: Action[]
+  /** customer, group, teacher: delete archives, restore undoes it (§6.9). */
+  archive?: { openEDate: string | null }
+  customFields?: boolean
+  /** Delete refused while referenced by these (slug, field) pairs, in message order (§6.9). */
+  refusedBy?: Array<[slug: string, field: string]>
+  hooks?: Hooks
+  scoping?: Scoping
+  /** Actions beyond the standard ones (cgi/customer, calendar views); `read` marks them as reads. */
+  extra?: Record<string, { read: boolean; run: Extra }>
+  /** Who may write: `admin` for users, custom fields and branches (§2.4). */
+  writers?: 'admin'
+  readers?: 'admin'
+  /** Paths that address this model under another's segment (teacher/working-hour). */
+  parent?: string
+  /** Rows a user may see beyond branch scoping (non-admins see only their own branches, §7.1). */
+  restrict?(eb: Eb, ctx: ActionCtx): Condition
+  /** Server-set stamps: `created` names a read-only datetime field, `updated` a hidden column. */
+  stamps?: { created?: string; updated?: string }
+  /** Extra keys accepted in strict mode besides fields and filters. */
+  inputKeys?: string[]
+}
+
+export interface Model extends Omit<ModelDef, 'filters' | 'defaultFilters' | 'actions' | 'refusedBy'>,
+    Required<Pick<ModelDef, 'filters' | 'defaultFilters' | 'actions' | 'refusedBy'>> {
+  /** Fields in wire order with their resolved column names. */
+  columns: Array<[name: string, kind: FieldKind & { column: string }]>
+  /** Fields kept in link tables. */
+  links: string[]
+  fieldNames: string[]
+}
+
+export type Registry = ReadonlyMap<string, Model>
+
+export function defineModel(def: ModelDef): Model {
+  const fields: Record<string, FieldKind> = {}
+  for (const [name, kind] of Object.entries(def.fields)) {
+    fields[name] = kind.derived ? kind : { ...kind, column: kind.column ?? name }
+  }
+  const columns = Object.entries(fields).filter(([, k]) => !k.derived) as Model['columns']
+  const actions = def.actions ?? ['index', 'create', 'update', 'delete', ...(def.archive ? ['restore'] : [])]
+  return {
+    ...def,
+    fields,
+    filters: def.filters ?? {},
+    defaultFilters: def.defaultFilters ?? {},
+    actions,
+    refusedBy: def.refusedBy ?? [],
+    columns,
+    links: Object.entries(fields)
+      .filter(([, k]) => k.linked)
+      .map(([n]) => n),
+    fieldNames: Object.keys(fields),
+  }
+}
+
+export function linkTable(model: Pick<Model, 'table'>, field: string): string {
+  return `${model.table}_${field}`
+}

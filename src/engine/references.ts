@@ -1,0 +1,71 @@
+import { sql } from 'kysely'
+import { fail } from '../errors.js'
+import { messages } from '../fields/kind.js'
+import type { ActionCtx, Draft, Model, Rec } from './model.js'
+import { branchesOf, visibleIn } from './repository.js'
+
+/**
+ * §2.6: the branch fields of a record. Single-branch models default to the path branch; multi-branch
+ * models to `[path branch]` on create and may not be emptied by an update. Every branch named must exist
+ * (else 422) and be allowed to the user (else 403).
+ */
+export async function applyBranchRules(model: Model, draft: Draft, ctx: ActionCtx): Promise<void> {
+  const field = model.scope === 'branch' ? 'branch_id' : model.scope === 'branches' ? 'branch_ids' : null
+  if (!field || !model.fields[field]) return
+  const label = model.fields[field].label
+  if (field === 'branch_id' && draft.values.branch_id == null) draft.set('branch_id', ctx.pathBranch)
+  if (field === 'branch_ids') {
+    const list = draft.values.branch_ids as number[] | undefined
+    if (!list || list.length === 0) {
+      if (draft.action === 'create') draft.set('branch_ids', [ctx.pathBranch])
+      else if (draft.changed.has('branch_ids')) return draft.addError(field, messages.required(label))
+    }
+  }
+  if (!draft.changed.has(field) || draft.errors[field]) return
+  const wanted = field === 'branch_id' ? [draft.values.branch_id as number] : (draft.values.branch_ids as number[])
+  const existing = await ctx.trx.selectFrom('branches').select('id').where('id', 'in', wanted).execute()
+  if (existing.length !== new Set(wanted).size) return draft.addError(field, messages.invalid(label))
+  if (wanted.some((b) => !ctx.allowedBranches.includes(b))) throw fail.access()
+}
+
+/**
+ * Every reference must name a record visible in one of the record's branches, or a tenant-wide or
+ * global record (§2.6). One query per reference field.
+ */
+export async function checkReferences(model: Model, draft: Draft, ctx: ActionCtx): Promise<void> {
+  const own = model.scope === 'branch' ? 'branch_id' : model.scope === 'branches' ? 'branch_ids' : null
+  let branches: number[] | null = null
+  for (const [name, kind] of Object.entries(model.fields)) {
+    if (!kind.ref || name === own || !draft.changed.has(name) || draft.errors[name]) continue
+    const value = draft.values[name]
+    const ids = [...new Set(Array.isArray(value) ? (value as number[]) : value == null ? [] : [value as number])]
+    if (ids.length === 0) continue
+    const target = ctx.models.get(kind.ref)
+    if (!target) continue
+    branches ??= await branchesOf(model, draft.values as Rec, ctx)
+    const scoped = target.scope !== 'global' && target.scope !== 'tenant' && branches.length > 0
+    const found = await ctx.trx
+      .selectFrom(target.table)
+      .select(`${target.table}.id`)
+      .where(`${target.table}.id`, 'in', ids)
+      .where((eb) => (scoped ? eb.or(branches!.map((b) => visibleIn(target, eb, b))) : sql<boolean>`1 = 1`))
+      .execute()
+    if (found.length !== ids.length) draft.addError(name, messages.invalid(kind.label))
+  }
+}
+
+/** §6.9: the slugs whose records still reference `rec`, in the order the model declares. */
+export async function referencingSlugs(model: Model, rec: Rec, ctx: ActionCtx): Promise<string[]> {
+  const out: string[] = []
+  for (const [slug, field] of model.refusedBy) {
+    const other = ctx.models.get(slug)
+    const kind = other?.fields[field]
+    if (!other || !kind || out.includes(slug)) continue
+    const [table, column, select] = kind.linked
+      ? [`${other.table}_${field}`, 'value', 'record_id']
+      : [other.table, kind.column ?? field, 'id']
+    const hit = await ctx.trx.selectFrom(table).select(select).where(column, '=', rec.id).limit(1).executeTakeFirst()
+    if (hit) out.push(slug)
+  }
+  return out
+}

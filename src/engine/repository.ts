@@ -1,0 +1,100 @@
+import { sql } from 'kysely'
+import type { ActionCtx, Condition, Eb, Model, Rec } from './model.js'
+import { linkTable } from './model.js'
+
+/** Records of `model` that belong to branch `b` (§2.5). Global and tenant-wide models: all. */
+export function visibleIn(model: Model, eb: Eb, b: number): Condition {
+  const scope = model.scope
+  if (scope === 'global' || scope === 'tenant') return sql<boolean>`1 = 1`
+  if (scope === 'branch') return eb(`${model.table}.branch_id`, '=', b)
+  if (scope === 'branches') {
+    return eb(
+      `${model.table}.id`,
+      'in',
+      eb.selectFrom(linkTable(model, 'branch_ids')).select('record_id').where('value', '=', b),
+    )
+  }
+  return scope.visible(eb, b)
+}
+
+/** The branches a record belongs to, for the log and for reference checks (§2.5, §2.6). */
+export async function branchesOf(model: Model, rec: Rec, ctx: ActionCtx): Promise<number[]> {
+  const scope = model.scope
+  if (scope === 'global' || scope === 'tenant') return []
+  if (scope === 'branch') return [rec.branch_id as number]
+  if (scope === 'branches') return rec.branch_ids as number[]
+  return scope.branchesOf(rec, ctx)
+}
+
+export function rowToRec(model: Model, row: Record<string, unknown>): Rec {
+  const rec: Record<string, unknown> = { id: Number(row.id) }
+  for (const [name, kind] of model.columns) rec[name] = kind.fromDb(row[kind.column])
+  return rec as Rec
+}
+
+/** Column values of the given fields (and their search shadows). */
+export function toRow(model: Model, values: Record<string, unknown>, names: Iterable<string>): Record<string, unknown> {
+  const row: Record<string, unknown> = {}
+  for (const name of names) {
+    const kind = model.fields[name]
+    if (!kind || kind.derived || name === 'id' || !(name in values)) continue
+    const column = kind.column ?? name
+    row[column] = kind.toDb(values[name])
+    if (kind.extraColumns) Object.assign(row, kind.extraColumns(values[name], column))
+  }
+  return row
+}
+
+export async function findVisible(model: Model, id: number, ctx: ActionCtx, branch: number): Promise<Rec | null> {
+  let q = ctx.trx
+    .selectFrom(model.table)
+    .selectAll()
+    .where(`${model.table}.id`, '=', id)
+    .where((eb) => (model.restrict ? eb.and([visibleIn(model, eb, branch), model.restrict(eb, ctx)]) : visibleIn(model, eb, branch)))
+  // §6.10: a record being changed is locked for the rest of the transaction (SQLite serialises writers).
+  if (ctx.dialect === 'postgres') q = q.forUpdate()
+  const row = await q.executeTakeFirst()
+  return row ? rowToRec(model, row) : null
+}
+
+export async function findById(model: Model, id: number, ctx: ActionCtx): Promise<Rec | null> {
+  const row = await ctx.trx.selectFrom(model.table).selectAll().where('id', '=', id).executeTakeFirst()
+  return row ? rowToRec(model, row) : null
+}
+
+export async function insertRow(model: Model, row: Record<string, unknown>, ctx: ActionCtx): Promise<number> {
+  const r = await ctx.trx.insertInto(model.table).values(row).returning('id').executeTakeFirstOrThrow()
+  return Number(r.id)
+}
+
+export async function updateRow(model: Model, id: number, row: Record<string, unknown>, ctx: ActionCtx): Promise<void> {
+  if (Object.keys(row).length === 0) return
+  await ctx.trx.updateTable(model.table).set(row).where('id', '=', id).execute()
+}
+
+/** Replaces the link-table rows of the given list fields. */
+export async function writeLinks(
+  model: Model,
+  id: number,
+  values: Record<string, unknown>,
+  names: Iterable<string>,
+  ctx: ActionCtx,
+): Promise<void> {
+  for (const name of names) {
+    if (!model.links.includes(name)) continue
+    const table = linkTable(model, name)
+    await ctx.trx.deleteFrom(table).where('record_id', '=', id).execute()
+    const list = values[name] as number[]
+    if (list.length > 0) {
+      await ctx.trx
+        .insertInto(table)
+        .values(list.map((value) => ({ record_id: id, value })))
+        .execute()
+    }
+  }
+}
+
+export async function deleteRow(model: Model, id: number, ctx: ActionCtx): Promise<void> {
+  for (const name of model.links) await ctx.trx.deleteFrom(linkTable(model, name)).where('record_id', '=', id).execute()
+  await ctx.trx.deleteFrom(model.table).where('id', '=', id).execute()
+}

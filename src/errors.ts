@@ -1,0 +1,108 @@
+/**
+ * Errors with a meaning. Code outside the HTTP layer throws these and never picks a status;
+ * `toWire` is the one place that maps a meaning to the spec's bodies (§3.5–§3.7).
+ */
+export type FieldErrors = Record<string, string[]>
+
+export type Meaning =
+  | { kind: 'route' }
+  | { kind: 'method' }
+  | { kind: 'login' }
+  | { kind: 'token' }
+  | { kind: 'access' }
+  | { kind: 'rate'; retryAfter: number }
+  | { kind: 'json' }
+  | { kind: 'tooLarge' }
+  | { kind: 'missing'; names: string[] }
+  | { kind: 'badParam'; name: string }
+  | { kind: 'unknownParam'; name: string }
+  | { kind: 'notFound' }
+  | { kind: 'invalid'; errors: FieldErrors }
+
+export class AppError extends Error {
+  constructor(readonly meaning: Meaning) {
+    super(meaning.kind)
+  }
+}
+
+export const fail = {
+  route: () => new AppError({ kind: 'route' }),
+  method: () => new AppError({ kind: 'method' }),
+  login: () => new AppError({ kind: 'login' }),
+  token: () => new AppError({ kind: 'token' }),
+  access: () => new AppError({ kind: 'access' }),
+  rate: (retryAfter: number) => new AppError({ kind: 'rate', retryAfter }),
+  json: () => new AppError({ kind: 'json' }),
+  tooLarge: () => new AppError({ kind: 'tooLarge' }),
+  missing: (...names: string[]) => new AppError({ kind: 'missing', names }),
+  badParam: (name: string) => new AppError({ kind: 'badParam', name }),
+  unknownParam: (name: string) => new AppError({ kind: 'unknownParam', name }),
+  notFound: () => new AppError({ kind: 'notFound' }),
+  invalid: (errors: FieldErrors) => new AppError({ kind: 'invalid', errors }),
+  field: (key: string, message: string) => new AppError({ kind: 'invalid', errors: { [key]: [message] } }),
+}
+
+export interface WireError {
+  status: number
+  body: Record<string, unknown>
+  headers: Record<string, string>
+}
+
+const REASON: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  413: 'Payload Too Large',
+  422: 'Unprocessable Entity',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+}
+
+function plain(status: number, message: string, headers: Record<string, string> = {}): WireError {
+  return { status, body: { name: REASON[status], message, code: 0, status }, headers }
+}
+
+export function toWire(err: unknown): WireError {
+  if (!(err instanceof AppError)) return plain(500, 'An internal server error occurred.')
+  const m = err.meaning
+  switch (m.kind) {
+    case 'route':
+      return plain(404, 'Page not found.')
+    case 'method':
+      return plain(
+        405,
+        'Method Not Allowed. This URL can only handle the following request methods: GET, POST.',
+        { allow: 'GET, POST' },
+      )
+    case 'login':
+      return plain(403, 'Not Authorized')
+    case 'token':
+      return plain(401, 'Your request was made with invalid credentials.')
+    case 'access':
+      return plain(403, 'Access Denied')
+    case 'rate':
+      return plain(429, 'Rate limit exceeded.', { 'retry-after': String(Math.max(1, Math.ceil(m.retryAfter))) })
+    case 'json':
+      return plain(400, 'Invalid JSON data in request body.')
+    case 'tooLarge':
+      return plain(413, 'Request body is too large.')
+    case 'missing':
+      return plain(400, `Отсутствуют обязательные параметры: ${m.names.join(', ')}`)
+    case 'badParam':
+      return plain(400, `Неверное значение параметра «${m.name}».`)
+    case 'unknownParam':
+      return plain(400, `Неизвестный параметр «${m.name}».`)
+    case 'notFound':
+      return plain(404, 'Not Found')
+    case 'invalid': {
+      const first = Object.values(m.errors)[0]?.[0] ?? ''
+      return {
+        status: 422,
+        body: { success: false, errors: m.errors, model: null, name: REASON[422], message: first, code: 0, status: 422 },
+        headers: {},
+      }
+    }
+  }
+}

@@ -1,0 +1,31 @@
+import type { Model, Registry } from '../engine/model.js'
+
+export type Route =
+  | { kind: 'login' }
+  | { kind: 'action'; branch: number | null; model: Model; action: string; isRead: boolean }
+
+const READ_ACTIONS = new Set(['index'])
+
+/**
+ * §1.2: `/v2api/auth/login`, `/v2api/[{b}/]{slug}[/{action}]` and the teacher sub-resources. Matching is
+ * case-sensitive; one trailing slash is ignored; anything else is not a route (404).
+ */
+export function resolveRoute(path: string, models: Registry): Route | null {
+  if (!path.startsWith('/v2api/')) return null
+  let rest = path.slice('/v2api/'.length)
+  if (rest.endsWith('/')) rest = rest.slice(0, -1)
+  const segs = rest.split('/')
+  if (segs.some((s) => s === '')) return null
+  if (segs.length === 2 && segs[0] === 'auth' && segs[1] === 'login') return { kind: 'login' }
+  let branch: number | null = null
+  if (/^\d{1,10}$/.test(segs[0] ?? '')) branch = Number(segs.shift())
+  let key = segs.shift()
+  if (key === undefined) return null
+  if (key === 'teacher' && segs.length > 0 && models.has(`teacher/${segs[0]}`)) key = `teacher/${segs.shift()}`
+  const model = models.get(key)
+  if (!model || segs.length > 1) return null
+  const action = segs[0] ?? 'index'
+  const extra = model.extra?.[action]
+  if (!extra && !model.actions.includes(action)) return null
+  return { kind: 'action', branch, model, action, isRead: extra ? extra.read : READ_ACTIONS.has(action) }
+}

@@ -1,0 +1,54 @@
+import { ids, substring, exact, contains } from '../engine/filters.js'
+import { defineModel } from '../engine/model.js'
+import { bool, int, intList, text } from '../fields/index.js'
+
+/** §7.1 Branch: global; every role reads its allowed branches, admins write. */
+export const branch = defineModel({
+  slug: 'branch',
+  table: 'branches',
+  logName: 'Branch',
+  scope: 'global',
+  writers: 'admin',
+  fields: {
+    id: int({ readOnly: true }),
+    name: text(50, { required: true, label: 'Название' }),
+    is_active: bool({ default: 1, label: 'Активен' }),
+    subject_ids: intList({ ref: 'subject', label: 'Предметы' }),
+    weight: int({ label: 'Порядок' }),
+  },
+  filters: {
+    ...ids(),
+    name: substring('name'),
+    is_active: exact('is_active'),
+    subject_ids: contains('subject_ids'),
+    subject_id: contains('subject_ids', 'subject_id'),
+  },
+  order: [
+    ['weight', 'asc'],
+    ['id', 'asc'],
+  ],
+  restrict: (eb, ctx) => eb('branches.id', 'in', ctx.allowedBranches.length ? ctx.allowedBranches : [0]),
+  // §6.9: any record that belongs to the branch, and users' allowed branches.
+  refusedBy: [
+    ['location', 'branch_id'],
+    ['customer', 'branch_ids'],
+    ['group', 'branch_ids'],
+    ['lesson', 'branch_id'],
+    ['pay', 'branch_id'],
+    ['pay-account', 'branch_id'],
+    ['pay-item', 'branch_ids'],
+    ['discount', 'branch_id'],
+    ['regular-lesson', 'branch_id'],
+    ['tariff', 'branch_ids'],
+    ['task', 'branch_ids'],
+    ['teacher', 'branch_ids'],
+    ['room', 'branch_id'],
+    ['user', 'branch_ids'],
+  ],
+  hooks: {
+    async beforeDelete(_rec, ctx) {
+      const n = await ctx.trx.selectFrom('branches').select(({ fn }) => fn.countAll().as('n')).executeTakeFirstOrThrow()
+      return Number(n.n) <= 1 ? 'Невозможно удалить последний филиал.' : null
+    },
+  },
+})

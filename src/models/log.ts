@@ -1,0 +1,80 @@
+import { sql } from 'kysely'
+import { fail } from '../errors.js'
+import { exact, ids, likePattern, range } from '../engine/filters.js'
+import { defineModel } from '../engine/model.js'
+import { datetime, int, text } from '../fields/index.js'
+import { makeKind } from '../fields/kind.js'
+
+/** An attribute map stored as JSON; empty maps are `[]` (§5.9). */
+const attributes = () =>
+  makeKind(
+    {
+      type: 'object',
+      parse: () => ({ ok: false, message: '' }),
+      toDb: (v) => JSON.stringify(v),
+      fromDb: (raw) => JSON.parse((raw as string | null) ?? '[]'),
+      format: (v) => v,
+      jsonSchema: () => ({ oneOf: [{ type: 'object' }, { type: 'array', maxItems: 0 }] }),
+    },
+    { readOnly: true },
+    [],
+  )
+
+/** §7.20 Log: read-only change history; visibility of §5.11. */
+export const log = defineModel({
+  slug: 'log',
+  table: 'log',
+  logName: 'Log',
+  actions: ['index'],
+  scope: {
+    visible: (eb, b) =>
+      eb.or([
+        eb('log.visibility', '=', 'all'),
+        eb('log.visibility', '=', 'admin'),
+        eb('log.id', 'in', eb.selectFrom('log_branches').select('log_id').where('branch_id', '=', b)),
+      ]),
+    branchesOf: async () => [],
+  },
+  // Rows about users and custom fields are for admins only.
+  restrict: (eb, ctx) => (ctx.user.role === 'admin' ? sql<boolean>`1 = 1` : eb('log.visibility', '!=', 'admin')),
+  fields: {
+    id: int({ readOnly: true }),
+    entity: text(50, { readOnly: true }),
+    entity_id: int({ readOnly: true }),
+    user_id: int({ readOnly: true }),
+    event: int({ readOnly: true }),
+    fields_old: attributes(),
+    fields_new: attributes(),
+    fields_rel: { ...attributes(), column: undefined, derived: true },
+    date_time: datetime({ readOnly: true }),
+  },
+  filters: {
+    ...ids(),
+    entity: (raw) => {
+      if (typeof raw !== 'string') throw fail.badParam('entity')
+      return sql<boolean>`lower(log.entity) = ${raw.trim().toLowerCase()}`
+    },
+    entity_id: exact('entity_id'),
+    user_id: exact('user_id'),
+    event: exact('event'),
+    ...range('date_time', 'date'),
+    // [ext] rows whose fields_old or fields_new has the key (the funnel history, §6.8)
+    field: (raw, eb) => {
+      if (typeof raw !== 'string') throw fail.badParam('field')
+      const pattern = likePattern(`${JSON.stringify(raw)}:`)
+      return eb.or([
+        sql<boolean>`log.fields_old LIKE ${pattern} ESCAPE '\\'`,
+        sql<boolean>`log.fields_new LIKE ${pattern} ESCAPE '\\'`,
+      ])
+    },
+  },
+  order: [
+    ['date_time', 'desc'],
+    ['id', 'desc'],
+  ],
+  hooks: {
+    derive(recs) {
+      for (const r of recs) r.fields_rel = []
+    },
+  },
+})

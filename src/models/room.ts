@@ -1,0 +1,31 @@
+import { exact, ids, substring } from '../engine/filters.js'
+import { defineModel } from '../engine/model.js'
+import { bool, int, ref, text } from '../fields/index.js'
+
+/** §7.25 Room: a classroom of one branch, optionally at one of its locations. */
+export const room = defineModel({
+  slug: 'room',
+  table: 'rooms',
+  logName: 'Room',
+  scope: 'branch',
+  fields: {
+    id: int({ readOnly: true }),
+    branch_id: ref('branch', { label: 'Филиал', default: null }),
+    location_id: ref('location', { label: 'Локация' }),
+    streaming_id: int({ nullable: true, label: 'Трансляция' }),
+    color_id: int({ nullable: true, label: 'Цвет' }),
+    name: text(50, { required: true, label: 'Название' }),
+    note: text(50, { label: 'Полное название' }),
+    is_enabled: bool({ default: 1, label: 'Активна' }),
+    weight: int({ label: 'Порядок' }),
+  },
+  filters: { ...ids(), name: substring('name'), is_enabled: exact('is_enabled'), location_id: exact('location_id') },
+  order: [
+    ['weight', 'asc'],
+    ['id', 'asc'],
+  ],
+  refusedBy: [
+    ['lesson', 'room_id'],
+    ['regular-lesson', 'room_id'],
+  ],
+})

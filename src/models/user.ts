@@ -1,0 +1,104 @@
+import { ROLES } from '../auth/roles.js'
+import { hashApiKey, newApiKey } from '../auth/secrets.js'
+import { revokeTokens } from '../auth/tokens.js'
+import { exact, ids, substring } from '../engine/filters.js'
+import { type ActionCtx, defineModel, type Draft, type Rec } from '../engine/model.js'
+import { bool, choice, int, intList, text } from '../fields/index.js'
+import { parseBool } from '../wire/numbers.js'
+
+const LAST_ADMIN = 'Нельзя удалить или ограничить последнего администратора.'
+/** The plain api key set by this request, shown once in its reply (§7.30); never stored or logged. */
+const issued = new WeakMap<ActionCtx, string>()
+
+async function otherActiveAdmins(ctx: ActionCtx, id: number): Promise<number> {
+  const rows = await ctx.trx
+    .selectFrom('users')
+    .select('id')
+    .where('role', '=', 'admin')
+    .where('is_active', '=', 1)
+    .where('is_v2api', '=', 1)
+    .where('id', '!=', id)
+    .execute()
+  return rows.length
+}
+
+async function readApiKey(draft: Draft, ctx: ActionCtx): Promise<void> {
+  const regenerate = parseBool(draft.body.regenerate_api_key)
+  let key: string | null = regenerate.ok && regenerate.value === 1 ? newApiKey() : null
+  if (key === null && draft.body.api_key !== undefined && draft.body.api_key !== null && draft.body.api_key !== '') {
+    const given = draft.body.api_key
+    if (typeof given !== 'string' || given.trim().length < 16 || given.trim().length > 255) {
+      return draft.addError('api_key', 'Значение «Ключ API» должно содержать минимум 16 символов.')
+    }
+    key = given.trim()
+  }
+  if (key === null && draft.action === 'create') key = newApiKey()
+  if (key === null) return
+  draft.row.api_key_hash = await hashApiKey(key)
+  issued.set(ctx, key)
+}
+
+/** §7.30 User [ext]: admin only; api keys stored hashed; the last admin cannot be removed or limited. */
+export const user = defineModel({
+  slug: 'user',
+  table: 'users',
+  logName: 'User',
+  scope: 'global',
+  writers: 'admin',
+  readers: 'admin',
+  inputKeys: ['api_key', 'regenerate_api_key'],
+  fields: {
+    id: int({ readOnly: true }),
+    name: text(255, { required: true, label: 'Имя' }),
+    email: text(255, { required: true, label: 'E-mail' }),
+    role: choice(ROLES, { default: 'manager', label: 'Роль' }),
+    is_v2api: bool({ default: 1, label: 'Доступ к API' }),
+    branch_ids: intList({ ref: 'branch', label: 'Филиалы' }),
+    is_active: bool({ default: 1, label: 'Активен' }),
+  },
+  filters: { ...ids(), email: substring('email'), role: exact('role'), is_active: exact('is_active') },
+  order: [['id', 'asc']],
+  refusedBy: [
+    ['customer', 'assigned_id'],
+    ['task', 'user_id'],
+    ['task', 'assigned_ids'],
+    ['communication', 'user_id'],
+    ['pay-account', 'user_ids'],
+  ],
+  hooks: {
+    async prepare(draft, ctx) {
+      const v = draft.values
+      if (typeof v.email === 'string' && draft.changed.has('email') && !draft.errors.email) {
+        const taken = await ctx.trx
+          .selectFrom('users')
+          .select('id')
+          .where('email_lc', '=', v.email.toLowerCase())
+          .where('id', '!=', draft.old?.id ?? 0)
+          .executeTakeFirst()
+        if (taken) draft.addError('email', `Значение «${v.email}» для «E-mail» уже занято.`)
+        draft.row.email_lc = v.email.toLowerCase()
+      }
+      await readApiKey(draft, ctx)
+      const old = draft.old
+      const limited = old && old.role === 'admin' && (v.role !== 'admin' || v.is_active !== 1 || v.is_v2api !== 1)
+      if (limited && old.is_active === 1 && (await otherActiveAdmins(ctx, old.id)) === 0) draft.addError('id', LAST_ADMIN)
+    },
+    async afterSave(rec, draft, ctx) {
+      const old = draft.old
+      const revoke = old && (draft.row.api_key_hash || rec.is_active !== 1 || rec.is_v2api !== 1)
+      if (revoke) await revokeTokens(ctx.trx, rec.id)
+    },
+    async beforeDelete(rec, ctx) {
+      if (rec.id === ctx.user.id) return 'Нельзя удалить свою учётную запись.'
+      if (rec.role === 'admin' && (await otherActiveAdmins(ctx, rec.id)) === 0) return LAST_ADMIN
+      return null
+    },
+    async afterDelete(rec: Rec, ctx) {
+      await revokeTokens(ctx.trx, rec.id)
+    },
+    present(_rec, out, ctx) {
+      const key = issued.get(ctx)
+      if (key !== undefined) out.api_key = key
+    },
+  },
+})
