@@ -59,34 +59,18 @@ function pathOf(key: string, model: Model, action: string): string {
   return model.scope === 'global' ? `/v2api/${key}/${action}` : `/v2api/{branch}/${key}/${action}`
 }
 
-function describeField(kind: FieldKind): string {
-  return [kind.label, kind.description, kind.type].filter((s) => s).join(' — ')
-}
-
 function fieldSchema(kind: FieldKind, output: boolean): Json {
-  const flag = output && !isWritable(kind) ? { readOnly: true } : {}
-  return { ...kind.jsonSchema(), description: describeField(kind), ...flag }
+  const description = [kind.label, kind.description, kind.type].filter((s) => s).join(' — ')
+  return { ...kind.jsonSchema(), description, ...(output && !isWritable(kind) ? { readOnly: true } : {}) }
 }
 
-function modelSchemas(name: string, model: Model): Record<string, Json> {
+function modelSchemas(name: string, model: Model): Json {
   const fields = Object.entries(model.fields)
-  const writable = fields.filter(([, k]) => isWritable(k))
-  const custom = model.customFields ? { patternProperties: CUSTOM } : {}
-  const object = (description: string, properties: Json, required: string[] = []) => ({
-    type: 'object',
-    description,
-    properties,
-    ...(required.length > 0 ? { required } : {}),
-    ...custom,
-  })
   const output = Object.fromEntries(fields.map(([f, k]) => [f, fieldSchema(k, true)]))
-  const input = Object.fromEntries(
-    writable.flatMap(([f, k]) => [
-      [f, fieldSchema(k, false)],
-      ...k.aliases.map((a) => [a, aliasSchema(f, k)]),
-    ]),
-  )
-  const required = writable.filter(([, k]) => k.required).map(([f]) => f)
+  const input = inputProps(model)
+  const required = fields.filter(([, k]) => isWritable(k) && k.required).map(([f]) => f)
+  const object = (description: string, properties: Json, required: string[] = []) =>
+    objectSchema(model, description, properties, required)
   const items = { type: 'array', items: schemaRef(name) }
   const has = (...actions: Action[]) => actions.some((a) => model.actions.includes(a))
   const all: Record<string, Json | false> = {
@@ -102,6 +86,27 @@ function modelSchemas(name: string, model: Model): Record<string, Json> {
       envelope({ success: { const: true }, errors: EMPTY, model: schemaRef(name) }),
   }
   return Object.fromEntries(Object.entries(all).filter(([, schema]) => schema))
+}
+
+function objectSchema(model: Model, description: string, properties: Json, required: string[]): Json {
+  return {
+    type: 'object',
+    description,
+    properties,
+    ...(required.length > 0 ? { required } : {}),
+    ...(model.customFields ? { patternProperties: CUSTOM } : {}),
+  }
+}
+
+/** Writable fields in declaration order, each followed by its input aliases. */
+function inputProps(model: Model): Json {
+  const writable = Object.entries(model.fields).filter(([, k]) => isWritable(k))
+  return Object.fromEntries(
+    writable.flatMap(([f, k]) => [
+      [f, fieldSchema(k, false)],
+      ...k.aliases.map((a) => [a, aliasSchema(f, k)]),
+    ]),
+  )
 }
 
 function aliasSchema(field: string, kind: FieldKind): Json {
@@ -122,10 +127,7 @@ function filterProps(model: Model): Json {
     props[key] = { description: `filter (${filterHint(model, key)})${fallback}` }
   }
   for (const key of PAGING_KEYS) {
-    props[key] = {
-      type: 'integer',
-      description: key === 'page' ? 'Page, 0-based (§4.1).' : 'Page size (§4.2).',
-    }
+    props[key] = { type: 'integer', description: key === 'page' ? 'Page, 0-based (§4.1).' : 'Size (§4.2).' }
   }
   return props
 }
@@ -136,7 +138,7 @@ function filterHint(model: Model, key: string): string {
   const field = model.fields[key] ?? model.fields[`${key}s`]
   if (field) return field.type
   const bound = /^(.+)_(from|to)$/.exec(key)
-  if (bound) return `range, ${bound[2] === 'from' ? 'lower' : 'upper'} bound of ${bound[1]}`
+  if (bound) return `range, ${bound[2] === 'from' ? 'lower' : 'upper'} bound, inclusive`
   return key
 }
 
@@ -172,29 +174,24 @@ function requestSchema(name: string, action: Action): Json {
   return { type: 'object', description: 'Parameters may be sent in the body when absent from the query.' }
 }
 
+const ID_DOC = 'Record id; the body `id` is read when absent; missing in both → 400 (§1.8).'
+const CREATE_ID_DOC = 'Optional: a visible record with this id is updated instead (§1.4).'
+const SCOPING_DOC = 'Scoping parameter; the body key of the same name is read when absent (§1.8).'
+
 function parameters(model: Model, action: Action): Json[] {
+  const query = (name: string, required: boolean, schema: Json, description: string) => ({
+    name,
+    in: 'query',
+    required,
+    schema,
+    description,
+  })
   const out: Json[] = model.scope === 'global' ? [] : [{ $ref: '#/components/parameters/branch' }]
-  if (['create', 'update', 'delete', 'restore'].includes(action)) {
-    out.push({
-      name: 'id',
-      in: 'query',
-      required: false,
-      schema: INT,
-      description:
-        action === 'create'
-          ? 'Optional: a visible record with this id is updated instead (§1.4).'
-          : 'Record id; the body `id` is read when absent; missing in both → 400 (§1.8).',
-    })
-  }
+  if (action === 'create') out.push(query('id', false, INT, CREATE_ID_DOC))
+  if (['update', 'delete', 'restore'].includes(action)) out.push(query('id', false, INT, ID_DOC))
   for (const p of model.scoping?.params ?? []) {
-    const kind = model.fields[p.field]
-    out.push({
-      name: p.name,
-      in: 'query',
-      required: isScopingRequired(model, action, p.name),
-      schema: kind ? kind.jsonSchema() : {},
-      description: 'Scoping parameter; the body key of the same name is read when absent (§1.8).',
-    })
+    const schema = model.fields[p.field]?.jsonSchema() ?? {}
+    out.push(query(p.name, isScopingRequired(model, action, p.name), schema, SCOPING_DOC))
   }
   return out
 }

@@ -1,0 +1,80 @@
+import type { FieldKind } from '../../src/fields/kind.js'
+import type { Model, Registry } from '../../src/engine/model.js'
+import type { Server } from './server.js'
+
+let counter = 0
+
+/**
+ * Builds valid create bodies from the model declarations, creating referenced records through the
+ * API first, so every model in the registry gets the contract suite without hand-written fixtures.
+ * Only what the field kinds cannot express lives in OVERRIDES.
+ */
+export const OVERRIDES: Record<string, () => { body?: Record<string, unknown>; query?: string }> = {
+  user: () => ({ body: { email: `user${++counter}@example.org`, role: 'manager', branch_ids: [1] } }),
+  'custom-field': () => ({ body: { model: 'customer', code: `code_${++counter}`, type: 'string' } }),
+}
+
+/** Models whose records hang off another record: the scoping query to create them. */
+export const SCOPED: Record<string, (s: Server, models: Registry) => Promise<string>> = {
+  communication: async (s, models) => `class=Customer&related_id=${await createRecord(s, models, 'customer')}`,
+}
+
+export function sampleValue(kind: FieldKind, variant = 0): unknown {
+  const t = kind.type
+  const n = ++counter
+  if (t.startsWith('string(')) {
+    const max = Number(t.slice(7, -1))
+    return `Тест ${variant ? 'B' : 'A'}${n}`.slice(0, max)
+  }
+  if (t === 'int' || t === 'int?') return variant ? 7 : 3
+  if (t === 'money') return variant ? '250.50' : '100.00'
+  if (t === 'number' || t === 'number?') return variant ? 2.5 : 5
+  if (t === 'bool') return variant ? 0 : 1
+  if (t.startsWith('enum{') && t.endsWith('}[]')) return [parseEnum(t.slice(5, -3))[variant ? 1 : 0] ?? parseEnum(t.slice(5, -3))[0]]
+  if (t.startsWith('enum{')) {
+    const values = parseEnum(t.slice(5, -1))
+    return values[variant % values.length]
+  }
+  if (t === 'date:dmy') return variant ? '02.09.2025' : '01.09.2025'
+  if (t === 'date:iso') return variant ? '2025-09-02' : '2025-09-01'
+  if (t === 'datetime') return variant ? '2025-09-02 11:00:00' : '2025-09-01 10:00:00'
+  if (t.startsWith('time:')) return variant ? '11:00' : '10:00'
+  if (t === 'string[]') return [variant ? `b${n}@example.org` : `a${n}@example.org`]
+  if (t === 'int[]') return [variant ? 2 : 1]
+  throw new Error(`no sample for ${t}`)
+}
+
+function parseEnum(s: string): Array<string | number> {
+  return s.split(',').map((v) => (/^\d+$/.test(v) ? Number(v) : v))
+}
+
+/** A valid create body: required fields, and every optional one when `full` is set. */
+export async function sampleBody(s: Server, models: Registry, model: Model, full = false) {
+  const body: Record<string, unknown> = {}
+  for (const [name, kind] of Object.entries(model.fields)) {
+    if (kind.readOnly || kind.derived || name === 'id') continue
+    if (name === 'branch_id' || name === 'branch_ids') continue
+    if (!kind.required && !full) continue
+    if (kind.ref) {
+      if (!models.has(kind.ref)) continue
+      const id = kind.ref === 'branch' ? 1 : await createRecord(s, models, kind.ref)
+      body[name] = kind.type.endsWith('[]') ? [id] : id
+    } else {
+      body[name] = sampleValue(kind)
+    }
+  }
+  return { ...body, ...(OVERRIDES[model.slug]?.().body ?? {}) }
+}
+
+export function createPath(slug: string, query = '') {
+  return `1/${slug}/create${query ? `?${query}` : ''}`
+}
+
+export async function createRecord(s: Server, models: Registry, slug: string, full = false): Promise<number> {
+  const model = models.get(slug)
+  if (!model) throw new Error(`unknown model ${slug}`)
+  const query = SCOPED[slug] ? await SCOPED[slug](s, models) : ''
+  const r = await s.api(createPath(slug, query), await sampleBody(s, models, model, full))
+  if (r.status !== 200) throw new Error(`create ${slug}: ${r.status} ${r.text}`)
+  return r.body.model.id as number
+}
