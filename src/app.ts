@@ -13,6 +13,26 @@ import { parseBody, parseQueryString } from './wire/body.js'
 import { registerDocs } from './http/docs.js'
 import { hashToken } from './auth/secrets.js'
 
+/** Reads a request stream that Fastify left unread, refusing more than `limit` bytes. */
+function readRaw(req: FastifyRequest, limit: number): Promise<string> {
+  const declared = Number(req.headers['content-length'] ?? 0)
+  if (!declared && !req.headers['transfer-encoding']) return Promise.resolve('')
+  if (declared > limit) return Promise.reject(fail.tooLarge())
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.raw.on('data', (c: Buffer) => {
+      size += c.length
+      if (size > limit) {
+        req.raw.removeAllListeners('data')
+        reject(fail.tooLarge())
+      } else chunks.push(c)
+    })
+    req.raw.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    req.raw.on('error', reject)
+  })
+}
+
 export interface AppDeps {
   config: Config
   db: Db
@@ -45,7 +65,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const given = req.headers['x-request-id']
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID()
     },
-    requestIdLogLabel: 'reqId',
   })
   const env: CallEnv = { db, models, tz: config.tz, maxPageSize: config.maxPageSize, strict: config.strictInput }
   const loginLimiter = new SlidingWindow(config.loginRateLimit, 60_000)
@@ -93,8 +112,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return { route, user, access }
   }
 
-  const readBody = (req: FastifyRequest): Record<string, unknown> => {
-    const raw = typeof req.body === 'string' ? req.body : ''
+  const readBody = async (req: FastifyRequest): Promise<Record<string, unknown>> => {
+    // Fastify parses bodies of POST only; a GET body is read like a POST body (§1.5).
+    const raw = typeof req.body === 'string' ? req.body : req.method === 'GET' ? await readRaw(req, config.maxBodyBytes) : ''
     const r = parseBody(raw, req.sentContentType)
     if (!r.ok) throw fail.json()
     return r.value
@@ -106,7 +126,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     handler: async (req, reply) => {
       try {
         const { route, user, access } = await preBody(req)
-        const body = readBody(req)
+        const body = await readBody(req)
         const query = parseQueryString(req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '')
         if (route.kind === 'login') {
           return send(reply, 200, await login({ db: db.kysely, tokenTtl: config.tokenTtl, limiter: loginLimiter }, body, req.ip))

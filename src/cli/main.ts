@@ -5,7 +5,8 @@ import { migrate } from '../db/migrate.js'
 import { branchCreate } from './branches.js'
 import { CliError, type Command, defineCommand, parseOptions } from './command.js'
 import { type Output, streamOutput } from './output.js'
-import { userCreate, userList, userRevokeTokens, userRotateKey } from './users.js'
+import { userRevokeTokens, userRotateKey } from './user-keys.js'
+import { userCreate, userList } from './users.js'
 
 const migrateCommand = defineCommand({
   synopsis: 'migrate [--json]',
@@ -37,15 +38,18 @@ function usage(): string {
     'Commands:',
     ...Object.values(COMMANDS).flatMap((c) => [`  ${c.synopsis}`, `      ${c.summary}`]),
     '',
-    'Run `<command> --help` for its options. The database is the server\'s: DATA_DIR (SQLite)',
+    "Run `<command> --help` for its options. The database is the server's: DATA_DIR (SQLite)",
     'or DATABASE_URL (PostgreSQL). Every command migrates it first.',
   ].join('\n')
 }
 
 function commandHelp(c: Command): string {
-  return [`Usage: npm run cli -- ${c.synopsis}`, '', `  ${c.summary}`, ...(c.details ?? []).map((d) => `  ${d}`)].join(
-    '\n',
-  )
+  return [
+    `Usage: npm run cli -- ${c.synopsis}`,
+    '',
+    `  ${c.summary}`,
+    ...(c.details ?? []).map((d) => `  ${d}`),
+  ].join('\n')
 }
 
 /** Two-word names (`user create`) first, then one-word ones (`migrate`). */

@@ -1,14 +1,12 @@
 import { ROLES, type Role } from '../auth/roles.js'
-import { newApiKey } from '../auth/secrets.js'
-import { revokeTokens } from '../auth/tokens.js'
-import { createUser, setApiKey } from '../auth/users.js'
+import { createUser } from '../auth/users.js'
 import type { AnyDb } from '../engine/model.js'
-import { defineCommand, failure, parseId, parseOptions, required, usageError } from './command.js'
+import { defineCommand, failure, parseId, parseOptions, required } from './command.js'
 import { logCreated } from './operator-log.js'
 import { formatTable } from './output.js'
 
 const MAX_TEXT = 255 // §7.30: email, name and api_key are string(255)
-const KEY_WARNING = 'Store it now: it is shown only once and kept only as a hash.'
+export const KEY_WARNING = 'Store it now: it is shown only once and kept only as a hash.'
 
 export const userCreate = defineCommand({
   synopsis: 'user create --email E [--api-key K] [--name N] [--role R] [--branches 1,2] [--json]',
@@ -31,7 +29,14 @@ export const userCreate = defineCommand({
     const email = checkText(required(v.email, 'email'), 'email')
     const name = v.name === undefined ? undefined : checkText(v.name, 'name')
     const apiKey = v['api-key'] === undefined ? undefined : checkApiKey(v['api-key'])
-    return { email, name, apiKey, role: checkRole(v.role), branchIds: parseBranchIds(v.branches), json: v.json }
+    return {
+      email,
+      name,
+      apiKey,
+      role: checkRole(v.role),
+      branchIds: parseBranchIds(v.branches),
+      json: v.json,
+    }
   },
   async run({ db, args, out, tz }) {
     const created = await db.kysely.transaction().execute(async (trx) => {
@@ -42,11 +47,17 @@ export const userCreate = defineCommand({
       })
       const attributes = { name: args.name ?? args.email, email: args.email, role: args.role }
       const flags = { is_v2api: 1, branch_ids: args.branchIds, is_active: 1 }
-      await logCreated(trx, tz, { entity: 'User', entityId: user.id, attributes: { ...attributes, ...flags }, visibility: 'admin' })
+      await logCreated(trx, tz, {
+        entity: 'User',
+        entityId: user.id,
+        attributes: { ...attributes, ...flags },
+        visibility: 'admin',
+      })
       return user
     })
     const { id, apiKey } = created
-    if (args.json) return out.json({ id, email: args.email, role: args.role, branch_ids: args.branchIds, api_key: apiKey })
+    if (args.json)
+      return out.json({ id, email: args.email, role: args.role, branch_ids: args.branchIds, api_key: apiKey })
     out.line(`Created user ${id} <${args.email}>, role ${args.role}, branches [${args.branchIds.join(',')}].`)
     out.line(`API key: ${apiKey}`)
     out.line(KEY_WARNING)
@@ -75,74 +86,31 @@ export const userList = defineCommand({
     if (args.json) return out.json(users)
     if (users.length === 0) return out.line('No users.')
     const headers = ['id', 'email', 'name', 'role', 'is_active', 'is_v2api', 'branch_ids']
-    const cells = users.map((u) => [u.id, u.email, u.name, u.role, u.is_active, u.is_v2api, u.branch_ids.join(',')])
-    for (const line of formatTable(headers, cells.map((c) => c.map(String)))) out.line(line)
+    const cells = users.map((u) => [
+      u.id,
+      u.email,
+      u.name,
+      u.role,
+      u.is_active,
+      u.is_v2api,
+      u.branch_ids.join(','),
+    ])
+    for (const line of formatTable(
+      headers,
+      cells.map((c) => c.map(String)),
+    ))
+      out.line(line)
   },
 })
 
-const whoOptions = { email: { type: 'string' }, id: { type: 'string' }, json: { type: 'boolean', default: false } } as const
-
-export const userRotateKey = defineCommand({
-  synopsis: 'user rotate-key (--email E | --id N) [--api-key K] [--json]',
-  summary: "set a new api key (printed once) and revoke the user's tokens",
-  parse(argv) {
-    const v = parseOptions(argv, { ...whoOptions, 'api-key': { type: 'string' } })
-    const apiKey = v['api-key'] === undefined ? undefined : checkApiKey(v['api-key'])
-    return { who: parseWho(v), apiKey, json: v.json }
-  },
-  async run({ db, args, out }) {
-    const apiKey = args.apiKey ?? newApiKey()
-    const { user, revoked } = await db.kysely.transaction().execute(async (trx) => {
-      const user = await findUser(trx, args.who)
-      const revoked = await revokeTokens(trx, user.id)
-      await setApiKey(trx, user.id, apiKey)
-      return { user, revoked }
-    })
-    if (args.json) return out.json({ id: user.id, email: user.email, api_key: apiKey, revoked_tokens: revoked })
-    out.line(`New API key for user ${user.id} <${user.email}>: ${apiKey}`)
-    out.line(KEY_WARNING)
-    out.line(`Revoked ${revoked} token(s).`)
-  },
-})
-
-export const userRevokeTokens = defineCommand({
-  synopsis: 'user revoke-tokens (--email E | --id N) [--json]',
-  summary: "log the user out everywhere: delete all of the user's tokens",
-  parse(argv) {
-    const v = parseOptions(argv, whoOptions)
-    return { who: parseWho(v), json: v.json }
-  },
-  async run({ db, args, out }) {
-    const user = await findUser(db.kysely, args.who)
-    const revoked = await revokeTokens(db.kysely, user.id)
-    if (args.json) return out.json({ id: user.id, email: user.email, revoked_tokens: revoked })
-    out.line(`Revoked ${revoked} token(s) of user ${user.id} <${user.email}>.`)
-  },
-})
-
-type Who = { email: string } | { id: number }
-
-function parseWho(v: { email?: string | undefined; id?: string | undefined }): Who {
-  if ((v.email === undefined) === (v.id === undefined)) throw usageError('give exactly one of --email or --id')
-  return v.id === undefined ? { email: checkText(v.email ?? '', 'email') } : { id: parseId(v.id, 'id') }
-}
-
-async function findUser(db: AnyDb, who: Who): Promise<{ id: number; email: string }> {
-  const q = db.selectFrom('users').select(['id', 'email'])
-  const row = await ('id' in who ? q.where('id', '=', who.id) : q.where('email_lc', '=', who.email.toLowerCase()))
-    .executeTakeFirst()
-  if (!row) throw failure(`no user with ${'id' in who ? `id ${who.id}` : `e-mail ${who.email}`}`)
-  return { id: Number(row.id), email: String(row.email) }
-}
-
-function checkText(value: string, option: string): string {
+export function checkText(value: string, option: string): string {
   const text = value.trim()
   if (text === '') throw failure(`--${option} must not be empty`)
   if ([...text].length > MAX_TEXT) throw failure(`--${option} must be at most ${MAX_TEXT} characters`)
   return text
 }
 
-function checkApiKey(key: string): string {
+export function checkApiKey(key: string): string {
   if ([...key].length < 16) throw failure('--api-key must be at least 16 characters')
   if ([...key].length > MAX_TEXT) throw failure(`--api-key must be at most ${MAX_TEXT} characters`)
   return key
@@ -155,16 +123,24 @@ function checkRole(role: string): Role {
 }
 
 function parseBranchIds(list: string): number[] {
-  const parts = list.split(',').map((s) => s.trim()).filter((s) => s !== '')
+  const parts = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
   return [...new Set(parts.map((p) => parseId(p, 'branches')))]
 }
 
 async function assertEmailFree(db: AnyDb, email: string): Promise<void> {
-  const row = await db.selectFrom('users').select('id').where('email_lc', '=', email.toLowerCase()).executeTakeFirst()
+  const row = await db
+    .selectFrom('users')
+    .select('id')
+    .where('email_lc', '=', email.toLowerCase())
+    .executeTakeFirst()
   if (row) throw emailTaken(email)
 }
 
-const emailTaken = (email: string) => failure(`a user with e-mail ${email} already exists (e-mails are case-insensitive)`)
+const emailTaken = (email: string) =>
+  failure(`a user with e-mail ${email} already exists (e-mails are case-insensitive)`)
 
 async function assertBranchesExist(db: AnyDb, ids: number[]): Promise<void> {
   if (ids.length === 0) return

@@ -137,8 +137,8 @@ function filterHint(model: Model, key: string): string {
   if (key === 'id' || key === 'ids') return 'id or list of ids'
   const field = model.fields[key] ?? model.fields[`${key}s`]
   if (field) return field.type
-  const bound = /^(.+)_(from|to)$/.exec(key)
-  if (bound) return `range, ${bound[2] === 'from' ? 'lower' : 'upper'} bound, inclusive`
+  const bound = /_(from|to)$/.exec(key)
+  if (bound) return `range, ${bound[1] === 'from' ? 'lower' : 'upper'} bound, inclusive`
   return key
 }
 

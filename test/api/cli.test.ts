@@ -78,7 +78,11 @@ async function ok(target: Target, ...args: string[]): Promise<string> {
 }
 
 async function storedHash(t: Target, id: number): Promise<string> {
-  const row = await t.db.kysely.selectFrom('users').select('api_key_hash').where('id', '=', id).executeTakeFirstOrThrow()
+  const row = await t.db.kysely
+    .selectFrom('users')
+    .select('api_key_hash')
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow()
   return String(row.api_key_hash)
 }
 
@@ -99,7 +103,18 @@ test('user create prints a generated api key once; --json prints one parseable o
   assert.equal(human.split(key ?? '').length, 2, 'the key is printed exactly once')
 
   const branch = JSON.parse(await ok(t, 'branch', 'create', '--name', 'Север', '--json')) as { id: number }
-  const out = await ok(t, 'user', 'create', '--email', 'json@example.com', '--role', 'teacher', '--branches', `${branch.id}`, '--json')
+  const out = await ok(
+    t,
+    'user',
+    'create',
+    '--email',
+    'json@example.com',
+    '--role',
+    'teacher',
+    '--branches',
+    `${branch.id}`,
+    '--json',
+  )
   const user = JSON.parse(out) as Record<string, unknown>
   assert.deepEqual(Object.keys(user), ['id', 'email', 'role', 'branch_ids', 'api_key'])
   assert.equal(user.email, 'json@example.com')
@@ -148,7 +163,15 @@ test('user list shows users and never a key or its hash', async () => {
   const json = await ok(t, 'user', 'list', '--json')
   const users = JSON.parse(json) as Array<Record<string, unknown>>
   const listed = users.find((u) => u.email === 'listed@example.com')
-  assert.deepEqual(Object.keys(listed ?? {}), ['id', 'email', 'name', 'role', 'is_active', 'is_v2api', 'branch_ids'])
+  assert.deepEqual(Object.keys(listed ?? {}), [
+    'id',
+    'email',
+    'name',
+    'role',
+    'is_active',
+    'is_v2api',
+    'branch_ids',
+  ])
   for (const text of [human, json]) {
     assert.ok(!text.includes(KEY) && !text.includes('scrypt$'), 'no key material in the listing')
   }
@@ -186,18 +209,27 @@ test('user revoke-tokens deletes every token of the user and says how many', asy
   assert.equal(revoked.revoked_tokens, 3)
   assert.match(await ok(t, 'user', 'revoke-tokens', '--email', 'tokens@example.com'), /Revoked 0 token/)
   const left = await t.db.kysely.selectFrom('tokens').select('user_id').execute()
-  assert.deepEqual(left.map((r) => Number(r.user_id)), [Number(other.id)])
+  assert.deepEqual(
+    left.map((r) => Number(r.user_id)),
+    [Number(other.id)],
+  )
 })
 
 test('branch create prints the new id and stores an active branch', async () => {
   const id = Number(/Created branch (\d+)/.exec(await ok(t, 'branch', 'create', '--name', 'Юг'))?.[1])
-  const row = await t.db.kysely.selectFrom('branches').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
+  const row = await t.db.kysely
+    .selectFrom('branches')
+    .selectAll()
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow()
   assert.deepEqual([row.name, Number(row.is_active), row.subject_ids, Number(row.weight)], ['Юг', 1, '[]', 0])
   assert.equal((await cli(t, 'branch', 'create', '--name', 'x'.repeat(51))).code, 1)
 })
 
 test('operator creations are logged, without the api key', async () => {
-  const user = JSON.parse(await ok(t, 'user', 'create', '--email', 'logged@example.com', '--api-key', KEY, '--json'))
+  const user = JSON.parse(
+    await ok(t, 'user', 'create', '--email', 'logged@example.com', '--api-key', KEY, '--json'),
+  )
   const row = await t.db.kysely
     .selectFrom('log')
     .selectAll()

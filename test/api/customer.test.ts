@@ -32,11 +32,41 @@ describe('customer', () => {
     const m = r.body.model
     assert.deepEqual(Object.keys(r.body), ['success', 'errors', 'model'])
     assert.deepEqual(Object.keys(m), [
-      'id', 'branch_ids', 'teacher_ids', 'name', 'is_study', 'study_status_id', 'lead_status_id', 'lead_reject_id',
-      'customer_reject_id', 'lead_source_id', 'assigned_id', 'employee_id', 'legal_type', 'legal_name', 'company_id',
-      'dob', 'gender', 'balance', 'balance_base', 'balance_bonus', 'last_attend_date', 'b_date', 'e_date', 'removed',
-      'note', 'paid_count', 'paid_lesson_count', 'paid_lesson_date', 'next_lesson_date', 'paid_till', 'phone', 'email',
-      'web', 'addr', 'color',
+      'id',
+      'branch_ids',
+      'teacher_ids',
+      'name',
+      'is_study',
+      'study_status_id',
+      'lead_status_id',
+      'lead_reject_id',
+      'customer_reject_id',
+      'lead_source_id',
+      'assigned_id',
+      'employee_id',
+      'legal_type',
+      'legal_name',
+      'company_id',
+      'dob',
+      'gender',
+      'balance',
+      'balance_base',
+      'balance_bonus',
+      'last_attend_date',
+      'b_date',
+      'e_date',
+      'removed',
+      'note',
+      'paid_count',
+      'paid_lesson_count',
+      'paid_lesson_date',
+      'next_lesson_date',
+      'paid_till',
+      'phone',
+      'email',
+      'web',
+      'addr',
+      'color',
     ])
     assert.equal(m.dob, '04.03.2012')
     assert.deepEqual(m.phone, ['+7 (916) 123-45-67'])
@@ -70,14 +100,10 @@ describe('customer', () => {
   })
 
   test('E6: branch-less path, misspelled content type, numeric strings', async () => {
-    const r = await s.api(
-      'customer/create',
-      undefined,
-      {
-        headers: { 'content-type': '', 'Content-Typ': 'application/json' },
-        raw: '{"name":"Сидорова Анна","is_study":"1","legal_type":1,"lead_source_id":2,"dob":"20.11.2013","gender":"2","phone":"+7 (903) 555-12-34"}',
-      },
-    )
+    const r = await s.api('customer/create', undefined, {
+      headers: { 'content-type': '', 'Content-Typ': 'application/json' },
+      raw: '{"name":"Сидорова Анна","is_study":"1","legal_type":1,"lead_source_id":2,"dob":"20.11.2013","gender":"2","phone":"+7 (903) 555-12-34"}',
+    })
     assert.equal(r.status, 200, r.text)
     assert.equal(r.body.model.is_study, 1)
     assert.equal(r.body.model.gender, 2)
