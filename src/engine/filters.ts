@@ -9,8 +9,6 @@ import { type Condition, type Eb, type FilterFn, linkTable, type Model } from '.
  * Filter kinds of §4.5. Each factory names a field; the value is converted by that field's kind, and a
  * value that cannot be converted is a 400 naming the filter key (§4.6).
  */
-type Key = { key: string }
-
 function kindOf(model: Model, field: string): FieldKind & { column?: string } {
   const k = model.fields[field]
   if (!k) throw new Error(`${model.slug}: filter on unknown field ${field}`)
@@ -34,13 +32,8 @@ export function likePattern(s: string): string {
   return `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
 }
 
-function like(eb: Eb, expr: string, needle: string): Condition {
+function like(expr: string, needle: string): Condition {
   return sql<boolean>`${sql.ref(expr)} LIKE ${likePattern(needle)} ESCAPE '\\'`
-}
-
-/** Binds the filter key into the function so its 400 names the key the client sent. */
-export function keyed(build: (k: Key) => FilterFn): (key: string) => FilterFn {
-  return (key) => build({ key })
 }
 
 export function idFilter(key = 'id'): FilterFn {
@@ -63,7 +56,7 @@ export function substring(field: string, key = field): FilterFn {
     if (typeof raw !== 'string' && typeof raw !== 'number') throw fail.badParam(key)
     const needle = String(raw).trim().toLowerCase()
     const kind = kindOf(model, field)
-    if (kind.type === 'string[]') return like(eb, `${model.table}.${kind.column}_search`, needle)
+    if (kind.type === 'string[]') return like(`${model.table}.${kind.column}_search`, needle)
     return sql<boolean>`lower(${sql.ref(col(model, field))}) LIKE ${likePattern(needle)} ESCAPE '\\'`
   }
 }
@@ -74,7 +67,7 @@ export function phone(field: string, key = field): FilterFn {
     if (typeof raw !== 'string' && typeof raw !== 'number') throw fail.badParam(key)
     const digits = String(raw).replace(/\D/g, '')
     if (digits === '') return sql<boolean>`1 = 1`
-    return like(eb, `${model.table}.${kindOf(model, field).column}_digits`, digits)
+    return like(`${model.table}.${kindOf(model, field).column}_digits`, digits)
   }
 }
 

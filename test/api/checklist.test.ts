@@ -865,7 +865,7 @@ describe('§8 compatibility checklist', () => {
       'x'.repeat(5000),
     ]
     for (const token of badTokens) {
-      const headers = token === undefined ? {} : { 'x-alfacrm-token': token }
+      const headers: Record<string, string> = token === undefined ? {} : { 'x-alfacrm-token': token }
       const requests: Array<[string, string | undefined]> = [
         ['1/customer/index', '{not json'],
         ['1/customer/update?id=999999', '{}'],
