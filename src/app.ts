@@ -1,17 +1,17 @@
 import crypto from 'node:crypto'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
-import type { Config } from './config.js'
-import type { Db } from './db/connect.js'
-import { AppError, fail, toWire } from './errors.js'
-import type { Registry } from './engine/model.js'
 import { login } from './auth/login.js'
 import { SlidingWindow } from './auth/rate-limit.js'
+import { hashToken } from './auth/secrets.js'
 import { authenticate } from './auth/tokens.js'
+import type { Config } from './config.js'
+import type { Db } from './db/connect.js'
+import type { Registry } from './engine/model.js'
+import { AppError, fail, toWire } from './errors.js'
 import { authorize, type CallEnv, checkRole, runAction } from './http/dispatch.js'
+import { registerDocs } from './http/docs.js'
 import { resolveRoute } from './http/route.js'
 import { parseBody, parseQueryString } from './wire/body.js'
-import { registerDocs } from './http/docs.js'
-import { hashToken } from './auth/secrets.js'
 
 /** Reads a request stream that Fastify left unread, refusing more than `limit` bytes. */
 function readRaw(req: FastifyRequest, limit: number): Promise<string> {
@@ -66,7 +66,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID()
     },
   })
-  const env: CallEnv = { db, models, tz: config.tz, maxPageSize: config.maxPageSize, strict: config.strictInput }
+  const env: CallEnv = {
+    db,
+    models,
+    tz: config.tz,
+    maxPageSize: config.maxPageSize,
+    strict: config.strictInput,
+  }
   const loginLimiter = new SlidingWindow(config.loginRateLimit, 60_000)
   const tokenLimiter = config.rateLimitRps > 0 ? new SlidingWindow(config.rateLimitRps, 1000) : null
 
@@ -114,7 +120,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const readBody = async (req: FastifyRequest): Promise<Record<string, unknown>> => {
     // Fastify parses bodies of POST only; a GET body is read like a POST body (§1.5).
-    const raw = typeof req.body === 'string' ? req.body : req.method === 'GET' ? await readRaw(req, config.maxBodyBytes) : ''
+    const raw =
+      typeof req.body === 'string'
+        ? req.body
+        : req.method === 'GET'
+          ? await readRaw(req, config.maxBodyBytes)
+          : ''
     const r = parseBody(raw, req.sentContentType)
     if (!r.ok) throw fail.json()
     return r.value
@@ -126,10 +137,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     handler: async (req, reply) => {
       try {
         const { route, user, access } = await preBody(req)
-        const body = await readBody(req)
+        // §1.11: login is handled before the body checks, so an unreadable login body is just
+        // missing credentials (403), never a 400.
+        const body = route.kind === 'login' ? await readBody(req).catch(() => ({})) : await readBody(req)
         const query = parseQueryString(req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '')
         if (route.kind === 'login') {
-          return send(reply, 200, await login({ db: db.kysely, tokenTtl: config.tokenTtl, limiter: loginLimiter }, body, req.ip))
+          return send(
+            reply,
+            200,
+            await login({ db: db.kysely, tokenTtl: config.tokenTtl, limiter: loginLimiter }, body, req.ip),
+          )
         }
         const strict = env.strict || req.headers['x-strict'] === '1'
         const result = await runAction({ ...env, strict }, route, user!, access!, { query, body })
@@ -163,7 +180,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         return sendError(req, reply, e)
       }
     }
-    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return sendError(req, reply, fail.json())
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)
+      return sendError(req, reply, fail.json())
     return sendError(req, reply, err)
   })
   return app

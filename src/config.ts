@@ -50,7 +50,8 @@ export function loadConfig(env: Env = process.env): Config {
   const tz = read('TZ') ?? 'Europe/Moscow'
   if (!isTimeZone(tz)) problems.push(`TZ=${tz}: not a known IANA time zone`)
   const logLevel = (read('LOG_LEVEL') ?? 'info').toLowerCase() as LogLevel
-  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL=${logLevel}: expected one of ${LOG_LEVELS.join(', ')}`)
+  if (!LOG_LEVELS.includes(logLevel))
+    problems.push(`LOG_LEVEL=${logLevel}: expected one of ${LOG_LEVELS.join(', ')}`)
   const strict = read('STRICT_INPUT') ?? '0'
   if (strict !== '0' && strict !== '1') problems.push(`STRICT_INPUT=${strict}: expected 0 or 1`)
   const databaseUrl = read('DATABASE_URL') ?? null
@@ -62,7 +63,8 @@ export function loadConfig(env: Env = process.env): Config {
   if ((adminEmail === null) !== (adminApiKey === null)) {
     problems.push('ALFACRM_ADMIN_EMAIL and ALFACRM_ADMIN_API_KEY must be set together')
   }
-  if (adminApiKey !== null && adminApiKey.length < 16) problems.push('ALFACRM_ADMIN_API_KEY: at least 16 characters')
+  if (adminApiKey !== null && adminApiKey.length < 16)
+    problems.push('ALFACRM_ADMIN_API_KEY: at least 16 characters')
 
   const config: Config = {
     port: int('PORT', 8080, 0, 65535),

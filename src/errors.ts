@@ -83,7 +83,9 @@ export function toWire(err: unknown): WireError {
     case 'access':
       return plain(403, 'Access Denied')
     case 'rate':
-      return plain(429, 'Rate limit exceeded.', { 'retry-after': String(Math.max(1, Math.ceil(m.retryAfter))) })
+      return plain(429, 'Rate limit exceeded.', {
+        'retry-after': String(Math.max(1, Math.ceil(m.retryAfter))),
+      })
     case 'json':
       return plain(400, 'Invalid JSON data in request body.')
     case 'tooLarge':
@@ -100,7 +102,15 @@ export function toWire(err: unknown): WireError {
       const first = Object.values(m.errors)[0]?.[0] ?? ''
       return {
         status: 422,
-        body: { success: false, errors: m.errors, model: null, name: REASON[422], message: first, code: 0, status: 422 },
+        body: {
+          success: false,
+          errors: m.errors,
+          model: null,
+          name: REASON[422],
+          message: first,
+          code: 0,
+          status: 422,
+        },
         headers: {},
       }
     }

@@ -1,7 +1,7 @@
 import cluster from 'node:cluster'
 import { buildApp } from './app.js'
 import { bootstrap } from './auth/users.js'
-import { ConfigError, type Config, loadConfig } from './config.js'
+import { type Config, ConfigError, loadConfig } from './config.js'
 import { connect } from './db/connect.js'
 import { migrate } from './db/migrate.js'
 import { datetimeZone } from './fields/datetime.js'

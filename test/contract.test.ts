@@ -19,13 +19,16 @@ before(async () => {
 after(() => s.close())
 
 const logRows = async (entity: string, id: number) =>
-  (await s.api('1/log/index', { entity, entity_id: id, 'per-page': 50 })).body.items as Array<{ event: number }>
+  (await s.api('1/log/index', { entity, entity_id: id, 'per-page': 50 })).body.items as Array<{
+    event: number
+  }>
 
 for (const model of writable) {
   describe(`contract: ${model.slug}`, () => {
     const scoping = async () => (SCOPED[model.slug] ? await SCOPED[model.slug]!(s, models) : '')
     const writableFields = Object.entries(model.fields).filter(
-      ([n, k]) => !k.readOnly && !k.derived && !k.ref && !k.createOnly && n !== 'id' && !n.startsWith('branch'),
+      ([n, k]) =>
+        !k.readOnly && !k.derived && !k.ref && !k.createOnly && n !== 'id' && !n.startsWith('branch'),
     )
 
     test('create returns the stored record, index by id finds the same, one log row', async () => {
@@ -43,7 +46,12 @@ for (const model of writable) {
           assert.deepEqual(m[name], kind.format(parsed.value), `${model.slug}.${name}`)
         }
       }
-      const found = await s.api(`1/${model.slug}/index`, { id: m.id, removed: 1, is_study: 2, status: [1, 2, 3] })
+      const found = await s.api(`1/${model.slug}/index`, {
+        id: m.id,
+        removed: 1,
+        is_study: 2,
+        status: [1, 2, 3],
+      })
       if (!model.scoping) {
         assert.equal(found.body.total, 1)
         // §7.30: a user's api key is shown once, in the create reply only
@@ -89,7 +97,8 @@ for (const model of writable) {
 
     test('a wrongly typed value is a 422 naming the field and changes nothing', async () => {
       const intField = Object.entries(model.fields).find(
-        ([n, k]) => !k.readOnly && !k.derived && !k.createOnly && n !== 'id' && (k.type === 'int' || k.type === 'bool'),
+        ([n, k]) =>
+          !k.readOnly && !k.derived && !k.createOnly && n !== 'id' && (k.type === 'int' || k.type === 'bool'),
       )
       if (!intField) return
       const id = await createRecord(s, models, model.slug)
@@ -122,7 +131,10 @@ for (const model of writable) {
       for (const key of Object.keys(model.filters)) {
         for (const value of [1, '1', 'Тест', '01.09.2025', [1, 2], { a: 1 }]) {
           const r = await s.api(`1/${model.slug}/index${query ? `?${query}` : ''}`, { [key]: value })
-          assert.ok(r.status === 200 || r.status === 400, `${model.slug} ${key}=${JSON.stringify(value)}: ${r.status}`)
+          assert.ok(
+            r.status === 200 || r.status === 400,
+            `${model.slug} ${key}=${JSON.stringify(value)}: ${r.status}`,
+          )
           if (r.status === 400) assert.equal(r.body.name, 'Bad Request')
         }
       }
@@ -134,7 +146,14 @@ for (const model of writable) {
       const rec = (await s.api(`1/${model.slug}/index`, { id, removed: 1, is_study: 2 })).body.items[0]
       for (const key of Object.keys(model.filters)) {
         const field = model.fields[key] ? key : model.fields[`${key}s`] ? `${key}s` : null
-        if (!field || rec[field] === null || rec[field] === undefined || key === 'removed' || key === 'is_study') continue
+        if (
+          !field ||
+          rec[field] === null ||
+          rec[field] === undefined ||
+          key === 'removed' ||
+          key === 'is_study'
+        )
+          continue
         let value = rec[field]
         if (Array.isArray(value)) value = value[0]
         if (value === undefined || value === '') continue
@@ -164,7 +183,11 @@ for (const model of writable) {
       test('a record of branch 1 is invisible through branch 2', async () => {
         const id = await createRecord(s, models, model.slug)
         const query = model.scoping ? await scoping() : ''
-        const idx = await s.api(`2/${model.slug}/index${query ? `?${query}` : ''}`, { id, removed: 1, is_study: 2 })
+        const idx = await s.api(`2/${model.slug}/index${query ? `?${query}` : ''}`, {
+          id,
+          removed: 1,
+          is_study: 2,
+        })
         assert.equal(idx.body.total, 0)
         const u = await s.api(`2/${model.slug}/update?id=${id}`, {})
         assert.equal(u.status, 404)

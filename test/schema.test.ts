@@ -39,7 +39,8 @@ test('every declared field has its column, shadow columns and link table', async
       assert.deepEqual([...link].sort(), ['record_id', 'value'], `${linkTable(model, name)}`)
     }
     if (model.archive) assert.ok(cols.has('archived_e_date'), `${model.table}.archived_e_date`)
-    if (model.stamps?.updated) assert.ok(cols.has(model.stamps.updated), `${model.table}.${model.stamps.updated}`)
+    if (model.stamps?.updated)
+      assert.ok(cols.has(model.stamps.updated), `${model.table}.${model.stamps.updated}`)
   }
 })
 

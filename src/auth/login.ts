@@ -1,5 +1,5 @@
-import { fail } from '../errors.js'
 import type { AnyDb } from '../engine/model.js'
+import { fail } from '../errors.js'
 import type { SlidingWindow } from './rate-limit.js'
 import { DUMMY_HASH, verifyApiKey } from './secrets.js'
 import { issueToken } from './tokens.js'

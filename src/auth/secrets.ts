@@ -1,7 +1,12 @@
 import crypto from 'node:crypto'
 import { promisify } from 'node:util'
 
-const scrypt = promisify(crypto.scrypt) as (pw: string, salt: Buffer, len: number, opts: crypto.ScryptOptions) => Promise<Buffer>
+const scrypt = promisify(crypto.scrypt) as (
+  pw: string,
+  salt: Buffer,
+  len: number,
+  opts: crypto.ScryptOptions,
+) => Promise<Buffer>
 const PARAMS = { N: 16384, r: 8, p: 1 }
 
 /** API keys are chosen by people, so they get a slow salted hash (scrypt); never stored in plain text. */
@@ -16,7 +21,11 @@ export async function verifyApiKey(key: string, stored: string): Promise<boolean
   const [scheme, n, r, p, salt, hash] = stored.split('$')
   if (scheme !== 'scrypt' || !salt || !hash) return false
   const expected = Buffer.from(hash, 'hex')
-  const actual = await scrypt(key, Buffer.from(salt, 'hex'), expected.length, { N: Number(n), r: Number(r), p: Number(p) })
+  const actual = await scrypt(key, Buffer.from(salt, 'hex'), expected.length, {
+    N: Number(n),
+    r: Number(r),
+    p: Number(p),
+  })
   return crypto.timingSafeEqual(actual, expected)
 }
 

@@ -7,7 +7,10 @@ export async function issueToken(db: AnyDb, userId: number, ttl: number): Promis
   const token = newToken()
   const now = Math.floor(Date.now() / 1000)
   await db.deleteFrom('tokens').where('expires_at', '<', now).where('user_id', '=', userId).execute()
-  await db.insertInto('tokens').values({ token_hash: hashToken(token), user_id: userId, expires_at: now + ttl }).execute()
+  await db
+    .insertInto('tokens')
+    .values({ token_hash: hashToken(token), user_id: userId, expires_at: now + ttl })
+    .execute()
   return token
 }
 

@@ -31,12 +31,17 @@ export async function createUser(db: AnyDb, u: NewUser): Promise<{ id: number; a
     .returning('id')
     .executeTakeFirstOrThrow()
   const id = Number(row.id)
-  for (const b of u.branchIds ?? []) await db.insertInto('users_branch_ids').values({ record_id: id, value: b }).execute()
+  for (const b of u.branchIds ?? [])
+    await db.insertInto('users_branch_ids').values({ record_id: id, value: b }).execute()
   return { id, apiKey }
 }
 
 export async function setApiKey(db: AnyDb, userId: number, apiKey: string): Promise<void> {
-  await db.updateTable('users').set({ api_key_hash: await hashApiKey(apiKey) }).where('id', '=', userId).execute()
+  await db
+    .updateTable('users')
+    .set({ api_key_hash: await hashApiKey(apiKey) })
+    .where('id', '=', userId)
+    .execute()
   await db.deleteFrom('tokens').where('user_id', '=', userId).execute()
 }
 
@@ -46,7 +51,10 @@ export async function bootstrap(db: AnyDb, email: string | null, apiKey: string 
   const anyBranch = await db.selectFrom('branches').select('id').limit(1).executeTakeFirst()
   if (anyUser || anyBranch || !email || !apiKey) return false
   await db.transaction().execute(async (trx) => {
-    await trx.insertInto('branches').values({ name: 'Основной филиал', is_active: 1, subject_ids: '[]', weight: 0 }).execute()
+    await trx
+      .insertInto('branches')
+      .values({ name: 'Основной филиал', is_active: 1, subject_ids: '[]', weight: 0 })
+      .execute()
     await createUser(trx, { email, apiKey, role: 'admin', name: 'Administrator' })
   })
   return true

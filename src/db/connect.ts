@@ -37,7 +37,9 @@ export function connect(opts: DbOptions): Db {
   sqlite.pragma('busy_timeout = 10000')
   sqlite.pragma('foreign_keys = OFF')
   // SQLite's lower() folds ASCII only; PostgreSQL's folds Cyrillic. Same behaviour on both (§4.5).
-  sqlite.function('lower', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : s))
+  sqlite.function('lower', { deterministic: true }, (s: unknown) =>
+    typeof s === 'string' ? s.toLowerCase() : s,
+  )
   const kysely = new Kysely({ dialect: new SqliteDialect({ database: sqlite }) })
   return { kysely, dialect: 'sqlite', close: () => kysely.destroy() }
 }

@@ -2,6 +2,7 @@ import { fail } from '../errors.js'
 import { diff, EVENT, storedAttributes, writeLog } from '../log/write.js'
 import { type CustomDef, loadCustomDefs, writeCustom } from './custom-fields.js'
 import { changedKeys, newDraft, parseFields } from './draft.js'
+import { readId } from './ids.js'
 import type { ActionCtx, Draft, Model, Rec, RequestInput } from './model.js'
 import { hydrate, present } from './present.js'
 import { applyBranchRules, checkReferences, referencingSlugs } from './references.js'
@@ -16,7 +17,6 @@ import {
   writeLinks,
 } from './repository.js'
 import { assertScopingMatches, readScoping } from './scoping.js'
-import { readId } from './ids.js'
 
 const saved = (model: Record<string, unknown>) => ({ success: true, errors: [], model })
 
@@ -184,7 +184,8 @@ async function archiveColumns(model: Model, rec: Rec, archived: boolean, ctx: Ac
 export async function setArchived(model: Model, rec: Rec, archived: boolean, event: number, ctx: ActionCtx) {
   if ((rec.removed === 1) === archived) return
   const cols = await archiveColumns(model, rec, archived, ctx)
-  await updateRow(model, rec.id, cols, ctx)
+  const stamp = model.stamps?.updated ? { [model.stamps.updated]: ctx.now } : {}
+  await updateRow(model, rec.id, { ...cols, ...stamp }, ctx)
   const fmt = model.fields.e_date!.format
   const before = { removed: rec.removed, e_date: fmt(rec.e_date) }
   const after = { removed: cols.removed, e_date: fmt(cols.e_date) }

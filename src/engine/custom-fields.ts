@@ -15,7 +15,16 @@ export interface CustomDef {
   kind: FieldKind
 }
 
-export const CUSTOM_TYPES = ['string', 'text', 'int', 'number', 'date', 'bool', 'select', 'multiselect'] as const
+export const CUSTOM_TYPES = [
+  'string',
+  'text',
+  'int',
+  'number',
+  'date',
+  'bool',
+  'select',
+  'multiselect',
+] as const
 
 /** The same field kinds the models use, so custom values obey §5 exactly like declared fields. */
 function kindFor(type: string, label: string, options: string[]): FieldKind {
@@ -109,7 +118,11 @@ export async function writeCustom(
   for (const d of defs) {
     if (!(d.key in values)) continue
     const v = values[d.key]
-    await ctx.trx.deleteFrom('custom_values').where('field_id', '=', d.id).where('record_id', '=', recordId).execute()
+    await ctx.trx
+      .deleteFrom('custom_values')
+      .where('field_id', '=', d.id)
+      .where('record_id', '=', recordId)
+      .execute()
     const empty = v === null || (Array.isArray(v) && v.length === 0)
     if (!empty) {
       await ctx.trx

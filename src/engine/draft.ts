@@ -27,7 +27,10 @@ export function newDraft(action: 'create' | 'update', body: Record<string, unkno
 }
 
 const requiredBlank = (v: unknown) =>
-  v === null || v === undefined || (typeof v === 'string' && v.trim() === '') || (Array.isArray(v) && v.length === 0)
+  v === null ||
+  v === undefined ||
+  (typeof v === 'string' && v.trim() === '') ||
+  (Array.isArray(v) && v.length === 0)
 
 const optionalBlank = (kind: FieldKind, v: unknown) =>
   v === null || (kind.emptyStringIsBlank && typeof v === 'string' && v.trim() === '')
@@ -50,7 +53,8 @@ export function parseFields(model: Model, draft: Draft, defs: CustomDef[], ctx: 
     if (kind.derived || name === 'id') continue
     if (kind.readOnly) {
       // Stored read-only fields start at their default (an active customer's e_date, zero caches).
-      if (draft.action === 'create' && !(name in draft.values)) draft.set(name, resolveDefault(kind.default, ctx))
+      if (draft.action === 'create' && !(name in draft.values))
+        draft.set(name, resolveDefault(kind.default, ctx))
       continue
     }
     if (kind.createOnly && draft.action === 'update') continue

@@ -3,7 +3,7 @@ import { fail } from '../errors.js'
 import type { FieldKind } from '../fields/kind.js'
 import { addYears, parseDateTime } from '../wire/dates.js'
 import { parseInt32 } from '../wire/numbers.js'
-import { type Condition, type Eb, type FilterFn, linkTable, type Model } from './model.js'
+import { type Condition, type FilterFn, linkTable, type Model } from './model.js'
 
 /**
  * Filter kinds of §4.5. Each factory names a field; the value is converted by that field's kind, and a
@@ -15,7 +15,11 @@ function kindOf(model: Model, field: string): FieldKind & { column?: string } {
   return k
 }
 
-function values<T>(raw: unknown, key: string, convert: (v: unknown) => { ok: true; value: T } | { ok: false }): T[] {
+function values<T>(
+  raw: unknown,
+  key: string,
+  convert: (v: unknown) => { ok: true; value: T } | { ok: false },
+): T[] {
   const list = Array.isArray(raw) ? raw : [raw]
   if (list.length === 0 || list.length > 10_000) throw fail.badParam(key)
   return list.map((item) => {
@@ -52,7 +56,7 @@ export const flag = exact
 
 /** Case-insensitive substring (§4.5); `lower()` is Unicode-aware on both databases (see db/connect). */
 export function substring(field: string, key = field): FilterFn {
-  return (raw, eb, _ctx, model) => {
+  return (raw, _eb, _ctx, model) => {
     if (typeof raw !== 'string' && typeof raw !== 'number') throw fail.badParam(key)
     const needle = String(raw).trim().toLowerCase()
     const kind = kindOf(model, field)
@@ -63,7 +67,7 @@ export function substring(field: string, key = field): FilterFn {
 
 /** Digits of the value as a substring of the digits of any phone; no digits → no filter (§4.5). */
 export function phone(field: string, key = field): FilterFn {
-  return (raw, eb, _ctx, model) => {
+  return (raw, _eb, _ctx, model) => {
     if (typeof raw !== 'string' && typeof raw !== 'number') throw fail.badParam(key)
     const digits = String(raw).replace(/\D/g, '')
     if (digits === '') return sql<boolean>`1 = 1`
@@ -79,7 +83,10 @@ export function contains(field: string, key = field): FilterFn {
     return eb(
       `${model.table}.id`,
       'in',
-      eb.selectFrom(linkTable(model, field)).select('record_id').where('value', 'in', vs as number[]),
+      eb
+        .selectFrom(linkTable(model, field))
+        .select('record_id')
+        .where('value', 'in', vs as number[]),
     )
   }
 }
@@ -138,26 +145,30 @@ export const always = (): Condition => sql<boolean>`1 = 1`
 
 /** Range on a hidden datetime column (`updated_at`): date bounds cover whole days. */
 export function stampRange(column: string, name: string): Record<string, FilterFn> {
-  const edge = (key: string, op: '>=' | '<='): FilterFn => (raw, eb, ctx, model) => {
-    const r = parseDateTime(raw, ctx.tz)
-    if (!r.ok) throw fail.badParam(key)
-    const dateOnly = typeof raw === 'string' && !/\d:\d/.test(raw)
-    const v = dateOnly ? `${r.value.slice(0, 10)} ${op === '>=' ? '00:00:00' : '23:59:59'}` : r.value
-    return eb(`${model.table}.${column}`, op, v)
-  }
+  const edge =
+    (key: string, op: '>=' | '<='): FilterFn =>
+    (raw, eb, ctx, model) => {
+      const r = parseDateTime(raw, ctx.tz)
+      if (!r.ok) throw fail.badParam(key)
+      const dateOnly = typeof raw === 'string' && !/\d:\d/.test(raw)
+      const v = dateOnly ? `${r.value.slice(0, 10)} ${op === '>=' ? '00:00:00' : '23:59:59'}` : r.value
+      return eb(`${model.table}.${column}`, op, v)
+    }
   return { [`${name}_from`]: edge(`${name}_from`, '>='), [`${name}_to`]: edge(`${name}_to`, '<=') }
 }
 
 /** Full years today from a date of birth (§7.3 `age_from`/`age_to`). */
 export function ageRange(field: string): Record<string, FilterFn> {
-  const edge = (key: string, op: 'from' | 'to'): FilterFn => (raw, eb, ctx, model) => {
-    const r = parseInt32(raw)
-    if (!r.ok || r.value < 0 || r.value > 200) throw fail.badParam(key)
-    const c = `${model.table}.${field}`
-    // age ≥ n ⇔ dob ≤ today − n years; age ≤ n ⇔ dob > today − (n + 1) years
-    return op === 'from'
-      ? eb(c, '<=', addYears(ctx.today, -r.value))
-      : eb(c, '>', addYears(ctx.today, -(r.value + 1)))
-  }
+  const edge =
+    (key: string, op: 'from' | 'to'): FilterFn =>
+    (raw, eb, ctx, model) => {
+      const r = parseInt32(raw)
+      if (!r.ok || r.value < 0 || r.value > 200) throw fail.badParam(key)
+      const c = `${model.table}.${field}`
+      // age ≥ n ⇔ dob ≤ today − n years; age ≤ n ⇔ dob > today − (n + 1) years
+      return op === 'from'
+        ? eb(c, '<=', addYears(ctx.today, -r.value))
+        : eb(c, '>', addYears(ctx.today, -(r.value + 1)))
+    }
   return { age_from: edge('age_from', 'from'), age_to: edge('age_to', 'to') }
 }

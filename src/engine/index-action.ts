@@ -7,7 +7,8 @@ import { hydrate, present } from './present.js'
 import { rowToRec, visibleIn } from './repository.js'
 import { readScoping } from './scoping.js'
 
-const isEmpty = (v: unknown) => v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0)
+const isEmpty = (v: unknown) =>
+  v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0)
 
 /**
  * `index` (§4): filters from body over query, defaults for absent keys, branch visibility, a total
@@ -52,7 +53,10 @@ export async function indexAction(model: Model, ctx: ActionCtx, input: RequestIn
   if (page * size < total) {
     let q = ctx.trx.selectFrom(model.table).selectAll(model.table).where(where)
     for (const [column, dir] of model.order) q = q.orderBy(`${model.table}.${column}`, dir)
-    rows = await q.limit(size).offset(page * size).execute()
+    rows = await q
+      .limit(size)
+      .offset(page * size)
+      .execute()
   }
   const recs = rows.map((r) => rowToRec(model, r))
   await hydrate(model, recs, defs, ctx)

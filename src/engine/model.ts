@@ -1,7 +1,7 @@
 import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely'
-import type { FieldContext, FieldKind } from '../fields/kind.js'
-import type { FieldErrors } from '../errors.js'
 import type { Role } from '../auth/roles.js'
+import type { FieldErrors } from '../errors.js'
+import type { FieldContext, FieldKind } from '../fields/kind.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: the engine addresses tables by name from declarations
 export type AnyDb = Kysely<any>
@@ -133,7 +133,8 @@ export interface ModelDef {
   inputKeys?: string[]
 }
 
-export interface Model extends Omit<ModelDef, 'filters' | 'defaultFilters' | 'actions' | 'refusedBy'>,
+export interface Model
+  extends Omit<ModelDef, 'filters' | 'defaultFilters' | 'actions' | 'refusedBy'>,
     Required<Pick<ModelDef, 'filters' | 'defaultFilters' | 'actions' | 'refusedBy'>> {
   /** Fields in wire order with their resolved column names. */
   columns: Array<[name: string, kind: FieldKind & { column: string }]>

@@ -18,7 +18,10 @@ export function readPaging(input: RequestInput, maxPageSize: number): { page: nu
   }
   const candidates: Array<[string, unknown]> = [
     ['per-page', input.query['per-page']],
-    ...['count', 'per-page', 'pageSize', 'page_size', 'per_page'].map((k): [string, unknown] => [k, input.body[k]]),
+    ...['count', 'per-page', 'pageSize', 'page_size', 'per_page'].map((k): [string, unknown] => [
+      k,
+      input.body[k],
+    ]),
     ...['count', 'pageSize', 'page_size', 'per_page'].map((k): [string, unknown] => [k, input.query[k]]),
   ]
   const found = candidates.find(([, v]) => present(v))

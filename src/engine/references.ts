@@ -22,7 +22,8 @@ export async function applyBranchRules(model: Model, draft: Draft, ctx: ActionCt
     }
   }
   if (!draft.changed.has(field) || draft.errors[field]) return
-  const wanted = field === 'branch_id' ? [draft.values.branch_id as number] : (draft.values.branch_ids as number[])
+  const wanted =
+    field === 'branch_id' ? [draft.values.branch_id as number] : (draft.values.branch_ids as number[])
   const existing = await ctx.trx.selectFrom('branches').select('id').where('id', 'in', wanted).execute()
   if (existing.length !== new Set(wanted).size) return draft.addError(field, messages.invalid(label))
   if (wanted.some((b) => !ctx.allowedBranches.includes(b))) throw fail.access()
@@ -38,7 +39,9 @@ export async function checkReferences(model: Model, draft: Draft, ctx: ActionCtx
   for (const [name, kind] of Object.entries(model.fields)) {
     if (!kind.ref || name === own || !draft.changed.has(name) || draft.errors[name]) continue
     const value = draft.values[name]
-    const ids = [...new Set(Array.isArray(value) ? (value as number[]) : value == null ? [] : [value as number])]
+    const ids = [
+      ...new Set(Array.isArray(value) ? (value as number[]) : value == null ? [] : [value as number]),
+    ]
     if (ids.length === 0) continue
     const target = ctx.models.get(kind.ref)
     if (!target) continue
@@ -64,7 +67,12 @@ export async function referencingSlugs(model: Model, rec: Rec, ctx: ActionCtx): 
     const [table, column, select] = kind.linked
       ? [`${other.table}_${field}`, 'value', 'record_id']
       : [other.table, kind.column ?? field, 'id']
-    const hit = await ctx.trx.selectFrom(table).select(select).where(column, '=', rec.id).limit(1).executeTakeFirst()
+    const hit = await ctx.trx
+      .selectFrom(table)
+      .select(select)
+      .where(column, '=', rec.id)
+      .limit(1)
+      .executeTakeFirst()
     if (hit) out.push(slug)
   }
   return out

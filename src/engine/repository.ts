@@ -33,7 +33,11 @@ export function rowToRec(model: Model, row: Record<string, unknown>): Rec {
 }
 
 /** Column values of the given fields (and their search shadows). */
-export function toRow(model: Model, values: Record<string, unknown>, names: Iterable<string>): Record<string, unknown> {
+export function toRow(
+  model: Model,
+  values: Record<string, unknown>,
+  names: Iterable<string>,
+): Record<string, unknown> {
   const row: Record<string, unknown> = {}
   for (const name of names) {
     const kind = model.fields[name]
@@ -45,12 +49,21 @@ export function toRow(model: Model, values: Record<string, unknown>, names: Iter
   return row
 }
 
-export async function findVisible(model: Model, id: number, ctx: ActionCtx, branch: number): Promise<Rec | null> {
+export async function findVisible(
+  model: Model,
+  id: number,
+  ctx: ActionCtx,
+  branch: number,
+): Promise<Rec | null> {
   let q = ctx.trx
     .selectFrom(model.table)
     .selectAll()
     .where(`${model.table}.id`, '=', id)
-    .where((eb) => (model.restrict ? eb.and([visibleIn(model, eb, branch), model.restrict(eb, ctx)]) : visibleIn(model, eb, branch)))
+    .where((eb) =>
+      model.restrict
+        ? eb.and([visibleIn(model, eb, branch), model.restrict(eb, ctx)])
+        : visibleIn(model, eb, branch),
+    )
   // §6.10: a record being changed is locked for the rest of the transaction (SQLite serialises writers).
   if (ctx.dialect === 'postgres') q = q.forUpdate()
   const row = await q.executeTakeFirst()
@@ -67,7 +80,12 @@ export async function insertRow(model: Model, row: Record<string, unknown>, ctx:
   return Number(r.id)
 }
 
-export async function updateRow(model: Model, id: number, row: Record<string, unknown>, ctx: ActionCtx): Promise<void> {
+export async function updateRow(
+  model: Model,
+  id: number,
+  row: Record<string, unknown>,
+  ctx: ActionCtx,
+): Promise<void> {
   if (Object.keys(row).length === 0) return
   await ctx.trx.updateTable(model.table).set(row).where('id', '=', id).execute()
 }
@@ -95,6 +113,7 @@ export async function writeLinks(
 }
 
 export async function deleteRow(model: Model, id: number, ctx: ActionCtx): Promise<void> {
-  for (const name of model.links) await ctx.trx.deleteFrom(linkTable(model, name)).where('record_id', '=', id).execute()
+  for (const name of model.links)
+    await ctx.trx.deleteFrom(linkTable(model, name)).where('record_id', '=', id).execute()
   await ctx.trx.deleteFrom(model.table).where('id', '=', id).execute()
 }

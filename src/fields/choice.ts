@@ -10,7 +10,8 @@ export function choice(values: readonly (number | string)[], opts: FieldOptions 
   const match = (input: unknown): { ok: true; value: unknown } | { ok: false } => {
     if (numeric) {
       if (typeof input === 'boolean') input = input ? 1 : 0
-      if (typeof input === 'string' && /^(true|false)$/i.test(input.trim())) input = /^true$/i.test(input.trim()) ? 1 : 0
+      if (typeof input === 'string' && /^(true|false)$/i.test(input.trim()))
+        input = /^true$/i.test(input.trim()) ? 1 : 0
       const r = parseInt32(input)
       return r.ok && values.includes(r.value) ? r : { ok: false }
     }

@@ -17,7 +17,10 @@ export function datetime(opts: FieldOptions = {}): FieldKind {
       toDb: (v) => v,
       fromDb: (raw) => (raw ?? null) as string | null,
       format: (v) => v,
-      jsonSchema: () => ({ type: ['string', 'null'], pattern: '^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}$' }),
+      jsonSchema: () => ({
+        type: ['string', 'null'],
+        pattern: '^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}$',
+      }),
     },
     opts,
     null,

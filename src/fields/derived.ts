@@ -5,7 +5,15 @@ import type { FieldKind } from './kind.js'
  * it has no column, is never parsed and never logged (§5.11). It borrows the output format of `like`.
  */
 export function derived(like: FieldKind, description?: string): FieldKind {
-  return { ...like, derived: true, readOnly: true, required: false, column: undefined, linked: false, description }
+  return {
+    ...like,
+    derived: true,
+    readOnly: true,
+    required: false,
+    column: undefined,
+    linked: false,
+    description,
+  }
 }
 
 /** A stored field the server sets itself (created-at stamps, archive dates); input is ignored. */

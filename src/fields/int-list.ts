@@ -43,7 +43,10 @@ export function intList(opts: IntListOptions = {}): FieldKind {
       toDb: (v) => JSON.stringify(v),
       fromDb: (raw) => (typeof raw === 'string' ? (JSON.parse(raw) as number[]) : []),
       format: (v) => v,
-      jsonSchema: () => ({ type: 'array', items: opts.values ? { enum: [...opts.values] } : { type: 'integer' } }),
+      jsonSchema: () => ({
+        type: 'array',
+        items: opts.values ? { enum: [...opts.values] } : { type: 'integer' },
+      }),
     },
     opts,
     [],

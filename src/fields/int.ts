@@ -14,8 +14,10 @@ export function int(opts: IntOptions = {}): FieldKind {
       parse(input, label) {
         const r = parseInt32(input)
         if (!r.ok) return { ok: false, message: messages.integer(label) }
-        if (opts.min !== undefined && r.value < opts.min) return { ok: false, message: messages.min(label, opts.min) }
-        if (opts.max !== undefined && r.value > opts.max) return { ok: false, message: messages.max(label, opts.max) }
+        if (opts.min !== undefined && r.value < opts.min)
+          return { ok: false, message: messages.min(label, opts.min) }
+        if (opts.max !== undefined && r.value > opts.max)
+          return { ok: false, message: messages.max(label, opts.max) }
         return r
       },
       filterValue: (input) => parseInt32(input),

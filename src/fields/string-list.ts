@@ -16,7 +16,8 @@ export function stringList(opts: StringListOptions = {}): FieldKind {
         if (list === null) return { ok: false, message: messages.list(label) }
         const out: string[] = []
         for (const item of list) {
-          if (typeof item !== 'string' && typeof item !== 'number') return { ok: false, message: messages.list(label) }
+          if (typeof item !== 'string' && typeof item !== 'number')
+            return { ok: false, message: messages.list(label) }
           const v = String(item).trim()
           if ([...v].length > 255) {
             return { ok: false, message: `Значение «${label}» должно содержать максимум 255 символов.` }
@@ -28,8 +29,10 @@ export function stringList(opts: StringListOptions = {}): FieldKind {
       toDb: (v) => JSON.stringify(v),
       extraColumns(v, column) {
         const list = v as string[]
-        if (opts.index === 'phone') return { [`${column}_digits`]: list.map((p) => p.replace(/\D/g, '')).join(' ') }
-        if (opts.index === 'search') return { [`${column}_search`]: list.map((s) => s.toLowerCase()).join('\n') }
+        if (opts.index === 'phone')
+          return { [`${column}_digits`]: list.map((p) => p.replace(/\D/g, '')).join(' ') }
+        if (opts.index === 'search')
+          return { [`${column}_search`]: list.map((s) => s.toLowerCase()).join('\n') }
         return {}
       },
       fromDb: (raw) => (typeof raw === 'string' ? (JSON.parse(raw) as string[]) : []),

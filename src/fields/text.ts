@@ -9,7 +9,8 @@ export function text(max: number, opts: FieldOptions = {}): FieldKind {
       emptyStringIsBlank: false,
       parse(input, label) {
         if (typeof input === 'number' && Number.isFinite(input)) input = String(input)
-        if (typeof input !== 'string') return { ok: false, message: `Значение «${label}» должно быть строкой.` }
+        if (typeof input !== 'string')
+          return { ok: false, message: `Значение «${label}» должно быть строкой.` }
         const v = input.trim()
         if ([...v].length > max) {
           const unit = pluralRu(max, ['символ', 'символа', 'символов'])

@@ -14,7 +14,10 @@ export function time(style: 'hm' | 'hms', opts: FieldOptions = {}): FieldKind {
       toDb: (v) => v,
       fromDb: (raw) => (raw ?? null) as string | null,
       format: (v) => (v === null ? null : formatTime(v as string, style)),
-      jsonSchema: () => ({ type: 'string', pattern: style === 'hm' ? '^\\d{2}:\\d{2}$' : '^\\d{2}:\\d{2}:\\d{2}$' }),
+      jsonSchema: () => ({
+        type: 'string',
+        pattern: style === 'hm' ? '^\\d{2}:\\d{2}$' : '^\\d{2}:\\d{2}:\\d{2}$',
+      }),
     },
     opts,
     null,

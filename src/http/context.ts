@@ -1,5 +1,5 @@
-import { fail } from '../errors.js'
 import type { AnyDb, User } from '../engine/model.js'
+import { fail } from '../errors.js'
 
 /** Branches a user may use (§2.5): every branch for admins, its `branch_ids` (that exist) for others. */
 export async function allowedBranches(db: AnyDb, user: User): Promise<number[]> {

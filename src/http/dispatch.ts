@@ -1,10 +1,10 @@
-import { AppError, fail } from '../errors.js'
+import { mayRun } from '../auth/roles.js'
+import type { Db } from '../db/connect.js'
 import { createAction, deleteAction, restoreAction, updateAction } from '../engine/actions.js'
 import { indexAction } from '../engine/index-action.js'
 import type { ActionCtx, Model, Registry, RequestInput, User } from '../engine/model.js'
-import type { Db } from '../db/connect.js'
+import { AppError, fail } from '../errors.js'
 import { nowParts } from '../wire/dates.js'
-import { mayRun } from '../auth/roles.js'
 import { allowedBranches, pathBranch } from './context.js'
 import type { Route } from './route.js'
 

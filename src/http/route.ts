@@ -21,7 +21,8 @@ export function resolveRoute(path: string, models: Registry): Route | null {
   if (/^\d{1,10}$/.test(segs[0] ?? '')) branch = Number(segs.shift())
   let key = segs.shift()
   if (key === undefined) return null
-  if (key === 'teacher' && segs.length > 0 && models.has(`teacher/${segs[0]}`)) key = `teacher/${segs.shift()}`
+  if (key === 'teacher' && segs.length > 0 && models.has(`teacher/${segs[0]}`))
+    key = `teacher/${segs.shift()}`
   const model = models.get(key)
   if (!model || segs.length > 1) return null
   const action = segs[0] ?? 'index'

@@ -13,7 +13,11 @@ function visibility(model: Model): 'admin' | 'all' | 'branches' {
  * "Stored attributes" (§5.11): the writable fields and `custom_*`, in wire format. Derived fields,
  * read-only stamps and secrets are never logged.
  */
-export function storedAttributes(model: Model, rec: Record<string, unknown>, defs: CustomDef[]): Record<string, unknown> {
+export function storedAttributes(
+  model: Model,
+  rec: Record<string, unknown>,
+  defs: CustomDef[],
+): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const [name, kind] of Object.entries(model.fields)) {
     if (kind.readOnly || kind.derived || name === 'id' || !(name in rec)) continue
@@ -37,7 +41,8 @@ export interface LogEntry {
 /** Writes one log row in the caller's transaction (§5.11). Empty maps are stored as `[]` (§5.9). */
 export async function writeLog(ctx: ActionCtx, e: LogEntry): Promise<void> {
   const vis = visibility(e.model)
-  const encode = (m: Record<string, unknown> | null) => (m && Object.keys(m).length > 0 ? JSON.stringify(m) : '[]')
+  const encode = (m: Record<string, unknown> | null) =>
+    m && Object.keys(m).length > 0 ? JSON.stringify(m) : '[]'
   const row = await ctx.trx
     .insertInto('log')
     .values({

@@ -1,4 +1,4 @@
-import { ids, substring, exact, contains } from '../engine/filters.js'
+import { contains, exact, ids, substring } from '../engine/filters.js'
 import { defineModel } from '../engine/model.js'
 import { bool, int, intList, text } from '../fields/index.js'
 
@@ -47,7 +47,10 @@ export const branch = defineModel({
   ],
   hooks: {
     async beforeDelete(_rec, ctx) {
-      const n = await ctx.trx.selectFrom('branches').select(({ fn }) => fn.countAll().as('n')).executeTakeFirstOrThrow()
+      const n = await ctx.trx
+        .selectFrom('branches')
+        .select(({ fn }) => fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
       return Number(n.n) <= 1 ? 'Невозможно удалить последний филиал.' : null
     },
   },

@@ -1,9 +1,18 @@
 import { sql } from 'kysely'
-import { fail } from '../errors.js'
-import { parseMoney } from '../wire/numbers.js'
 import { countRange, deriveCustomers, withGroups } from '../domain/customer-figures.js'
-import { ageRange, contains, exact, ids, phone, range, stampRange, substring, triState } from '../engine/filters.js'
+import {
+  ageRange,
+  contains,
+  exact,
+  ids,
+  phone,
+  range,
+  stampRange,
+  substring,
+  triState,
+} from '../engine/filters.js'
 import { defineModel } from '../engine/model.js'
+import { fail } from '../errors.js'
 import {
   bool,
   choice,
@@ -18,6 +27,7 @@ import {
   stringList,
   text,
 } from '../fields/index.js'
+import { parseMoney } from '../wire/numbers.js'
 
 const EXACT = [
   'legal_type',
@@ -83,8 +93,10 @@ export const customer = defineModel({
     ...ids(),
     is_study: triState('is_study', 'is_study'),
     removed: triState('removed', 'removed'),
-    removed_from: (v, eb, ctx, m) => eb.and([eb('customers.removed', '=', 1), range('e_date', 'removed').removed_from!(v, eb, ctx, m)]),
-    removed_to: (v, eb, ctx, m) => eb.and([eb('customers.removed', '=', 1), range('e_date', 'removed').removed_to!(v, eb, ctx, m)]),
+    removed_from: (v, eb, ctx, m) =>
+      eb.and([eb('customers.removed', '=', 1), range('e_date', 'removed').removed_from!(v, eb, ctx, m)]),
+    removed_to: (v, eb, ctx, m) =>
+      eb.and([eb('customers.removed', '=', 1), range('e_date', 'removed').removed_to!(v, eb, ctx, m)]),
     name: substring('name'),
     legal_name: substring('legal_name'),
     note: substring('note'),

@@ -39,7 +39,12 @@ export const subject = defineModel({
     is_active: bool({ default: 1, label: 'Активен' }),
     weight: int({ label: 'Порядок' }),
   },
-  filters: { ...ids(), name: substring('name'), active: exact('is_active', 'active'), is_active: exact('is_active') },
+  filters: {
+    ...ids(),
+    name: substring('name'),
+    active: exact('is_active', 'active'),
+    is_active: exact('is_active'),
+  },
   order: byWeight,
   refusedBy: [
     ['lesson', 'subject_id'],
@@ -53,7 +58,12 @@ export const subject = defineModel({
   ],
 })
 
-export const studyStatus = enabledDictionary('study-status', 'study_statuses', 'StudyStatus', 'study_status_id')
+export const studyStatus = enabledDictionary(
+  'study-status',
+  'study_statuses',
+  'StudyStatus',
+  'study_status_id',
+)
 export const leadReject = enabledDictionary('lead-reject', 'lead_rejects', 'LeadReject', 'lead_reject_id')
 export const customerReject = enabledDictionary(
   'customer-reject',
@@ -76,7 +86,12 @@ export const leadStatus = defineModel({
     color: text(50, { label: 'Цвет' }),
     color_id: int({ nullable: true, label: 'Цвет' }),
   },
-  filters: { ...ids(), name: substring('name'), is_enabled: exact('is_enabled'), pipeline_id: exact('pipeline_id') },
+  filters: {
+    ...ids(),
+    name: substring('name'),
+    is_enabled: exact('is_enabled'),
+    pipeline_id: exact('pipeline_id'),
+  },
   order: byWeight,
   refusedBy: [['customer', 'lead_status_id']],
 })

@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
-import { fail } from '../errors.js'
 import { exact, ids, likePattern, range } from '../engine/filters.js'
 import { defineModel } from '../engine/model.js'
+import { fail } from '../errors.js'
 import { datetime, int, text } from '../fields/index.js'
 import { makeKind } from '../fields/kind.js'
 
@@ -36,7 +36,8 @@ export const log = defineModel({
     branchesOf: async () => [],
   },
   // Rows about users and custom fields are for admins only.
-  restrict: (eb, ctx) => (ctx.user.role === 'admin' ? sql<boolean>`1 = 1` : eb('log.visibility', '!=', 'admin')),
+  restrict: (eb, ctx) =>
+    ctx.user.role === 'admin' ? sql<boolean>`1 = 1` : eb('log.visibility', '!=', 'admin'),
   fields: {
     id: int({ readOnly: true }),
     entity: text(50, { readOnly: true }),

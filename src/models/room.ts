@@ -19,7 +19,12 @@ export const room = defineModel({
     is_enabled: bool({ default: 1, label: 'Активна' }),
     weight: int({ label: 'Порядок' }),
   },
-  filters: { ...ids(), name: substring('name'), is_enabled: exact('is_enabled'), location_id: exact('location_id') },
+  filters: {
+    ...ids(),
+    name: substring('name'),
+    is_enabled: exact('is_enabled'),
+    location_id: exact('location_id'),
+  },
   order: [
     ['weight', 'asc'],
     ['id', 'asc'],

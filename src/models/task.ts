@@ -1,6 +1,6 @@
-import { fail } from '../errors.js'
 import { contains, exact, ids, range, substring } from '../engine/filters.js'
 import { defineModel } from '../engine/model.js'
+import { fail } from '../errors.js'
 import { bool, choice, date, datetime, int, intList, readOnly, ref, text } from '../fields/index.js'
 
 /** §7.23 Task: to-dos for users, linked to customers and groups. */

@@ -2,7 +2,7 @@ import { ROLES } from '../auth/roles.js'
 import { hashApiKey, newApiKey } from '../auth/secrets.js'
 import { revokeTokens } from '../auth/tokens.js'
 import { exact, ids, substring } from '../engine/filters.js'
-import { type ActionCtx, defineModel, type Draft, type Rec } from '../engine/model.js'
+import { type ActionCtx, type Draft, defineModel, type Rec } from '../engine/model.js'
 import { bool, choice, int, intList, text } from '../fields/index.js'
 import { parseBool } from '../wire/numbers.js'
 
@@ -25,7 +25,12 @@ async function otherActiveAdmins(ctx: ActionCtx, id: number): Promise<number> {
 async function readApiKey(draft: Draft, ctx: ActionCtx): Promise<void> {
   const regenerate = parseBool(draft.body.regenerate_api_key)
   let key: string | null = regenerate.ok && regenerate.value === 1 ? newApiKey() : null
-  if (key === null && draft.body.api_key !== undefined && draft.body.api_key !== null && draft.body.api_key !== '') {
+  if (
+    key === null &&
+    draft.body.api_key !== undefined &&
+    draft.body.api_key !== null &&
+    draft.body.api_key !== ''
+  ) {
     const given = draft.body.api_key
     if (typeof given !== 'string' || given.trim().length < 16 || given.trim().length > 255) {
       return draft.addError('api_key', 'Значение «Ключ API» должно содержать минимум 16 символов.')
@@ -80,8 +85,10 @@ export const user = defineModel({
       }
       await readApiKey(draft, ctx)
       const old = draft.old
-      const limited = old && old.role === 'admin' && (v.role !== 'admin' || v.is_active !== 1 || v.is_v2api !== 1)
-      if (limited && old.is_active === 1 && (await otherActiveAdmins(ctx, old.id)) === 0) draft.addError('id', LAST_ADMIN)
+      const limited =
+        old && old.role === 'admin' && (v.role !== 'admin' || v.is_active !== 1 || v.is_v2api !== 1)
+      if (limited && old.is_active === 1 && (await otherActiveAdmins(ctx, old.id)) === 0)
+        draft.addError('id', LAST_ADMIN)
     },
     async afterSave(rec, draft, ctx) {
       const old = draft.old

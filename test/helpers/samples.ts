@@ -1,5 +1,5 @@
-import type { FieldKind } from '../../src/fields/kind.js'
 import type { Model, Registry } from '../../src/engine/model.js'
+import type { FieldKind } from '../../src/fields/kind.js'
 import type { Server } from './server.js'
 
 let counter = 0
@@ -16,7 +16,8 @@ export const OVERRIDES: Record<string, () => { body?: Record<string, unknown>; q
 
 /** Models whose records hang off another record: the scoping query to create them. */
 export const SCOPED: Record<string, (s: Server, models: Registry) => Promise<string>> = {
-  communication: async (s, models) => `class=Customer&related_id=${await createRecord(s, models, 'customer')}`,
+  communication: async (s, models) =>
+    `class=Customer&related_id=${await createRecord(s, models, 'customer')}`,
 }
 
 export function sampleValue(kind: FieldKind, variant = 0): unknown {
@@ -30,7 +31,8 @@ export function sampleValue(kind: FieldKind, variant = 0): unknown {
   if (t === 'money') return variant ? '250.50' : '100.00'
   if (t === 'number' || t === 'number?') return variant ? 2.5 : 5
   if (t === 'bool') return variant ? 0 : 1
-  if (t.startsWith('enum{') && t.endsWith('}[]')) return [parseEnum(t.slice(5, -3))[variant ? 1 : 0] ?? parseEnum(t.slice(5, -3))[0]]
+  if (t.startsWith('enum{') && t.endsWith('}[]'))
+    return [parseEnum(t.slice(5, -3))[variant ? 1 : 0] ?? parseEnum(t.slice(5, -3))[0]]
   if (t.startsWith('enum{')) {
     const values = parseEnum(t.slice(5, -1))
     return values[variant % values.length]

@@ -26,10 +26,12 @@ const TABLES: Record<string, string> = {
   tasks: `company_id int?, branch_ids json, user_id int?, assigned_ids json, group_ids json, customer_ids json,
     title text, text text, is_archive int, created_at text, is_done int, is_private int, due_date text?,
     done_date text?, is_public_entry int, is_notify int, priority int`,
-  rooms: 'branch_id int, location_id int?, streaming_id int?, color_id int?, name text, note text, is_enabled int, weight int',
+  rooms:
+    'branch_id int, location_id int?, streaming_id int?, color_id int?, name text, note text, is_enabled int, weight int',
   lesson_types: 'name text, type int, icon text, is_active int, sort int',
   custom_fields: 'model text, code text, label text, type text, options json, weight int',
-  users: 'name text, email text, email_lc text, role text, is_v2api int, branch_ids json, is_active int, api_key_hash text',
+  users:
+    'name text, email text, email_lc text, role text, is_v2api int, branch_ids json, is_active int, api_key_hash text',
   pay_types: 'name text',
   log: 'entity text, entity_id int, user_id int, event int, fields_old text, fields_new text, date_time text, visibility text',
 }
@@ -121,9 +123,13 @@ export const m001_init = {
     }
     // §7.26: a new database starts with the three default lesson types.
     await sql`INSERT INTO lesson_types (id, name, type, icon, is_active, sort) VALUES
-      (1, 'Индивидуальный', 1, '', 1, 2), (2, 'Групповой', 2, '', 1, 1), (3, 'Пробный', 3, '', 1, 3)`.execute(db)
+      (1, 'Индивидуальный', 1, '', 1, 2), (2, 'Групповой', 2, '', 1, 1), (3, 'Пробный', 3, '', 1, 3)`.execute(
+      db,
+    )
     // §7.28: the fixed pay types.
-    await sql`INSERT INTO pay_types (id, name) VALUES (1, 'Приход'), (2, 'Возврат'), (3, 'Расход'), (4, 'Зарплата')`.execute(db)
+    await sql`INSERT INTO pay_types (id, name) VALUES (1, 'Приход'), (2, 'Возврат'), (3, 'Расход'), (4, 'Зарплата')`.execute(
+      db,
+    )
     if (isPostgres(db)) {
       await sql`SELECT setval(pg_get_serial_sequence('lesson_types', 'id'), 3)`.execute(db)
       await sql`SELECT setval(pg_get_serial_sequence('pay_types', 'id'), 4)`.execute(db)
