@@ -40,10 +40,20 @@ interface ApiUser {
 const make = {
   async user(s: Server, fields: Record<string, unknown> = {}): Promise<ApiUser> {
     const email = `${tag()}@school.example`
-    const r = await s.api('user/create', { name: 'Сотрудник', email, role: 'manager', branch_ids: [1], ...fields })
+    const r = await s.api('user/create', {
+      name: 'Сотрудник',
+      email,
+      role: 'manager',
+      branch_ids: [1],
+      ...fields,
+    })
     assert.equal(r.status, 200, r.text)
     assert.equal(typeof r.body.model.api_key, 'string', 'create shows the api key once')
-    return { id: r.body.model.id, email: (fields.email as string | undefined) ?? email, apiKey: r.body.model.api_key }
+    return {
+      id: r.body.model.id,
+      email: (fields.email as string | undefined) ?? email,
+      apiKey: r.body.model.api_key,
+    }
   },
   /** A user with a fresh token. */
   async session(s: Server, fields: Record<string, unknown> = {}) {
@@ -69,11 +79,19 @@ function getWithBody(base: string, path: string, body: string): Promise<{ status
   const url = new URL(`/v2api/${path}`, base)
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { hostname: url.hostname, port: url.port, path: url.pathname, method: 'GET', headers: { 'Content-Length': String(Buffer.byteLength(body)) } },
+      {
+        hostname: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'GET',
+        headers: { 'Content-Length': String(Buffer.byteLength(body)) },
+      },
       (res) => {
         const chunks: Buffer[] = []
         res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) }))
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) }),
+        )
       },
     )
     req.on('error', reject)
@@ -106,13 +124,21 @@ describe('login (§2.1)', () => {
   })
 
   test('accepts GET and ignores a token header sent with the login', async () => {
-    const get = await getWithBody(s.url, 'auth/login', JSON.stringify({ email: ADMIN.email, api_key: ADMIN.api_key }))
+    const get = await getWithBody(
+      s.url,
+      'auth/login',
+      JSON.stringify({ email: ADMIN.email, api_key: ADMIN.api_key }),
+    )
     assert.equal(get.status, 200)
     assert.match((get.body as { token: string }).token, /^[0-9a-f]{64}$/)
     const bare = await s.call('auth/login', undefined, { method: 'GET' })
     assert.equal(bare.status, 403, 'GET without a body has no credentials')
     assert.deepEqual(bare.body, NOT_AUTHORIZED)
-    const withStaleToken = await s.call('auth/login', { email: ADMIN.email, api_key: ADMIN.api_key }, { token: '0'.repeat(64) })
+    const withStaleToken = await s.call(
+      'auth/login',
+      { email: ADMIN.email, api_key: ADMIN.api_key },
+      { token: '0'.repeat(64) },
+    )
     assert.equal(withStaleToken.status, 200, withStaleToken.text)
   })
 
@@ -160,7 +186,14 @@ describe('login (§2.1)', () => {
   test('a user without API access logs in but every call is 403 Access Denied', async () => {
     const u = await make.user(s, { is_v2api: 0 })
     const token = await s.login(u.email, u.apiKey)
-    for (const path of ['1/customer/index', 'customer/index', 'branch/index', 'pay-type/index', '1/customer/create', '999/customer/index']) {
+    for (const path of [
+      '1/customer/index',
+      'customer/index',
+      'branch/index',
+      'pay-type/index',
+      '1/customer/create',
+      '999/customer/index',
+    ]) {
       const r = await s.call(path, {}, { token })
       assert.equal(r.status, 403, `${path}: ${r.text}`)
       assert.deepEqual(r.body, ACCESS_DENIED, path)
@@ -266,7 +299,11 @@ describe('tokens (§2.2, §2.3)', () => {
     const login = await s.call('auth/login', { email: u.email, api_key: u.apiKey })
     assert.deepEqual(login.body, NOT_AUTHORIZED)
     await s.api(`user/update?id=${u.id}`, { is_active: 1 })
-    assert.equal((await s.call('1/customer/index', {}, { token })).status, 401, 'reactivation does not revive tokens')
+    assert.equal(
+      (await s.call('1/customer/index', {}, { token })).status,
+      401,
+      'reactivation does not revive tokens',
+    )
     await s.login(u.email, u.apiKey)
   })
 
@@ -285,7 +322,11 @@ describe('tokens (§2.2, §2.3)', () => {
     const u = await make.user(s)
     const token = await s.login(u.email, u.apiKey)
     await s.api(`user/update?id=${u.id}`, { name: 'Новое имя', branch_ids: [1] })
-    assert.equal((await s.call('1/customer/index', {}, { token })).status, 200, 'a rename is not a revocation')
+    assert.equal(
+      (await s.call('1/customer/index', {}, { token })).status,
+      200,
+      'a rename is not a revocation',
+    )
     const d = await s.api(`user/delete?id=${u.id}`)
     assert.deepEqual(d.body, { success: true, errors: [] })
     assert.equal((await s.call('1/customer/index', {}, { token })).status, 401)
@@ -346,7 +387,12 @@ describe('roles (§2.4)', () => {
     await expectDenied(s, m.token, 'branch/create', { name: 'Новый' })
     await expectDenied(s, m.token, 'branch/update?id=1', { name: 'Новый' })
     await expectDenied(s, m.token, 'branch/delete?id=1')
-    await expectDenied(s, m.token, 'custom-field/create', { model: 'customer', code: 'x', label: 'X', type: 'string' })
+    await expectDenied(s, m.token, 'custom-field/create', {
+      model: 'customer',
+      code: 'x',
+      label: 'X',
+      type: 'string',
+    })
     const status = await expectOk(s, m.token, '1/lead-status/create', { name: 'Думает' })
     await expectOk(s, m.token, `1/lead-status/update?id=${status.body.model.id}`, { name: 'Думает ещё' })
     await expectOk(s, m.token, `1/lead-status/delete?id=${status.body.model.id}`)
@@ -365,7 +411,16 @@ describe('roles (§2.4)', () => {
     const r = await make.session(s, { role: 'readonly', branch_ids: [1] })
     const c = await make.customer(s, [1])
     const loc = await s.api('1/location/create', { name: 'Только чтение' })
-    for (const path of ['1/customer/index', 'customer/index', '1/location/index', '1/lead-status/index', 'branch/index', 'pay-type/index', 'custom-field/index', '1/log/index']) {
+    for (const path of [
+      '1/customer/index',
+      'customer/index',
+      '1/location/index',
+      '1/lead-status/index',
+      'branch/index',
+      'pay-type/index',
+      'custom-field/index',
+      '1/log/index',
+    ]) {
       await expectOk(s, r.token, path)
     }
     await expectDenied(s, r.token, '1/customer/create', { name: 'X', is_study: 1, legal_type: 1 })
@@ -413,7 +468,12 @@ describe('branch scoping (§2.5, §2.6)', () => {
   after(() => s.close())
 
   test('a path branch that is not allowed or does not exist is 403 Access Denied', async () => {
-    for (const path of ['1/customer/index', '1/lead-status/index', '1/customer/create', '4242/customer/index']) {
+    for (const path of [
+      '1/customer/index',
+      '1/lead-status/index',
+      '1/customer/create',
+      '4242/customer/index',
+    ]) {
       const r = await s.call(path, {}, { token: manager2.token })
       assert.equal(r.status, 403, path)
       assert.deepEqual(r.body, ACCESS_DENIED, path)
@@ -482,7 +542,11 @@ describe('branch scoping (§2.5, §2.6)', () => {
     assert.equal(asAdmin.status, 404, 'an admin through branch 2 sees the same')
     const listed = await s.call(`${b2}/customer/index`, { id: c.id }, { token: manager2.token })
     assert.deepEqual(listed.body.items, [])
-    const createAsUpdate = await s.call(`${b2}/customer/create?id=${c.id}`, { name: 'Новый', is_study: 1, legal_type: 1 }, { token: manager2.token })
+    const createAsUpdate = await s.call(
+      `${b2}/customer/create?id=${c.id}`,
+      { name: 'Новый', is_study: 1, legal_type: 1 },
+      { token: manager2.token },
+    )
     assert.equal(createAsUpdate.status, 200, createAsUpdate.text)
     assert.notEqual(createAsUpdate.body.model.id, c.id, 'create?id= of an invisible record creates')
     const untouched = await s.api('1/customer/index', { id: c.id })
@@ -502,13 +566,26 @@ describe('branch scoping (§2.5, §2.6)', () => {
       assert.equal(r.status, 403, `${path}: ${r.text}`)
       assert.deepEqual(r.body, ACCESS_DENIED)
     }
-    const missingMulti = await s.call(`${b2}/customer/create`, { name, is_study: 1, legal_type: 1, branch_ids: [987654] }, { token: manager2.token })
+    const missingMulti = await s.call(
+      `${b2}/customer/create`,
+      { name, is_study: 1, legal_type: 1, branch_ids: [987654] },
+      { token: manager2.token },
+    )
     assert.equal(missingMulti.status, 422, missingMulti.text)
     assert.deepEqual(missingMulti.body.errors, { branch_ids: ['Значение «Филиалы» неверно.'] })
-    const missingSingle = await s.call(`${b2}/location/create`, { name, branch_id: 987654 }, { token: manager2.token })
+    const missingSingle = await s.call(
+      `${b2}/location/create`,
+      { name, branch_id: 987654 },
+      { token: manager2.token },
+    )
     assert.equal(missingSingle.status, 422, missingSingle.text)
     assert.deepEqual(missingSingle.body.errors, { branch_id: ['Значение «Филиал» неверно.'] })
-    const adminMissing = await s.api('1/customer/create', { name, is_study: 1, legal_type: 1, branch_ids: [1, 987654] })
+    const adminMissing = await s.api('1/customer/create', {
+      name,
+      is_study: 1,
+      legal_type: 1,
+      branch_ids: [1, 987654],
+    })
     assert.equal(adminMissing.status, 422, 'admins are allowed every branch, but it must exist')
     const nothing = await s.api('1/customer/index', { name, is_study: 2 })
     const nothing2 = await s.api(`${b2}/customer/index`, { name, is_study: 2 })
@@ -518,9 +595,17 @@ describe('branch scoping (§2.5, §2.6)', () => {
 
   test('absent or empty branch_ids on create is the path branch; an update may move between allowed ones', async () => {
     const both = await make.session(s, { branch_ids: [1, b2] })
-    const absent = await s.call(`${b2}/customer/create`, { name: 'Без филиала', is_study: 1, legal_type: 1 }, { token: both.token })
+    const absent = await s.call(
+      `${b2}/customer/create`,
+      { name: 'Без филиала', is_study: 1, legal_type: 1 },
+      { token: both.token },
+    )
     assert.deepEqual(absent.body.model.branch_ids, [b2])
-    const empty = await s.call('customer/create', { name: 'Пустой', is_study: 1, legal_type: 1, branch_ids: [] }, { token: both.token })
+    const empty = await s.call(
+      'customer/create',
+      { name: 'Пустой', is_study: 1, legal_type: 1, branch_ids: [] },
+      { token: both.token },
+    )
     assert.deepEqual(empty.body.model.branch_ids, [1])
     const id = absent.body.model.id
     const moved = await s.call(`${b2}/customer/update?id=${id}`, { branch_ids: [1] }, { token: both.token })
@@ -531,7 +616,11 @@ describe('branch scoping (§2.5, §2.6)', () => {
     const cleared = await s.call(`1/customer/update?id=${id}`, { branch_ids: [] }, { token: both.token })
     assert.equal(cleared.status, 422)
     assert.deepEqual(cleared.body.errors, { branch_ids: ['Необходимо заполнить «Филиалы».'] })
-    const toForeign = await s.call(`1/customer/update?id=${id}`, { branch_ids: [1, b2] }, { token: manager2.token })
+    const toForeign = await s.call(
+      `1/customer/update?id=${id}`,
+      { branch_ids: [1, b2] },
+      { token: manager2.token },
+    )
     assert.equal(toForeign.status, 403, 'manager of branch 2 may not use branch 1 by path')
   })
 })
@@ -542,22 +631,33 @@ describe('rate limits (§2.7)', () => {
     try {
       const email = `nobody.${tag()}@school.example`
       for (let i = 0; i < 3; i++) {
-        const r = await s.call('auth/login', { email: i === 1 ? email.toUpperCase() : email, api_key: 'wrong-key-123456' })
+        const r = await s.call('auth/login', {
+          email: i === 1 ? email.toUpperCase() : email,
+          api_key: 'wrong-key-123456',
+        })
         assert.equal(r.status, 403, `attempt ${i + 1}`)
       }
       const fourth = await s.call('auth/login', { email, api_key: 'wrong-key-123456' })
       assert.equal(fourth.status, 429)
       assert.equal(fourth.text, JSON.stringify(RATE_LIMITED))
-      assert.ok(Number(fourth.headers.get('retry-after')) >= 1, `Retry-After: ${fourth.headers.get('retry-after')}`)
+      assert.ok(
+        Number(fourth.headers.get('retry-after')) >= 1,
+        `Retry-After: ${fourth.headers.get('retry-after')}`,
+      )
       assert.match(fourth.headers.get('retry-after') ?? '', /^\d+$/)
 
       const u = await make.user(s)
-      for (let i = 0; i < 3; i++) assert.equal((await s.call('auth/login', { email: u.email, api_key: u.apiKey })).status, 200)
+      for (let i = 0; i < 3; i++)
+        assert.equal((await s.call('auth/login', { email: u.email, api_key: u.apiKey })).status, 200)
       const over = await s.call('auth/login', { email: u.email, api_key: u.apiKey })
       assert.equal(over.status, 429, 'successful attempts count too')
       assert.deepEqual(over.body, RATE_LIMITED)
       const other = await make.user(s)
-      assert.equal((await s.call('auth/login', { email: other.email, api_key: other.apiKey })).status, 200, 'limited per e-mail')
+      assert.equal(
+        (await s.call('auth/login', { email: other.email, api_key: other.apiKey })).status,
+        200,
+        'limited per e-mail',
+      )
     } finally {
       await s.close()
     }
@@ -620,7 +720,11 @@ describe('order of checks (§1.11)', () => {
     const head = await s.call('customer/index', undefined, { method: 'HEAD' })
     assert.equal(head.status, 405)
     assert.equal(head.headers.get('allow'), 'GET, POST')
-    const login = await s.call('auth/login', { email: ADMIN.email, api_key: ADMIN.api_key }, { method: 'PUT' })
+    const login = await s.call(
+      'auth/login',
+      { email: ADMIN.email, api_key: ADMIN.api_key },
+      { method: 'PUT' },
+    )
     assert.equal(login.status, 405)
   })
 
@@ -651,7 +755,10 @@ describe('order of checks (§1.11)', () => {
     const large = await s.call('1/customer/index', undefined, { raw, token })
     assert.equal(large.status, 413)
     assert.equal(large.text, JSON.stringify(TOO_LARGE))
-    const fits = await s.call('1/customer/index', undefined, { raw: JSON.stringify({ note: 'a'.repeat(1900) }), token })
+    const fits = await s.call('1/customer/index', undefined, {
+      raw: JSON.stringify({ note: 'a'.repeat(1900) }),
+      token,
+    })
     assert.equal(fits.status, 200, fits.text)
   })
 
@@ -679,10 +786,20 @@ describe('order of checks (§1.11)', () => {
   test('missing and ill-typed parameters are 400 before the record is looked up', async () => {
     const missing = await s.call('1/customer/update', { name: 'X' }, { token })
     assert.equal(missing.status, 400)
-    assert.deepEqual(missing.body, { name: 'Bad Request', message: 'Отсутствуют обязательные параметры: id', code: 0, status: 400 })
+    assert.deepEqual(missing.body, {
+      name: 'Bad Request',
+      message: 'Отсутствуют обязательные параметры: id',
+      code: 0,
+      status: 400,
+    })
     const badId = await s.call('1/customer/index', { id: 'abc' }, { token })
     assert.equal(badId.status, 400)
-    assert.deepEqual(badId.body, { name: 'Bad Request', message: 'Неверное значение параметра «id».', code: 0, status: 400 })
+    assert.deepEqual(badId.body, {
+      name: 'Bad Request',
+      message: 'Неверное значение параметра «id».',
+      code: 0,
+      status: 400,
+    })
     const badPage = await s.call('1/customer/index', { page: 'x' }, { token })
     assert.equal(badPage.status, 400)
     assert.equal(badPage.body.message, 'Неверное значение параметра «page».')
@@ -718,7 +835,11 @@ describe('request ids and strict mode (§1.9, §1.10)', () => {
       await s.call('1/nothing/index', {}, { headers: { 'X-Request-Id': 'r-404' } }),
       await s.call('1/customer/index', {}, { headers: { 'X-Request-Id': 'r-401' } }),
       await s.call('1/customer/index', {}, { method: 'PUT', headers: { 'X-Request-Id': 'r-405' } }),
-      await s.call('auth/login', { email: ADMIN.email, api_key: 'x' }, { headers: { 'X-Request-Id': 'r-403' } }),
+      await s.call(
+        'auth/login',
+        { email: ADMIN.email, api_key: 'x' },
+        { headers: { 'X-Request-Id': 'r-403' } },
+      ),
     ]
     assert.deepEqual(
       replies.map((r) => r.headers.get('x-request-id')),
@@ -730,13 +851,20 @@ describe('request ids and strict mode (§1.9, §1.10)', () => {
     const strict = { headers: { 'X-Strict': '1' } }
     const filter = await s.api('1/customer/index', { x: 1 }, strict)
     assert.equal(filter.status, 400)
-    assert.equal(filter.text, JSON.stringify({ name: 'Bad Request', message: 'Неизвестный параметр «x».', code: 0, status: 400 }))
+    assert.equal(
+      filter.text,
+      JSON.stringify({ name: 'Bad Request', message: 'Неизвестный параметр «x».', code: 0, status: 400 }),
+    )
     const queryFilter = await s.api('1/customer/index?colour=red', {}, strict)
     assert.equal(queryFilter.status, 400)
     assert.equal(queryFilter.body.message, 'Неизвестный параметр «colour».')
 
     const before = await s.api('1/customer/index', { is_study: 2, removed: 1 })
-    const body = await s.api('1/customer/create', { name: 'Строгий', is_study: 1, legal_type: 1, x: 1 }, strict)
+    const body = await s.api(
+      '1/customer/create',
+      { name: 'Строгий', is_study: 1, legal_type: 1, x: 1 },
+      strict,
+    )
     assert.equal(body.status, 422)
     assert.deepEqual(body.body, {
       success: false,
@@ -766,15 +894,34 @@ describe('request ids and strict mode (§1.9, §1.10)', () => {
     const c = await make.customer(s, [1])
     const known = await s.api(
       '1/customer/index?per-page=5&page=0',
-      { id: c.id, is_study: 2, removed: 1, name: c.name, phone: '', page: 0, count: 5, pageSize: 5, page_size: 5, per_page: 5 },
+      {
+        id: c.id,
+        is_study: 2,
+        removed: 1,
+        name: c.name,
+        phone: '',
+        page: 0,
+        count: 5,
+        pageSize: 5,
+        page_size: 5,
+        per_page: 5,
+      },
       strict,
     )
     assert.equal(known.status, 200, known.text)
     assert.deepEqual(ids(known), [c.id])
-    const readOnly = await s.api(`1/customer/update?id=${c.id}`, { id: c.id, balance: '1.00', e_date: '2030-12-31', note: 'ok' }, strict)
+    const readOnly = await s.api(
+      `1/customer/update?id=${c.id}`,
+      { id: c.id, balance: '1.00', e_date: '2030-12-31', note: 'ok' },
+      strict,
+    )
     assert.equal(readOnly.status, 200, readOnly.text)
     assert.equal(readOnly.body.model.balance, '0.00')
-    const comment = await s.api(`1/communication/create?class=Customer&related_id=${c.id}`, { comment: 'Строго', class: 'Customer', related_id: c.id }, strict)
+    const comment = await s.api(
+      `1/communication/create?class=Customer&related_id=${c.id}`,
+      { comment: 'Строго', class: 'Customer', related_id: c.id },
+      strict,
+    )
     assert.equal(comment.status, 200, comment.text)
   })
 

@@ -27,7 +27,6 @@ interface RawReply {
   status: number
   headers: http.IncomingHttpHeaders
   text: string
-  // biome-ignore lint/suspicious/noExplicitAny: a parsed JSON reply is read freely by the assertions
   body: any
 }
 
@@ -204,6 +203,12 @@ describe('§8 compatibility checklist', () => {
     })
     assert.equal(bom.status, 200, bom.text)
     assert.deepEqual(ids(bom as unknown as Reply), [lead.id], 'a byte-order mark is dropped')
+    const form = await rawRequest(s.url, '/v2api/1/customer/index', {
+      headers: { 'X-ALFACRM-TOKEN': token, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: `name=${name}&is_study=0&id[]=${lead.id}`,
+    })
+    assert.equal(form.status, 200, form.text)
+    assert.deepEqual(ids(form as unknown as Reply), [lead.id], 'a form body with PHP brackets')
   })
 
   test('§8.6 an empty, blank, null, "" or [] body is {} on index, delete and create', async () => {
@@ -418,6 +423,16 @@ describe('§8 compatibility checklist', () => {
     assert.equal(await size('1/subject/index?per-page=500', {}), 50)
     assert.equal(await size('1/subject/index', { count: 1000 }), 50)
     assert.equal(await size('1/subject/index', {}), 50)
+    assert.equal(await size('1/subject/index?count=2', {}), 2)
+    assert.equal(await size('1/subject/index?pageSize=3', {}), 3)
+    assert.equal(await size('1/subject/index?page_size=4', {}), 4)
+    assert.equal(await size('1/subject/index?per_page=5', {}), 5)
+    assert.equal(await size('1/subject/index?count=2', { per_page: 6 }), 6, 'body keys before query keys')
+    assert.equal(await size('1/subject/index', { count: '', pageSize: 7 }), 7, 'an empty size is skipped')
+    assert.equal(await size('1/subject/index?per-page=0', {}), 1, 'clamped to at least 1')
+    const bad = await s.api('1/subject/index?per-page=abc', { name })
+    assert.equal(bad.status, 400)
+    assert.equal(bad.body.message, 'Неверное значение параметра «per-page».')
     const last = await s.api('1/subject/index?per-page=50', { name, page: 1 })
     assert.equal(last.body.count, 3)
   })
@@ -443,6 +458,12 @@ describe('§8 compatibility checklist', () => {
     assert.equal(third.items[0].id, made[2]?.id)
     const bodyWins = await at('1/subject/index?per-page=1&page=2', { page: 0 })
     assert.equal(bodyWins.items[0].id, made[0]?.id)
+    const negative = await at('1/subject/index?per-page=1', { page: -3 })
+    assert.equal(negative.page, 0, 'a negative page is served as page 0')
+    assert.equal(negative.items[0].id, made[0]?.id)
+    const bad = await s.api('1/subject/index', { name, page: '1.5' })
+    assert.equal(bad.status, 400)
+    assert.equal(bad.body.message, 'Неверное значение параметра «page».')
   })
 
   test('§8.21 filters are top-level body keys and unknown ones are ignored', async () => {
@@ -474,6 +495,11 @@ describe('§8 compatibility checklist', () => {
       const byIds = await s.api('1/location/index', { ids: value })
       assert.deepEqual(ids(byIds), [loc.id], `ids ${JSON.stringify(value)}`)
     }
+    const other = await make.location(s)
+    const both = await s.api(`1/location/index?ids[]=${loc.id}&ids[]=${other.id}`)
+    assert.deepEqual(ids(both), [loc.id, other.id], 'query arrays use PHP brackets')
+    const indexed = await s.api(`1/location/index?id[0]=${other.id}&id[1]=${loc.id}`)
+    assert.deepEqual(ids(indexed), [loc.id, other.id])
   })
 
   test('§8.24 an index filtered by an unknown id answers 200 with no items', async () => {
@@ -882,18 +908,34 @@ describe('§8 compatibility checklist', () => {
       }
     }
     const token = adminToken
-    const valid: Array<[string, string, number]> = [
-      ['1/customer/index', '{not json', 400],
-      ['1/customer/update?id=999999', '{}', 404],
-      ['1/customer/update', '{}', 400],
-      [`1/customer/update?id=${c.id}`, '{"name": ""}', 422],
-      ['1/customer/index?id=abc', '{}', 400],
-      ['1/communication/index', '{}', 400],
-      ['99999/customer/index', '{}', 403],
+    const valid: Array<[string, string, number, unknown]> = [
+      ['1/customer/index', '{not json', 400, BAD_JSON],
+      [
+        '1/customer/update?id=999999',
+        '{}',
+        404,
+        { name: 'Not Found', message: 'Not Found', code: 0, status: 404 },
+      ],
+      [
+        '1/customer/update',
+        '{}',
+        400,
+        { name: 'Bad Request', message: 'Отсутствуют обязательные параметры: id', code: 0, status: 400 },
+      ],
+      [`1/customer/update?id=${c.id}`, '{"name": ""}', 422, null],
+      [
+        '1/customer/index?id=abc',
+        '{}',
+        400,
+        { name: 'Bad Request', message: 'Неверное значение параметра «id».', code: 0, status: 400 },
+      ],
+      ['1/communication/index', '{}', 400, null],
+      ['99999/customer/index', '{}', 403, ACCESS_DENIED],
     ]
-    for (const [p, raw, status] of valid) {
+    for (const [p, raw, status, body] of valid) {
       const r = await s.call(p, undefined, { raw, token })
       assert.equal(r.status, status, `${p}: ${r.text}`)
+      if (body) assert.deepEqual(r.body, body, p)
     }
     const badLogin = await s.call('auth/login', { email: ADMIN.email, api_key: 'nope' }, { token: 'garbage' })
     assert.equal(badLogin.status, 403, 'a bad login is never a 401')

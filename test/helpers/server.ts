@@ -41,7 +41,7 @@ export interface CallOptions {
 }
 
 /** A fresh PostgreSQL database per server when TEST_DATABASE_URL is set, else SQLite in a temp dir. */
-async function freshDatabase(): Promise<{ env: Record<string, string>; drop: () => Promise<void> }> {
+export async function freshDatabase(): Promise<{ env: Record<string, string>; drop: () => Promise<void> }> {
   const base = process.env.TEST_DATABASE_URL
   if (!base) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parta-test-'))
