@@ -66,6 +66,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID()
     },
   })
+  // Handlers first: routes and plugins take the error handler in force when they are registered.
+  app.setNotFoundHandler((req, reply) => sendError(req, reply, fail.route()))
+  app.setErrorHandler(async (err: { code?: string; statusCode?: number }, req, reply) => {
+    // A body over MAX_BODY_BYTES is refused while it is read; the checks before the body still come
+    // first (§1.11), so a bad token stays a 401.
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      try {
+        await preBody(req)
+        return sendError(req, reply, fail.tooLarge())
+      } catch (e) {
+        return sendError(req, reply, e)
+      }
+    }
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)
+      return sendError(req, reply, fail.json())
+    return sendError(req, reply, err)
+  })
   const env: CallEnv = {
     db,
     models,
@@ -167,22 +184,5 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   })
 
   await registerDocs(app, models)
-
-  app.setNotFoundHandler((req, reply) => sendError(req, reply, fail.route()))
-  app.setErrorHandler(async (err: { code?: string; statusCode?: number }, req, reply) => {
-    // A body over MAX_BODY_BYTES is refused while it is read; the checks before the body still come
-    // first (§1.11), so a bad token stays a 401.
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      try {
-        await preBody(req)
-        return sendError(req, reply, fail.tooLarge())
-      } catch (e) {
-        return sendError(req, reply, e)
-      }
-    }
-    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)
-      return sendError(req, reply, fail.json())
-    return sendError(req, reply, err)
-  })
   return app
 }

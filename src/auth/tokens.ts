@@ -5,11 +5,12 @@ import { hashToken, newToken } from './secrets.js'
 /** Issues a token valid for `ttl` seconds from now, not extended by use (§2.2). */
 export async function issueToken(db: AnyDb, userId: number, ttl: number): Promise<string> {
   const token = newToken()
-  const now = Math.floor(Date.now() / 1000)
+  // Expiry in milliseconds: a token lives its whole TTL whenever in a second it was issued.
+  const now = Date.now()
   await db.deleteFrom('tokens').where('expires_at', '<', now).where('user_id', '=', userId).execute()
   await db
     .insertInto('tokens')
-    .values({ token_hash: hashToken(token), user_id: userId, expires_at: now + ttl })
+    .values({ token_hash: hashToken(token), user_id: userId, expires_at: now + ttl * 1000 })
     .execute()
   return token
 }
@@ -34,7 +35,7 @@ export async function authenticate(db: AnyDb, token: string | undefined): Promis
     .innerJoin('users', 'users.id', 'tokens.user_id')
     .selectAll('users')
     .where('tokens.token_hash', '=', hashToken(token.toLowerCase()))
-    .where('tokens.expires_at', '>', Math.floor(Date.now() / 1000))
+    .where('tokens.expires_at', '>', Date.now())
     .executeTakeFirst()
   if (!row || Number(row.is_active) !== 1) return null
   return rowToUser(row)

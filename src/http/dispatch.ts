@@ -1,5 +1,6 @@
 import { mayRun } from '../auth/roles.js'
 import type { Db } from '../db/connect.js'
+import { isRetryable, translateDbError } from '../db/sql-errors.js'
 import { createAction, deleteAction, restoreAction, updateAction } from '../engine/actions.js'
 import { indexAction } from '../engine/index-action.js'
 import type { ActionCtx, Model, Registry, RequestInput, User } from '../engine/model.js'
@@ -47,7 +48,7 @@ export async function runAction(
 ): Promise<unknown> {
   const { date, dateTime } = nowParts(env.tz)
   const run = route.model.extra?.[route.action]?.run ?? bind(route.model, route.action)
-  return env.db.kysely.transaction().execute(async (trx) => {
+  const attempt = () => env.db.kysely.transaction().execute(async (trx) => {
     const ctx: ActionCtx = {
       trx,
       dialect: env.db.dialect,
@@ -64,6 +65,14 @@ export async function runAction(
     }
     return run(ctx, input)
   })
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt()
+    } catch (err) {
+      if (isRetryable(err) && tries < 3) continue
+      throw translateDbError(err) ?? err
+    }
+  }
 }
 
 function bind(model: Model, action: string) {
