@@ -24,7 +24,11 @@ export function translateDbError(err: unknown): AppError | null {
   if (!isUnique) return null
   const name =
     e.constraint ??
-    (e.message?.includes('users.email_lc') ? 'users_email' : e.message?.includes('custom_fields.') ? 'custom_fields_model' : '')
+    (e.message?.includes('users.email_lc')
+      ? 'users_email'
+      : e.message?.includes('custom_fields.')
+        ? 'custom_fields_model'
+        : '')
   const field = UNIQUE[name]
   if (!field) return null
   return fail.field(field.key, `Значение для «${field.label}» уже занято.`)

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import { fail } from '../errors.js'
-import { bool, choice, date, int, number, stringList, text } from '../fields/index.js'
+import { bool, date, int, number, stringList, text } from '../fields/index.js'
 import type { FieldKind } from '../fields/kind.js'
 import { likePattern } from './filters.js'
 import type { ActionCtx, Condition, Eb, Model, Rec } from './model.js'
@@ -43,20 +43,24 @@ function kindFor(type: string, label: string, options: string[]): FieldKind {
     case 'bool':
       return bool(o)
     case 'select':
-      return { ...choice(options, o), format: (v) => v }
-    default: {
-      const base = stringList({ label })
-      return {
-        ...base,
-        parse(input, l) {
-          const r = base.parse(input, l)
-          if (r.ok && (r.value as string[]).some((v) => !options.includes(v))) {
-            return { ok: false, message: `Значение «${l}» неверно.` }
-          }
-          return r
-        },
-      }
-    }
+      return oneOf(text(255, o), options)
+    default:
+      return oneOf(stringList({ label }), options)
+  }
+}
+
+/** Narrows a kind to values that are exactly one of the options (each element, for lists). */
+function oneOf(base: FieldKind, options: string[]): FieldKind {
+  return {
+    ...base,
+    parse(input, label) {
+      const r = base.parse(input, label)
+      if (!r.ok) return r
+      const values = Array.isArray(r.value) ? (r.value as string[]) : [r.value as string]
+      return values.every((v) => options.includes(v))
+        ? r
+        : { ok: false, message: `Значение «${label}» неверно.` }
+    },
   }
 }
 
@@ -133,17 +137,36 @@ export async function writeCustom(
   }
 }
 
-/** `custom_<code>` filter: exact, multiselect contains (§4.5). */
+const TEXTUAL = new Set(['string', 'text', 'select', 'multiselect'])
+
+/**
+ * `custom_<code>` filter (§4.5): exact, by the field's type; a list matches any element; multiselect
+ * matches records containing the value. Text values need not be current options (kept values stay
+ * findable, §7.29).
+ */
 export function customFilter(def: CustomDef, raw: unknown, eb: Eb, model: Model): Condition {
-  const r = def.type === 'multiselect' ? { ok: true as const, value: String(raw) } : def.kind.filterValue(raw)
-  if (!r.ok || typeof raw === 'object') throw fail.badParam(def.key)
-  const match =
-    def.type === 'multiselect'
-      ? sql<boolean>`value LIKE ${likePattern(JSON.stringify(r.value))} ESCAPE '\\'`
-      : sql<boolean>`value = ${JSON.stringify(r.value)}`
+  const list = Array.isArray(raw) ? raw : [raw]
+  if (list.length === 0 || list.length > 10_000) throw fail.badParam(def.key)
+  const matches = list.map((item) => {
+    if (typeof item === 'object' && item !== null) throw fail.badParam(def.key)
+    let value: unknown = String(item).trim()
+    if (!TEXTUAL.has(def.type)) {
+      const r = def.kind.filterValue(item)
+      if (!r.ok) throw fail.badParam(def.key)
+      value = r.value
+    }
+    const json = JSON.stringify(value)
+    return def.type === 'multiselect'
+      ? sql<boolean>`value LIKE ${likePattern(json)} ESCAPE '\\'`
+      : sql<boolean>`value = ${json}`
+  })
   return eb(
     `${model.table}.id`,
     'in',
-    eb.selectFrom('custom_values').select('record_id').where('field_id', '=', def.id).where(match),
+    eb
+      .selectFrom('custom_values')
+      .select('record_id')
+      .where('field_id', '=', def.id)
+      .where((w) => w.or(matches)),
   )
 }

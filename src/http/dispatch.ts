@@ -48,23 +48,24 @@ export async function runAction(
 ): Promise<unknown> {
   const { date, dateTime } = nowParts(env.tz)
   const run = route.model.extra?.[route.action]?.run ?? bind(route.model, route.action)
-  const attempt = () => env.db.kysely.transaction().execute(async (trx) => {
-    const ctx: ActionCtx = {
-      trx,
-      dialect: env.db.dialect,
-      user,
-      allowedBranches: access.allowed,
-      pathBranch: access.branch,
-      userId: user.id,
-      strict: env.strict,
-      maxPageSize: env.maxPageSize,
-      models: env.models,
-      today: date,
-      now: dateTime,
-      tz: env.tz,
-    }
-    return run(ctx, input)
-  })
+  const attempt = () =>
+    env.db.kysely.transaction().execute(async (trx) => {
+      const ctx: ActionCtx = {
+        trx,
+        dialect: env.db.dialect,
+        user,
+        allowedBranches: access.allowed,
+        pathBranch: access.branch,
+        userId: user.id,
+        strict: env.strict,
+        maxPageSize: env.maxPageSize,
+        models: env.models,
+        today: date,
+        now: dateTime,
+        tz: env.tz,
+      }
+      return run(ctx, input)
+    })
   for (let tries = 1; ; tries++) {
     try {
       return await attempt()

@@ -28,21 +28,21 @@ export const branch = defineModel({
     ['id', 'asc'],
   ],
   restrict: (eb, ctx) => eb('branches.id', 'in', ctx.allowedBranches.length ? ctx.allowedBranches : [0]),
-  // §6.9: any record that belongs to the branch, and users' allowed branches.
+  // §6.9: any record that belongs to the branch, in the order of the §2.5 table, then users.
   refusedBy: [
     ['location', 'branch_id'],
-    ['customer', 'branch_ids'],
-    ['group', 'branch_ids'],
+    ['room', 'branch_id'],
     ['lesson', 'branch_id'],
     ['pay', 'branch_id'],
     ['pay-account', 'branch_id'],
-    ['pay-item', 'branch_ids'],
-    ['discount', 'branch_id'],
     ['regular-lesson', 'branch_id'],
+    ['discount', 'branch_id'],
+    ['customer', 'branch_ids'],
+    ['group', 'branch_ids'],
+    ['teacher', 'branch_ids'],
     ['tariff', 'branch_ids'],
     ['task', 'branch_ids'],
-    ['teacher', 'branch_ids'],
-    ['room', 'branch_id'],
+    ['pay-item', 'branch_ids'],
     ['user', 'branch_ids'],
   ],
   hooks: {

@@ -37,11 +37,29 @@ describe('communication (§7.17)', () => {
     const customer = await make.customer(s)
     for (const cls of ['Lesson', 'Customers', 'customer_', '1']) {
       for (const action of ['index', 'create']) {
-        const r = await s.api(`1/communication/${action}?class=${cls}&related_id=${customer.id}`, { comment: 'Текст' })
+        const r = await s.api(`1/communication/${action}?class=${cls}&related_id=${customer.id}`, {
+          comment: 'Текст',
+        })
         assert.equal(r.status, 400, `${action} ${cls}: ${r.text}`)
         assert.deepEqual(r.body, wire.badParam('class'))
       }
     }
+  })
+
+  test('a related_id that is not an integer is 400 naming it', async () => {
+    for (const action of ['index', 'create']) {
+      const r = await s.api(`1/communication/${action}?class=Customer&related_id=abc`, { comment: 'Текст' })
+      assert.equal(r.status, 400, r.text)
+      assert.deepEqual(r.body, wire.badParam('related_id'))
+    }
+  })
+
+  test('class Group is accepted: a group that does not exist is an empty list and a 422 on create', async () => {
+    const list = await s.api('1/communication/index?class=group&related_id=1')
+    assert.equal(list.status, 200, list.text)
+    assert.equal(list.body.total, 0)
+    const r = await s.api('1/communication/create?class=Group&related_id=999999', { comment: 'Группе' })
+    assert.deepEqual(r.body, wire.invalid({ related_id: ['Значение «Объект» неверно.'] }))
   })
 
   test('class is case-insensitive on input and comes out as Customer', async () => {
@@ -60,7 +78,11 @@ describe('communication (§7.17)', () => {
   test('the scoping parameters may come from the body, the query winning', async () => {
     const a = await make.customer(s)
     const b = await make.customer(s)
-    const r = await s.api('1/communication/create', { class: 'customer', related_id: a.id, comment: 'Из тела' })
+    const r = await s.api('1/communication/create', {
+      class: 'customer',
+      related_id: a.id,
+      comment: 'Из тела',
+    })
     assert.equal(r.status, 200, r.text)
     assert.equal(r.body.model.related_id, a.id)
     const q = await s.api(`1/communication/create?class=Customer&related_id=${b.id}`, {
@@ -72,7 +94,9 @@ describe('communication (§7.17)', () => {
 
   test('a customer of another branch is 422 on create and an empty index; through its branch it works', async () => {
     const foreign = await make.customer(s, { branch_ids: [2] }, { branch: 2 })
-    const r = await s.api(`1/communication/create?class=Customer&related_id=${foreign.id}`, { comment: 'Нельзя' })
+    const r = await s.api(`1/communication/create?class=Customer&related_id=${foreign.id}`, {
+      comment: 'Нельзя',
+    })
     assert.equal(r.status, 422, r.text)
     assert.deepEqual(r.body, wire.invalid({ related_id: ['Значение «Объект» неверно.'] }))
     const ok = await make.comment(s, 'Customer', foreign.id, {}, { branch: 2 })
@@ -88,6 +112,15 @@ describe('communication (§7.17)', () => {
     assert.deepEqual(r.body, wire.invalid({ related_id: ['Значение «Объект» неверно.'] }))
     const list = await s.api('1/communication/index?class=Customer&related_id=999999')
     assert.deepEqual([list.status, list.body.total], [200, 0])
+  })
+
+  test('an archived customer can still be commented on', async () => {
+    const customer = await make.customer(s)
+    await s.api(`1/customer/delete?id=${customer.id}`)
+    const c = await make.comment(s, 'Customer', customer.id)
+    assert.deepEqual(idsOf(await s.api(`1/communication/index?class=Customer&related_id=${customer.id}`)), [
+      c.id,
+    ])
   })
 
   test('a comment on a customer in two branches is seen through both', async () => {
@@ -122,7 +155,11 @@ describe('communication (§7.17)', () => {
     assertNow(m.added, 'added')
     assert.equal(m.type_id, 1)
     assert.notEqual(m.id, 777)
-    const up = await s.api(`1/communication/update?id=${m.id}`, { comment: 'Правка', user_id: 1, added: '2001-01-01 00:00:00' })
+    const up = await s.api(`1/communication/update?id=${m.id}`, {
+      comment: 'Правка',
+      user_id: 1,
+      added: '2001-01-01 00:00:00',
+    })
     assert.equal(up.status, 200, up.text)
     assert.equal(up.body.model.user_id, u.id, 'an update by someone else keeps the author')
     assert.equal(up.body.model.added, m.added)
@@ -135,7 +172,9 @@ describe('communication (§7.17)', () => {
     for (let i = 0; i < 4; i++) made.push((await make.comment(s, 'Customer', customer.id)).id)
     const list = await s.api(`1/communication/index?class=Customer&related_id=${customer.id}`)
     assert.deepEqual(idsOf(list), [...made].reverse())
-    const paged = await s.api(`1/communication/index?class=Customer&related_id=${customer.id}&per-page=3`, { page: 1 })
+    const paged = await s.api(`1/communication/index?class=Customer&related_id=${customer.id}&per-page=3`, {
+      page: 1,
+    })
     assert.deepEqual(idsOf(paged), [made[0]])
   })
 
@@ -151,7 +190,11 @@ describe('communication (§7.17)', () => {
     const a = await make.customer(s)
     const b = await make.customer(s)
     const c = await make.comment(s, 'Customer', a.id)
-    for (const query of [`related_id=${b.id}`, `class=Customer&related_id=${b.id}`, `class=Task&related_id=${a.id}`]) {
+    for (const query of [
+      `related_id=${b.id}`,
+      `class=Customer&related_id=${b.id}`,
+      `class=Task&related_id=${a.id}`,
+    ]) {
       const u = await s.api(`1/communication/update?id=${c.id}&${query}`, { comment: 'Чужой' })
       assert.equal(u.status, 404, `${query}: ${u.text}`)
       assert.deepEqual(u.body, wire.notFound)
@@ -163,7 +206,9 @@ describe('communication (§7.17)', () => {
     const stored = await s.api(`1/communication/index?class=Customer&related_id=${a.id}`)
     assert.equal(stored.body.items[0].comment, c.comment)
     assert.equal((await s.api(`1/communication/index?class=Customer&related_id=${b.id}`)).body.total, 0)
-    const same = await s.api(`1/communication/update?id=${c.id}&class=customer&related_id=${a.id}`, { comment: 'Тот же' })
+    const same = await s.api(`1/communication/update?id=${c.id}&class=customer&related_id=${a.id}`, {
+      comment: 'Тот же',
+    })
     assert.equal(same.status, 200, same.text)
     assert.deepEqual([same.body.model.class, same.body.model.related_id], ['Customer', a.id])
     const matching = await s.api(`1/communication/delete?id=${c.id}&class=customer&related_id=${a.id}`)
@@ -201,8 +246,17 @@ describe('communication (§7.17)', () => {
   test('filters: comment substring, user_id, type_id and the added range', async () => {
     const customer = await make.customer(s)
     const u = await make.user(s)
-    const mine = await make.comment(s, 'Customer', customer.id, { comment: 'Перезвонить в ПЯТНИЦУ', type_id: 2 })
-    const theirs = await make.comment(s, 'Customer', customer.id, { comment: 'Оплатит позже' }, { token: u.token })
+    const mine = await make.comment(s, 'Customer', customer.id, {
+      comment: 'Перезвонить в ПЯТНИЦУ',
+      type_id: 2,
+    })
+    const theirs = await make.comment(
+      s,
+      'Customer',
+      customer.id,
+      { comment: 'Оплатит позже' },
+      { token: u.token },
+    )
     const q = `1/communication/index?class=Customer&related_id=${customer.id}`
     assert.deepEqual(idsOf(await s.api(q, { comment: 'пятницу' })), [mine.id])
     assert.deepEqual(idsOf(await s.api(q, { user_id: u.id })), [theirs.id])

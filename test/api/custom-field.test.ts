@@ -82,10 +82,17 @@ describe('custom fields on records (§5.10)', () => {
     assert.deepEqual(c.custom_tags, ['вечер', 'утро'])
     const listed = (await s.api('1/customer/index', { id: c.id })).body.items[0]
     for (const key of ORDER) assert.deepEqual(listed[key], c[key], key)
-    const other = await make.customer(s, { custom_visit: '04.03.2012', custom_vip: '0', custom_tags: 'онлайн', custom_grade: 7.0 })
+    const other = await make.customer(s, {
+      custom_visit: '04.03.2012',
+      custom_vip: '0',
+      custom_tags: 'онлайн',
+      custom_grade: 7.0,
+    })
     assert.equal(other.custom_visit, '04.03.2012')
     assert.equal(other.custom_vip, 0)
     assert.deepEqual(other.custom_tags, ['онлайн'])
+    const stamped = await make.customer(s, { custom_visit: '2025-09-01 18:30:00' })
+    assert.equal(stamped.custom_visit, '01.09.2025', 'a datetime given to a date drops its time (§5.4)')
     assert.equal(other.custom_grade, 7)
   })
 
@@ -154,7 +161,12 @@ describe('custom fields on records (§5.10)', () => {
   })
 
   test('custom_<code> filters exactly, by the field’s type', async () => {
-    const a = await make.customer(s, { custom_level: 'A1', custom_grade: 3, custom_vip: 1, custom_visit: '01.10.2025' })
+    const a = await make.customer(s, {
+      custom_level: 'A1',
+      custom_grade: 3,
+      custom_vip: 1,
+      custom_visit: '01.10.2025',
+    })
     const b = await make.customer(s, { custom_level: 'B1', custom_grade: 30, custom_vip: 0 })
     const among = async (filter: Record<string, unknown>) =>
       idsOf(await s.api('1/customer/index', { ...filter, id: [a.id, b.id] }))
@@ -221,6 +233,24 @@ describe('custom fields on records (§5.10)', () => {
     )
     assert.equal(strict.status, 422, strict.text)
     assert.deepEqual(strict.body, wire.invalid({ custom_undeclared: ['Неизвестное поле.'] }))
+    const strictIndex = await s.api(
+      '1/customer/index',
+      { custom_undeclared: 'x' },
+      { headers: { 'X-Strict': '1' } },
+    )
+    assert.equal(strictIndex.status, 400)
+    assert.deepEqual(strictIndex.body, {
+      name: 'Bad Request',
+      message: 'Неизвестный параметр «custom_undeclared».',
+      code: 0,
+      status: 400,
+    })
+    const declaredFilter = await s.api(
+      '1/customer/index',
+      { custom_nick: 'ok' },
+      { headers: { 'X-Strict': '1' } },
+    )
+    assert.equal(declaredFilter.status, 200)
     const declared = await s.api(
       `1/customer/update?id=${c.id}`,
       { custom_nick: 'ok' },
@@ -239,21 +269,41 @@ describe('custom-field declarations (§7.29)', () => {
 
   test('the code must match ^[a-z][a-z0-9_]*$', async () => {
     for (const code of ['Level', '1level', 'my-level', 'уровень', '_x', 'a b']) {
-      const r = await s.api('custom-field/create', { model: 'customer', code, label: 'Уровень', type: 'string' })
+      const r = await s.api('custom-field/create', {
+        model: 'customer',
+        code,
+        label: 'Уровень',
+        type: 'string',
+      })
       assert.equal(r.status, 422, `${code}: ${r.text}`)
       assert.deepEqual(r.body, wire.invalid({ code: ['Значение «Код» неверно.'] }), code)
     }
     for (const code of ['a', 'level_2', 'x9']) {
-      const r = await s.api('custom-field/create', { model: 'customer', code, label: 'Уровень', type: 'string' })
+      const r = await s.api('custom-field/create', {
+        model: 'customer',
+        code,
+        label: 'Уровень',
+        type: 'string',
+      })
       assert.equal(r.status, 200, `${code}: ${r.text}`)
     }
   })
 
   test('the code is unique per model: taken for the same model, free for another', async () => {
     await make.customField(s, { code: 'source' })
-    const r = await s.api('custom-field/create', { model: 'customer', code: 'source', label: 'Ещё', type: 'int' })
+    const r = await s.api('custom-field/create', {
+      model: 'customer',
+      code: 'source',
+      label: 'Ещё',
+      type: 'int',
+    })
     assert.deepEqual(r.body, wire.invalid({ code: ['Значение «source» для «Код» уже занято.'] }))
-    const other = await s.api('custom-field/create', { model: 'group', code: 'source', label: 'Источник', type: 'string' })
+    const other = await s.api('custom-field/create', {
+      model: 'group',
+      code: 'source',
+      label: 'Источник',
+      type: 'string',
+    })
     assert.equal(other.status, 200, other.text)
     assert.equal(other.body.model.model, 'group')
   })
@@ -326,7 +376,12 @@ describe('custom-field declarations (§7.29)', () => {
     await s.api(`custom-field/update?id=${a.id}`, { weight: -10 })
     const again = customKeys((await s.api('1/customer/index', { id: c.id })).body.items[0])
     assert.ok(again.indexOf('custom_w_late') < again.indexOf('custom_w_early'))
-    const bad = await s.api('1/customer/create', { name: 'X', is_study: 1, legal_type: 1, custom_w_early: 'x' })
+    const bad = await s.api('1/customer/create', {
+      name: 'X',
+      is_study: 1,
+      legal_type: 1,
+      custom_w_early: 'x',
+    })
     assert.deepEqual(bad.body.errors, { custom_w_early: ['Значение «Ранний» должно быть целым числом.'] })
   })
 
@@ -352,7 +407,9 @@ describe('custom-field declarations (§7.29)', () => {
   test('index lists by model, then weight, then id, and filters by model and code', async () => {
     const r = await s.api('custom-field/index', { 'per-page': 50 })
     const items = r.body.items as Array<{ id: number; model: string; weight: number; code: string }>
-    const sorted = [...items].sort((x, y) => x.model.localeCompare(y.model) || x.weight - y.weight || x.id - y.id)
+    const sorted = [...items].sort(
+      (x, y) => x.model.localeCompare(y.model) || x.weight - y.weight || x.id - y.id,
+    )
     assert.deepEqual(
       items.map((i) => i.id),
       sorted.map((i) => i.id),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { ADMIN, freshDatabase } from '../helpers/server.js'
 import { runToExit, spawnServer } from '../helpers/process.js'
+import { ADMIN, freshDatabase } from '../helpers/server.js'
 
 const post = async (url: string, path: string, body: unknown, token?: string) => {
   const r = await fetch(`${url}/v2api/${path}`, {
@@ -13,7 +13,12 @@ const post = async (url: string, path: string, body: unknown, token?: string) =>
 }
 
 test('a bad setting stops the server with one message naming every bad variable', async () => {
-  const r = await runToExit({ PORT: 'eighty', TOKEN_TTL: '-5', TZ: 'Mars/Base', DATA_DIR: '/tmp/parta-never' })
+  const r = await runToExit({
+    PORT: 'eighty',
+    TOKEN_TTL: '-5',
+    TZ: 'Mars/Base',
+    DATA_DIR: '/tmp/parta-never',
+  })
   assert.notEqual(r.code, 0)
   for (const name of ['PORT', 'TOKEN_TTL', 'TZ']) assert.match(r.output, new RegExp(name))
 })
@@ -26,7 +31,12 @@ test('every acknowledged write survives kill -9 of the server process', async ()
     const token = (await post(first.url, 'auth/login', ADMIN)).body.token as string
     const ids: number[] = []
     for (let i = 0; i < 20; i++) {
-      const r = await post(first.url, '1/customer/create', { name: `Клиент ${i}`, is_study: 1, legal_type: 1 }, token)
+      const r = await post(
+        first.url,
+        '1/customer/create',
+        { name: `Клиент ${i}`, is_study: 1, legal_type: 1 },
+        token,
+      )
       assert.equal(r.status, 200)
       ids.push(r.body.model.id)
     }

@@ -100,6 +100,8 @@ describe('delete refused while referenced (§6.9)', () => {
     const u = await make.user(s)
     const customer = await make.customer(s, { assigned_id: u.id })
     await assertRefused('user', 'User', u.id, 'customer')
+    const still = await s.call('1/customer/index', {}, { token: u.token })
+    assert.equal(still.status, 200, 'a refused delete revokes no token')
     await s.api(`1/customer/update?id=${customer.id}`, { assigned_id: null })
     await assertDeleted('user', u.id)
   })
@@ -162,7 +164,11 @@ describe('delete refused while referenced (§6.9)', () => {
     const customer = await make.customer(s, { is_study: 0, lead_status_id: first.id })
     const u = await s.api(`1/customer/update?id=${customer.id}`, { lead_status_id: second.id })
     assert.equal(u.status, 200)
-    const history = await s.api('1/log/index', { entity: 'Customer', entity_id: customer.id, field: 'lead_status_id' })
+    const history = await s.api('1/log/index', {
+      entity: 'Customer',
+      entity_id: customer.id,
+      field: 'lead_status_id',
+    })
     assert.equal(history.body.total, 2, 'the old stage is in the log')
     await assertDeleted('1/lead-status', first.id)
   })
@@ -274,7 +280,12 @@ describe('references must name visible records (§2.6)', () => {
 
   test('a customer with a lead stage that does not exist is refused and not created', async () => {
     const before = await s.api('1/customer/index', { is_study: 2, removed: 1 })
-    const r = await s.api('1/customer/create', { name: 'Иванов', is_study: 0, legal_type: 1, lead_status_id: 9999 })
+    const r = await s.api('1/customer/create', {
+      name: 'Иванов',
+      is_study: 0,
+      legal_type: 1,
+      lead_status_id: 9999,
+    })
     assert.equal(r.status, 422, r.text)
     assert.deepEqual(r.body, wire.invalid({ lead_status_id: ['Значение «Этап воронки» неверно.'] }))
     const afterIdx = await s.api('1/customer/index', { is_study: 2, removed: 1 })

@@ -31,6 +31,8 @@ describe('task (§7.23)', () => {
     assert.equal(byAdmin.user_id, 1)
     const given = await make.task(s, { user_id: u.id })
     assert.equal(given.user_id, u.id)
+    const unknown = await s.api('1/task/create', { title: 'X', text: 'Y', assigned_ids: [1], user_id: 9999 })
+    assert.deepEqual(unknown.body, wire.invalid({ user_id: ['Значение «Автор» неверно.'] }))
     const up = await s.api(`1/task/update?id=${own.id}`, { title: 'Другая' })
     assert.equal(up.body.model.user_id, u.id, 'an update by someone else keeps the author')
   })
@@ -43,7 +45,11 @@ describe('task (§7.23)', () => {
       assert.equal(r.status, 422, `${JSON.stringify(assigned)}: ${r.text}`)
       assert.deepEqual(r.body, wire.invalid({ assigned_ids: ['Необходимо заполнить «Исполнители».'] }))
     }
-    const unknown = await s.api('1/task/create', { title: 'Позвонить', text: 'Клиенту', assigned_ids: [1, 9999] })
+    const unknown = await s.api('1/task/create', {
+      title: 'Позвонить',
+      text: 'Клиенту',
+      assigned_ids: [1, 9999],
+    })
     assert.deepEqual(unknown.body, wire.invalid({ assigned_ids: ['Значение «Исполнители» неверно.'] }))
     const t = await make.task(s, { assigned_ids: 1 })
     assert.deepEqual(t.assigned_ids, [1], 'a single id is a one-element list')
@@ -92,7 +98,7 @@ describe('task (§7.23)', () => {
     assert.equal(reopened.body.model.is_done, 0)
     assert.equal(reopened.body.model.done_date, null)
     const log = await s.api('1/log/index', { entity: 'Task', entity_id: t.id, field: 'done_date' })
-    assert.equal(log.body.total, 2, 'done_date changes are logged with is_done')
+    assert.equal(log.body.total, 3, 'the create row and both changes')
     assert.deepEqual(log.body.items[0].fields_new, { is_done: 0, done_date: null })
   })
 
@@ -112,7 +118,12 @@ describe('task (§7.23)', () => {
 
   test('customers of a task must be visible in one of its branches', async () => {
     const foreign = await make.customer(s, { branch_ids: [2] }, { branch: 2 })
-    const r = await s.api('1/task/create', { title: 'X', text: 'Y', assigned_ids: [1], customer_ids: [foreign.id] })
+    const r = await s.api('1/task/create', {
+      title: 'X',
+      text: 'Y',
+      assigned_ids: [1],
+      customer_ids: [foreign.id],
+    })
     assert.deepEqual(r.body, wire.invalid({ customer_ids: ['Значение «Клиенты» неверно.'] }))
     const both = await make.task(s, { branch_ids: [1, 2], customer_ids: [foreign.id] })
     assert.deepEqual(both.customer_ids, [foreign.id])
@@ -136,8 +147,17 @@ describe('task (§7.23)', () => {
       c2 = (await make.customer(s)).id
       g1 = await groupId()
       g2 = await groupId()
-      t.a = (await make.task(s, { assigned_ids: [u1], customer_ids: [c1], group_ids: [g1], due_date: '2025-09-01' })).id
-      t.b = (await make.task(s, { assigned_ids: [u1, u2], customer_ids: [c1, c2], due_date: '2025-09-15' })).id
+      t.a = (
+        await make.task(s, {
+          assigned_ids: [u1],
+          customer_ids: [c1],
+          group_ids: [g1],
+          due_date: '2025-09-01',
+        })
+      ).id
+      t.b = (
+        await make.task(s, { assigned_ids: [u1, u2], customer_ids: [c1, c2], due_date: '2025-09-15' })
+      ).id
       t.c = (await make.task(s, { assigned_ids: [u2], group_ids: [g1, g2], due_date: '2025-09-30' })).id
       t.d = (await make.task(s, { assigned_ids: [1], is_done: 1, done_date: '2025-09-10 12:00:00' })).id
     })

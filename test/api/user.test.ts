@@ -73,6 +73,15 @@ describe('user (§7.30)', () => {
     assert.equal(still.status, 200, 'a refused update revokes nothing')
   })
 
+  test('branch_ids must name existing branches', async () => {
+    const r = await s.api('user/create', {
+      name: 'Пётр',
+      email: `u${tag()}@school.example`,
+      branch_ids: [1, 999],
+    })
+    assert.deepEqual(r.body, wire.invalid({ branch_ids: ['Значение «Филиалы» неверно.'] }))
+  })
+
   test('the e-mail is unique case-insensitively, on create and on update', async () => {
     const taken = ADMIN.email.toUpperCase()
     const r = await s.api('user/create', { name: 'Двойник', email: taken })
@@ -117,6 +126,8 @@ describe('user (§7.30)', () => {
       assert.equal((await s.call('1/customer/index', {}, { token: u.token })).status, 200)
       const r = await s.api(`user/update?id=${u.id}`, change)
       assert.equal(r.status, 200, r.text)
+      if ('api_key' in change) assert.equal(r.body.model.api_key, change.api_key, 'a set key is shown once')
+      else assert.ok(!('api_key' in r.body.model))
       for (const token of [u.token, second]) {
         const after = await s.call('1/customer/index', {}, { token })
         assert.equal(after.status, 401)
@@ -128,7 +139,11 @@ describe('user (§7.30)', () => {
   test('a change of name, role or branches keeps the user’s tokens', async () => {
     const b = await make.branch(s)
     const u = await make.user(s)
-    const r = await s.api(`user/update?id=${u.id}`, { name: 'Другое', role: 'readonly', branch_ids: [1, b.id] })
+    const r = await s.api(`user/update?id=${u.id}`, {
+      name: 'Другое',
+      role: 'readonly',
+      branch_ids: [1, b.id],
+    })
     assert.equal(r.status, 200, r.text)
     assert.equal((await s.call(`${b.id}/customer/index`, {}, { token: u.token })).status, 200)
   })
@@ -152,6 +167,12 @@ describe('user (§7.30)', () => {
         assert.equal(r.status, 422, `${JSON.stringify(change)}: ${r.text}`)
         assert.deepEqual(r.body, wire.invalid({ id: [LAST_ADMIN] }))
       }
+      const self = await fresh.api(`user/delete?id=${me.id}`)
+      assert.deepEqual(
+        self.body,
+        wire.invalid({ id: ['Нельзя удалить свою учётную запись.'] }),
+        'for oneself',
+      )
       const stored = (await fresh.api('user/index', { id: me.id })).body.items[0]
       assert.deepEqual([stored.role, stored.is_active, stored.is_v2api], ['admin', 1, 1])
       assert.equal((await fresh.api('user/index')).status, 200, 'the admin token still works')
@@ -210,9 +231,17 @@ describe('user (§7.30)', () => {
     assert.equal(events[0], 3)
     assert.equal(events.at(-1), 1)
     const create = log.body.items.at(-1)
-    assert.deepEqual(Object.keys(create.fields_new), ['name', 'email', 'role', 'is_v2api', 'branch_ids', 'is_active'])
+    assert.deepEqual(Object.keys(create.fields_new), [
+      'name',
+      'email',
+      'role',
+      'is_v2api',
+      'branch_ids',
+      'is_active',
+    ])
     for (const row of log.body.items) {
-      for (const side of [row.fields_old, row.fields_new]) assert.ok(!Array.isArray(side) ? !('api_key' in side) : true)
+      for (const side of [row.fields_old, row.fields_new])
+        assert.ok(!Array.isArray(side) ? !('api_key' in side) : true)
     }
     for (const secret of [chosen, 'second-chosen-key-0002', regen.body.model.api_key]) {
       assert.ok(!log.text.includes(secret), 'no key in the log')
@@ -268,8 +297,15 @@ describe('user (§7.30)', () => {
     const everything = await s.call('1/log/index', { 'per-page': 50 }, { token: m.token })
     const entities = new Set(everything.body.items.map((i: { entity: string }) => i.entity))
     assert.ok(!entities.has('User') && !entities.has('CustomField'), [...entities].join(','))
-    const own = await s.call('1/log/index', { entity: 'Location', entity_id: location.id }, { token: m.token })
+    const own = await s.call(
+      '1/log/index',
+      { entity: 'Location', entity_id: location.id },
+      { token: m.token },
+    )
     assert.equal(own.body.total, 1, 'other rows stay visible')
+    const b = await make.branch(s)
+    const branchRows = await s.call('1/log/index', { entity: 'Branch', entity_id: b.id }, { token: m.token })
+    assert.equal(branchRows.body.total, 1, 'rows about branches are shown in every branch')
     const branchLess = await s.call('log/index', { entity: 'user' }, { token: m.token })
     assert.equal(branchLess.body.total, 0)
   })

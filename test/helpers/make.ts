@@ -33,10 +33,16 @@ export interface ApiUser {
 }
 
 export const make = {
-  branch: (s: Server, fields: Fields = {}) => created(s, 'branch/create', { name: `Филиал ${tag()}`, ...fields }),
+  branch: (s: Server, fields: Fields = {}) =>
+    created(s, 'branch/create', { name: `Филиал ${tag()}`, ...fields }),
 
   customer: (s: Server, fields: Fields = {}, as: As = {}) =>
-    created(s, `${as.branch ?? 1}/customer/create`, { name: `Клиент ${tag()}`, is_study: 1, legal_type: 1, ...fields }, as),
+    created(
+      s,
+      `${as.branch ?? 1}/customer/create`,
+      { name: `Клиент ${tag()}`, is_study: 1, legal_type: 1, ...fields },
+      as,
+    ),
 
   location: (s: Server, fields: Fields = {}, as: As = {}) =>
     created(s, `${as.branch ?? 1}/location/create`, { name: `Локация ${tag()}`, ...fields }, as),
@@ -49,7 +55,12 @@ export const make = {
     created(s, `1/${slug}/create`, { name: `${slug} ${tag()}`, ...fields }),
 
   task: (s: Server, fields: Fields = {}, as: As = {}) =>
-    created(s, `${as.branch ?? 1}/task/create`, { title: `Задача ${tag()}`, text: 'Позвонить', assigned_ids: [1], ...fields }, as),
+    created(
+      s,
+      `${as.branch ?? 1}/task/create`,
+      { title: `Задача ${tag()}`, text: 'Позвонить', assigned_ids: [1], ...fields },
+      as,
+    ),
 
   comment: (s: Server, cls: string, relatedId: number, fields: Fields = {}, as: As = {}) =>
     created(
@@ -60,12 +71,24 @@ export const make = {
     ),
 
   customField: (s: Server, fields: Fields = {}) =>
-    created(s, 'custom-field/create', { model: 'customer', code: `f_${tag()}`, label: 'Поле', type: 'string', ...fields }),
+    created(s, 'custom-field/create', {
+      model: 'customer',
+      code: `f_${tag()}`,
+      label: 'Поле',
+      type: 'string',
+      ...fields,
+    }),
 
   /** A user made through the API and logged in with the key its create reply shows once (§7.30). */
   async user(s: Server, fields: Fields = {}): Promise<ApiUser> {
     const email = (fields.email as string | undefined) ?? `u${tag()}@school.example`
-    const m = await created(s, 'user/create', { name: 'Сотрудник', role: 'manager', branch_ids: [1], ...fields, email })
+    const m = await created(s, 'user/create', {
+      name: 'Сотрудник',
+      role: 'manager',
+      branch_ids: [1],
+      ...fields,
+      email,
+    })
     assert.equal(typeof m.api_key, 'string', 'create shows the api key')
     const token = fields.is_active === 0 ? '' : await s.login(email, m.api_key)
     return { id: m.id, email, apiKey: m.api_key, token }
@@ -91,10 +114,17 @@ export const wire = {
   },
   /** §6.9: a refused delete, one message per referencing slug. */
   refused: (...slugs: string[]) =>
-    wire.invalid({ id: slugs.map((slug) => `Невозможно удалить запись: на неё ссылаются записи «${slug}».`) }),
+    wire.invalid({
+      id: slugs.map((slug) => `Невозможно удалить запись: на неё ссылаются записи «${slug}».`),
+    }),
   notFound: { name: 'Not Found', message: 'Not Found', code: 0, status: 404 },
   accessDenied: { name: 'Forbidden', message: 'Access Denied', code: 0, status: 403 },
-  unauthorized: { name: 'Unauthorized', message: 'Your request was made with invalid credentials.', code: 0, status: 401 },
+  unauthorized: {
+    name: 'Unauthorized',
+    message: 'Your request was made with invalid credentials.',
+    code: 0,
+    status: 401,
+  },
   notAuthorized: { name: 'Forbidden', message: 'Not Authorized', code: 0, status: 403 },
   missing: (...names: string[]) => ({
     name: 'Bad Request',
@@ -102,7 +132,12 @@ export const wire = {
     code: 0,
     status: 400,
   }),
-  badParam: (name: string) => ({ name: 'Bad Request', message: `Неверное значение параметра «${name}».`, code: 0, status: 400 }),
+  badParam: (name: string) => ({
+    name: 'Bad Request',
+    message: `Неверное значение параметра «${name}».`,
+    code: 0,
+    status: 400,
+  }),
 }
 
 /** The wall clock of the server's default time zone (§0.4) as `yyyy-mm-dd hh:mm:ss`. */

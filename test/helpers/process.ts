@@ -50,7 +50,9 @@ export async function spawnServer(env: Record<string, string>): Promise<RunningS
 }
 
 /** Runs the server process to its exit (for start-up failures). */
-export async function runToExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+export async function runToExit(
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
   const s = await spawnServer(env)
   const code = await s.exited
   return { code, output: s.output() }
