@@ -1,8 +1,9 @@
 import { type Migration, Migrator } from 'kysely'
 import type { Db } from './connect.js'
 import { m001_init } from './migrations/001-init.js'
+import { m002_schedule } from './migrations/002-schedule.js'
 
-const migrations: Record<string, Migration> = { '001-init': m001_init }
+const migrations: Record<string, Migration> = { '001-init': m001_init, '002-schedule': m002_schedule }
 
 /** Runs pending migrations; safe to call from several processes (Kysely takes a lock). */
 export async function migrate(db: Db): Promise<string[]> {
