@@ -61,24 +61,13 @@ export async function createAction(model: Model, ctx: ActionCtx, input: RequestI
   const defs = await loadCustomDefs(model, ctx)
   const draft = newDraft('create', input.body, null)
   for (const [field, value] of Object.entries(readScoping(model, 'create', input))) draft.set(field, value)
-  if (model.stamps?.created) draft.set(model.stamps.created, ctx.now)
+  const created = model.stamps?.created
+  // A created stamp is a read-only field (customer b_date) or a hidden column (group created_at).
+  if (created && model.fields[created]) draft.set(created, ctx.now)
+  else if (created) draft.row[created] = ctx.now
   await validate(model, draft, defs, ctx)
-  const names = changedKeys(draft, model, defs)
-  const row = { ...toRow(model, draft.values, names), ...draft.row }
-  if (model.stamps?.updated) row[model.stamps.updated] = ctx.now
-  const id = await insertRow(model, row, ctx)
-  const rec = { ...draft.values, id } as Rec
-  await writeLinks(model, id, rec, names, ctx)
-  await writeCustom(id, rec, defs, ctx)
-  if (model.hooks?.afterSave) await model.hooks.afterSave(rec, draft, ctx)
-  await writeLog(ctx, {
-    model,
-    event: EVENT.create,
-    entityId: id,
-    old: null,
-    new: storedAttributes(model, rec, defs),
-    branches: await branchesOf(model, rec, ctx),
-  })
+  const id = await insertRecord(model, draft.values, draft.row, defs, ctx)
+  if (model.hooks?.afterSave) await model.hooks.afterSave({ ...draft.values, id } as Rec, draft, ctx)
   return saved(await reply(model, id, defs, ctx))
 }
 
@@ -102,12 +91,13 @@ export async function updateAction(model: Model, ctx: ActionCtx, input: RequestI
     await writeCustom(id, Object.fromEntries(names.map((n) => [n, draft.values[n]])), defs, ctx)
   }
   const rec = { ...draft.values, id } as Rec
-  if (model.hooks?.afterSave) await model.hooks.afterSave(rec, draft, ctx)
   const change = diff(storedAttributes(model, old, defs), storedAttributes(model, rec, defs))
   if (Object.keys(change.new).length > 0) {
     const branches = await branchesOf(model, rec, ctx)
     await writeLog(ctx, { model, event: EVENT.update, entityId: id, ...change, branches })
   }
+  // Consequences after the record's own log row, so their rows follow it (E13, E15).
+  if (model.hooks?.afterSave) await model.hooks.afterSave(rec, draft, ctx)
   return saved(await reply(model, id, defs, ctx))
 }
 
@@ -126,31 +116,45 @@ export async function deleteAction(model: Model, ctx: ActionCtx, input: RequestI
   const rule = model.hooks?.beforeDelete ? await model.hooks.beforeDelete(rec, ctx) : null
   if (rule) messages.unshift(rule)
   if (messages.length > 0) throw fail.invalid({ id: messages })
-  const defs = await loadCustomDefs(model, ctx)
+  await removeRecord(model, rec, await loadCustomDefs(model, ctx), ctx)
+  return { success: true, errors: [] }
+}
+
+/**
+ * Inserts a validated record with its links and custom values and logs it (event 1). Used by create
+ * and by rules that make records themselves (schedule generation, §6.7).
+ */
+export async function insertRecord(
+  model: Model,
+  values: Record<string, unknown>,
+  hidden: Record<string, unknown>,
+  defs: CustomDef[],
+  ctx: ActionCtx,
+): Promise<number> {
+  const names = [...model.fieldNames, ...defs.map((d) => d.key)].filter((n) => n in values)
+  const row = { ...toRow(model, values, names), ...hidden }
+  if (model.stamps?.updated) row[model.stamps.updated] = ctx.now
+  const id = await insertRow(model, row, ctx)
+  const rec = { ...values, id } as Rec
+  await writeLinks(model, id, rec, names, ctx)
+  await writeCustom(id, rec, defs, ctx)
+  const branches = await branchesOf(model, rec, ctx)
+  await writeLog(ctx, { model, event: EVENT.create, entityId: id, old: null, new: storedAttributes(model, rec, defs), branches })
+  return id
+}
+
+/** Hard-deletes a record with its links and custom values, runs its consequences and logs it (event 3). */
+export async function removeRecord(model: Model, rec: Rec, defs: CustomDef[], ctx: ActionCtx): Promise<void> {
   await hydrate(model, [rec], defs, ctx)
   const branches = await branchesOf(model, rec, ctx)
-  await deleteRow(model, id, ctx)
+  await deleteRow(model, rec.id, ctx)
   if (defs.length > 0) {
-    await ctx.trx
-      .deleteFrom('custom_values')
-      .where('record_id', '=', id)
-      .where(
-        'field_id',
-        'in',
-        defs.map((d) => d.id),
-      )
-      .execute()
+    const fieldIds = defs.map((d) => d.id)
+    await ctx.trx.deleteFrom('custom_values').where('record_id', '=', rec.id).where('field_id', 'in', fieldIds).execute()
   }
   if (model.hooks?.afterDelete) await model.hooks.afterDelete(rec, ctx)
-  await writeLog(ctx, {
-    model,
-    event: EVENT.delete,
-    entityId: id,
-    old: storedAttributes(model, rec, defs),
-    new: null,
-    branches,
-  })
-  return { success: true, errors: [] }
+  const old = storedAttributes(model, rec, defs)
+  await writeLog(ctx, { model, event: EVENT.delete, entityId: rec.id, old, new: null, branches })
 }
 
 export async function restoreAction(model: Model, ctx: ActionCtx, input: RequestInput) {

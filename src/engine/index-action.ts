@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import { fail } from '../errors.js'
 import { customFilter, loadCustomDefs } from './custom-fields.js'
-import type { ActionCtx, Condition, Model, RequestInput } from './model.js'
+import type { Action, ActionCtx, Condition, Model, RequestInput } from './model.js'
 import { PAGING_KEYS, readPaging } from './paging.js'
 import { hydrate, present } from './present.js'
 import { rowToRec, visibleIn } from './repository.js'
@@ -14,10 +14,10 @@ const isEmpty = (v: unknown) =>
  * `index` (§4): filters from body over query, defaults for absent keys, branch visibility, a total
  * count and one ordered page; then one batch to complete the page.
  */
-export async function indexAction(model: Model, ctx: ActionCtx, input: RequestInput) {
+export async function indexAction(model: Model, ctx: ActionCtx, input: RequestInput, action: Action = 'index') {
   const { page, size } = readPaging(input, ctx.maxPageSize)
   const defs = await loadCustomDefs(model, ctx)
-  const scoping = readScoping(model, 'index', input)
+  const scoping = readScoping(model, action, input)
   const params: Record<string, unknown> = { ...input.query, ...input.body }
   const conditions: Array<(eb: Parameters<typeof visibleIn>[1]) => Condition> = []
   for (const [key, value] of Object.entries(params)) {
@@ -33,7 +33,8 @@ export async function indexAction(model: Model, ctx: ActionCtx, input: RequestIn
     else if (custom) conditions.push((eb) => customFilter(custom, value, eb, model))
   }
   for (const [key, filter] of Object.entries(model.defaultFilters)) {
-    if (isEmpty(params[key])) conditions.push((eb) => filter(undefined, eb, ctx, model))
+    // A default filter gets every parameter, so it can step aside for related keys (cgi date_to).
+    if (isEmpty(params[key])) conditions.push((eb) => filter(params, eb, ctx, model))
   }
   for (const [name, value] of Object.entries(scoping)) {
     const column = model.fields[name]?.column ?? name

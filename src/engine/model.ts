@@ -107,7 +107,7 @@ export interface ModelDef {
   scope: Scope
   fields: Record<string, FieldKind>
   filters?: Record<string, FilterFn>
-  /** Filters applied when their key is absent or empty (§4.7). */
+  /** Filters applied when their key is absent or empty (§4.7); they receive all the index parameters. */
   defaultFilters?: Record<string, FilterFn>
   order: Array<[column: string, dir: 'asc' | 'desc']>
   actions?: Action[]
@@ -127,7 +127,7 @@ export interface ModelDef {
   parent?: string
   /** Rows a user may see beyond branch scoping (non-admins see only their own branches, §7.1). */
   restrict?(eb: Eb, ctx: ActionCtx): Condition
-  /** Server-set stamps: `created` names a read-only datetime field, `updated` a hidden column. */
+  /** Server-set stamps: `created` names a read-only datetime field or a hidden column, `updated` a hidden column. */
   stamps?: { created?: string; updated?: string }
   /** Extra keys accepted in strict mode besides fields and filters. */
   inputKeys?: string[]

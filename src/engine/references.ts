@@ -63,7 +63,7 @@ export async function referencingSlugs(model: Model, rec: Rec, ctx: ActionCtx): 
   for (const [slug, field] of model.refusedBy) {
     const other = ctx.models.get(slug)
     const kind = other?.fields[field]
-    if (!other || !kind || out.includes(slug)) continue
+    if (!other || !kind || out.includes(other.slug)) continue
     const [table, column, select] = kind.linked
       ? [`${other.table}_${field}`, 'value', 'record_id']
       : [other.table, kind.column ?? field, 'id']
@@ -73,7 +73,7 @@ export async function referencingSlugs(model: Model, rec: Rec, ctx: ActionCtx): 
       .where(column, '=', rec.id)
       .limit(1)
       .executeTakeFirst()
-    if (hit) out.push(slug)
+    if (hit) out.push(other.slug)
   }
   return out
 }

@@ -4,11 +4,12 @@ import { defineModel, type Eb, type Model } from '../engine/model.js'
 import { branchesOf, findById, visibleIn } from '../engine/repository.js'
 import { choice, datetime, int, readOnly, text } from '../fields/index.js'
 import { customer } from './customer.js'
+import { group } from './group.js'
 import { task } from './task.js'
 
 const CLASSES = { Customer: 'customer', Group: 'group', Task: 'task' } as const
 /** The models comments attach to; a class whose model is not declared yet matches nothing. */
-const TARGETS: Record<string, Model> = { customer, task }
+const TARGETS: Record<string, Model> = { customer, group, task }
 
 /** §7.17 Communication: comments on a customer, group or task; visible where that record is. */
 export const communication = defineModel({

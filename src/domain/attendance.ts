@@ -1,0 +1,243 @@
+import { EVENT, writeLog } from '../log/write.js'
+import type { ActionCtx, Model, Rec } from '../engine/model.js'
+import { bool, int, money, number, text } from '../fields/index.js'
+import type { FieldKind } from '../fields/kind.js'
+import { loadPriceBook, priceOf } from './pricing.js'
+
+/**
+ * Lesson participants and their detail rows (§6.3), attendance written through `details` (§6.4) and
+ * the charges of conducted lessons. Charges are state stored on the details, never increments.
+ */
+export const DETAIL_FIELDS: Record<string, FieldKind> = {
+  is_attend: bool({ label: 'Присутствие' }),
+  reason_id: int({ nullable: true, label: 'Причина' }),
+  commission: money({ nullable: true, label: 'Стоимость' }),
+  grade: number({ nullable: true, label: 'Оценка' }),
+  homework_grade_id: int({ nullable: true, label: 'Оценка за ДЗ' }),
+  bonus: number({ label: 'Бонусы' }),
+  note: text(255, { label: 'Примечание' }),
+}
+
+/** Column of each writable detail attribute; the commission a client writes is the override. */
+const COLUMN: Record<string, string> = { commission: 'commission_override' }
+
+export interface DetailRow {
+  id: number
+  customer_id: number
+  branch_id: number
+  lesson_id: number
+  ctt_id: number | null
+  is_attend: number
+  reason_id: number | null
+  commission: number
+  commission_override: number | null
+  grade: number | null
+  homework_grade_id: number | null
+  bonus: number
+  note: string
+}
+
+export type DetailInput = { customer_id: number } & Record<string, unknown>
+
+export interface LessonShape {
+  id: number
+  branch_id: number
+  date: string
+  status: number
+  subject_id: number
+  lesson_type_id: number
+  customer_ids: number[]
+  group_ids: number[]
+}
+
+export function rowToDetail(r: Record<string, unknown>): DetailRow {
+  const n = (v: unknown) => (v === null || v === undefined ? null : Number(v))
+  return {
+    id: Number(r.id),
+    customer_id: Number(r.customer_id),
+    branch_id: Number(r.branch_id),
+    lesson_id: Number(r.lesson_id),
+    ctt_id: n(r.ctt_id),
+    is_attend: Number(r.is_attend),
+    reason_id: n(r.reason_id),
+    commission: Number(r.commission),
+    commission_override: n(r.commission_override),
+    grade: r.grade === null ? null : Number(r.grade) / 100,
+    homework_grade_id: n(r.homework_grade_id),
+    bonus: Number(r.bonus) / 100,
+    note: String(r.note ?? ''),
+  }
+}
+
+export async function detailsOf(lessonIds: number[], ctx: ActionCtx): Promise<DetailRow[]> {
+  if (lessonIds.length === 0) return []
+  const rows = await ctx.trx
+    .selectFrom('lesson_details')
+    .selectAll()
+    .where('lesson_id', 'in', lessonIds)
+    .orderBy('lesson_id')
+    .orderBy('customer_id')
+    .execute()
+  return rows.map(rowToDetail)
+}
+
+/** §6.3: the lesson's own customers plus the members of its groups on its date, each once, sorted. */
+export async function participantsOf(lesson: Pick<LessonShape, 'customer_ids' | 'group_ids' | 'date'>, ctx: ActionCtx) {
+  const set = new Set(lesson.customer_ids)
+  if (lesson.group_ids.length > 0) {
+    const members = await ctx.trx
+      .selectFrom('cgis')
+      .select('customer_id')
+      .where('group_id', 'in', lesson.group_ids)
+      .where('b_date', '<=', lesson.date)
+      .where((eb) => eb.or([eb('e_date', 'is', null), eb('e_date', '>=', lesson.date)]))
+      .execute()
+    for (const m of members) set.add(Number(m.customer_id))
+  }
+  return [...set].sort((a, b) => a - b)
+}
+
+/** Keeps one detail row per participant: adds rows with default marks, removes rows of non-participants. */
+export async function syncDetails(lesson: LessonShape, ctx: ActionCtx): Promise<void> {
+  const wanted = await participantsOf(lesson, ctx)
+  const existing = await detailsOf([lesson.id], ctx)
+  const have = new Set(existing.map((d) => d.customer_id))
+  const gone = existing.filter((d) => !wanted.includes(d.customer_id)).map((d) => d.id)
+  if (gone.length > 0) await ctx.trx.deleteFrom('lesson_details').where('id', 'in', gone).execute()
+  const added = wanted.filter((c) => !have.has(c))
+  if (added.length > 0) {
+    await ctx.trx
+      .insertInto('lesson_details')
+      .values(
+        added.map((customer_id) => ({
+          lesson_id: lesson.id,
+          customer_id,
+          branch_id: lesson.branch_id,
+          ctt_id: null,
+          is_attend: 0,
+          reason_id: null,
+          commission: 0,
+          commission_override: null,
+          grade: null,
+          homework_grade_id: null,
+          bonus: 0,
+          note: '',
+        })),
+      )
+      .execute()
+  }
+  if (existing.some((d) => d.branch_id !== lesson.branch_id)) {
+    await ctx.trx.updateTable('lesson_details').set({ branch_id: lesson.branch_id }).where('lesson_id', '=', lesson.id).execute()
+  }
+}
+
+/** The wire value of a writable detail attribute, as logged (§5.11). */
+function wireValue(key: string, d: DetailRow): unknown {
+  const kind = DETAIL_FIELDS[key]!
+  return kind.format(key === 'commission' ? d.commission_override : d[key as keyof DetailRow])
+}
+
+/**
+ * Applies attendance entries (§6.4): absent keys keep their stored values; one `LessonDetails` log row
+ * per detail whose writable attributes changed.
+ */
+export async function writeDetails(lessonModel: Model, lessonId: number, entries: DetailInput[], ctx: ActionCtx) {
+  const byCustomer = new Map((await detailsOf([lessonId], ctx)).map((d) => [d.customer_id, d]))
+  for (const entry of entries) {
+    const d = byCustomer.get(entry.customer_id)
+    if (!d) continue
+    const set: Record<string, unknown> = {}
+    const old: Record<string, unknown> = {}
+    const now: Record<string, unknown> = {}
+    for (const [key, kind] of Object.entries(DETAIL_FIELDS)) {
+      if (!(key in entry)) continue
+      const before = wireValue(key, d)
+      const after = kind.format(entry[key])
+      if (JSON.stringify(before) === JSON.stringify(after)) continue
+      set[COLUMN[key] ?? key] = kind.toDb(entry[key])
+      old[key] = before
+      now[key] = after
+    }
+    if (Object.keys(set).length === 0) continue
+    await ctx.trx.updateTable('lesson_details').set(set).where('id', '=', d.id).execute()
+    await writeLog(ctx, {
+      model: lessonModel,
+      entity: 'LessonDetails',
+      event: EVENT.update,
+      entityId: d.id,
+      old,
+      new: now,
+      branches: [d.branch_id],
+    })
+  }
+}
+
+/**
+ * §6.4 charging: every detail of a conducted lesson gets override, else the §6.2 price if attended,
+ * else 0.00, and the subscription the price used. Stored as state, so repeating changes nothing.
+ */
+export async function chargeLesson(lesson: LessonShape, ctx: ActionCtx): Promise<void> {
+  const details = await detailsOf([lesson.id], ctx)
+  const book = await loadPriceBook(
+    details.map((d) => d.customer_id),
+    ctx,
+  )
+  for (const d of details) {
+    const price = priceOf(book, d.customer_id, lesson)
+    const commission = d.commission_override ?? (d.is_attend === 1 ? price.price : 0)
+    if (commission === d.commission && price.cttId === d.ctt_id) continue
+    await ctx.trx
+      .updateTable('lesson_details')
+      .set({ commission, ctt_id: price.cttId })
+      .where('id', '=', d.id)
+      .execute()
+  }
+}
+
+/** §6.4 reversal: a lesson moved back to planned or cancelled keeps its marks but charges nothing. */
+export async function dropCharges(lessonId: number, ctx: ActionCtx): Promise<void> {
+  await ctx.trx.updateTable('lesson_details').set({ commission: 0, ctt_id: null }).where('lesson_id', '=', lessonId).execute()
+}
+
+/** The `details` of a page of lessons in wire form, with forecasts for planned lessons (§6.3). */
+export async function presentDetails(lessons: Rec[], ctx: ActionCtx): Promise<Map<number, unknown[]>> {
+  const details = await detailsOf(
+    lessons.map((l) => l.id),
+    ctx,
+  )
+  const planned = new Set(lessons.filter((l) => l.status === 1).map((l) => l.id))
+  const book = await loadPriceBook(
+    details.filter((d) => planned.has(d.lesson_id)).map((d) => d.customer_id),
+    ctx,
+  )
+  const byId = new Map(lessons.map((l) => [l.id, l as unknown as LessonShape]))
+  const out = new Map<number, unknown[]>(lessons.map((l) => [l.id, []]))
+  for (const d of details) {
+    const lesson = byId.get(d.lesson_id)!
+    let commission = d.commission
+    let ctt = d.ctt_id
+    if (lesson.status === 1) {
+      const price = priceOf(book, d.customer_id, lesson)
+      commission = d.commission_override ?? price.price
+      ctt = price.cttId
+    } else if (lesson.status === 2) {
+      commission = 0
+      ctt = null
+    }
+    out.get(d.lesson_id)!.push({
+      id: d.id,
+      customer_id: d.customer_id,
+      branch_id: d.branch_id,
+      lesson_id: d.lesson_id,
+      ctt_id: ctt,
+      is_attend: d.is_attend,
+      reason_id: d.reason_id,
+      commission: DETAIL_FIELDS.commission!.format(commission),
+      grade: d.grade,
+      homework_grade_id: d.homework_grade_id,
+      bonus: d.bonus,
+      note: d.note,
+    })
+  }
+  return out
+}

@@ -1,0 +1,162 @@
+import { refreshCustomers } from '../domain/balances.js'
+import {
+  chargeLesson,
+  type DetailInput,
+  detailsOf,
+  dropCharges,
+  presentDetails,
+  syncDetails,
+  type LessonShape,
+  writeDetails,
+} from '../domain/attendance.js'
+import {
+  checkParticipants,
+  checkTeachers,
+  limitTeacher,
+  readDate,
+  readDetails,
+  readRoomAlias,
+  readTimes,
+  syncRuns,
+} from '../domain/lesson-rules.js'
+import { contains, exact, ids, range } from '../engine/filters.js'
+import { type Draft, defineModel, type Model } from '../engine/model.js'
+import { fail } from '../errors.js'
+import { bool, choice, date, derived, int, intList, readOnly, ref, text, time } from '../fields/index.js'
+import { makeKind } from '../fields/kind.js'
+import { parseInt32 } from '../wire/numbers.js'
+
+/** A time of day on input (§5.6), stored and shown with the lesson's date (`yyyy-mm-dd hh:mm:ss`). */
+const clock = (label: string) => ({ ...time('hms', { label }), type: 'datetime', format: (v: unknown) => v })
+
+const entries = new WeakMap<Draft, DetailInput[]>()
+const CHARGING_KEYS = ['date', 'subject_id', 'lesson_type_id', 'customer_ids', 'group_ids']
+
+/** §7.5 Lesson with its attendance `details` (§6.3, §6.4). */
+export const lesson: Model = defineModel({
+  slug: 'lesson',
+  table: 'lessons',
+  logName: 'Lesson',
+  scope: 'branch',
+  customFields: true,
+  inputKeys: ['lesson_date', 'room_ids', 'removed'],
+  fields: {
+    id: int({ readOnly: true }),
+    branch_id: ref('branch', { label: 'Филиал', default: null }),
+    date: date('iso', { label: 'Дата урока' }),
+    time_from: clock('Время начала'),
+    time_to: clock('Время окончания'),
+    duration: int({ min: 1, max: 1440, label: 'Длительность' }),
+    lesson_type_id: ref('lesson-type', { required: true, label: 'Тип урока' }),
+    status: choice([1, 2, 3], { default: 1, label: 'Статус' }),
+    subject_id: ref('subject', { required: true, label: 'Предмет' }),
+    room_id: ref('room', { label: 'Аудитория' }),
+    teacher_ids: intList({ ref: 'teacher', label: 'Педагоги' }),
+    customer_ids: intList({ ref: 'customer', label: 'Клиенты' }),
+    group_ids: intList({ ref: 'group', label: 'Группы' }),
+    streaming: bool({ label: 'Онлайн' }),
+    topic: text(255, { label: 'Тема' }),
+    homework: text(10000, { label: 'Домашнее задание' }),
+    note: text(10000, { label: 'Примечание' }),
+    regular_id: readOnly(int({ nullable: true })),
+    details: derived(
+      makeKind(
+        {
+          type: 'LessonDetail[]',
+          parse: () => ({ ok: false, message: '' }),
+          toDb: (v) => v,
+          fromDb: (v) => v,
+          format: (v) => v ?? [],
+          jsonSchema: () => ({ type: 'array', items: { type: 'object' } }),
+        },
+        { label: 'Посещаемость' },
+        [],
+      ),
+      'One per participant (§6.3); write attendance with entries {customer_id, is_attend, …} (§6.4).',
+    ),
+  },
+  filters: {
+    ...ids(),
+    status: exact('status'),
+    ...range('date', 'date'),
+    lesson_type_id: exact('lesson_type_id'),
+    subject_id: exact('subject_id'),
+    room_id: exact('room_id'),
+    room_ids: exact('room_id', 'room_ids'),
+    regular_id: exact('regular_id'),
+    teacher_id: contains('teacher_ids', 'teacher_id'),
+    teacher_ids: contains('teacher_ids'),
+    group_id: contains('group_ids', 'group_id'),
+    group_ids: contains('group_ids'),
+    customer_id: participant('customer_id'),
+    customer_ids: participant('customer_ids'),
+    location_id: roomLocation('location_id'),
+    location_ids: roomLocation('location_ids'),
+    streaming: exact('streaming'),
+  },
+  defaultFilters: { status: (_v, eb) => eb('lessons.status', '=', 3) },
+  order: [
+    ['date', 'desc'],
+    ['time_from', 'desc'],
+    ['id', 'desc'],
+  ],
+  hooks: {
+    async prepare(draft, ctx) {
+      readDate(draft, ctx.tz)
+      readTimes(draft)
+      readRoomAlias(draft)
+      await checkTeachers(draft, ctx)
+      const list = readDetails(draft)
+      limitTeacher(draft, ctx)
+      if (list) {
+        entries.set(draft, list)
+        await checkParticipants(draft, list, ctx)
+      }
+    },
+    async afterSave(rec, draft, ctx) {
+      const l = rec as unknown as LessonShape
+      const old = draft.old as unknown as LessonShape | null
+      const before = old ? (await detailsOf([l.id], ctx)).map((d) => d.customer_id) : []
+      if (syncRuns(draft)) await syncDetails(l, ctx)
+      const list = entries.get(draft)
+      if (list) await writeDetails(lesson, l.id, list, ctx)
+      const setConducted = draft.changed.has('status') && 'status' in draft.body && l.status === 3
+      const touched = list !== undefined || CHARGING_KEYS.some((k) => JSON.stringify(old?.[k as keyof LessonShape]) !== JSON.stringify(rec[k]))
+      if (l.status === 3 && (setConducted || touched)) await chargeLesson(l, ctx)
+      if (old?.status === 3 && l.status !== 3) await dropCharges(l.id, ctx)
+      if (old?.status === 3 || l.status === 3) {
+        const after = (await detailsOf([l.id], ctx)).map((d) => d.customer_id)
+        await refreshCustomers([...before, ...after], ctx)
+      }
+    },
+    async afterDelete(rec, ctx) {
+      const customers = (await detailsOf([rec.id], ctx)).map((d) => d.customer_id)
+      await ctx.trx.deleteFrom('lesson_details').where('lesson_id', '=', rec.id).execute()
+      if (rec.status === 3) await refreshCustomers(customers, ctx)
+    },
+    async derive(recs, ctx) {
+      const details = await presentDetails(recs, ctx)
+      for (const r of recs) r.details = details.get(r.id) ?? []
+    },
+  },
+})
+
+/** Lessons in which the customer has a detail row (§7.5). */
+function participant(key: string) {
+  return (raw: unknown, eb: import('../engine/model.js').Eb) => {
+    const list = (Array.isArray(raw) ? raw : [raw]).map((v) => parseInt32(v))
+    if (list.length === 0 || list.some((r) => !r.ok)) throw fail.badParam(key)
+    const values = list.map((r) => (r as { value: number }).value)
+    return eb('lessons.id', 'in', eb.selectFrom('lesson_details').select('lesson_id').where('customer_id', 'in', values))
+  }
+}
+
+/** Lessons whose room is at the location(s) (§7.5). */
+function roomLocation(key: string) {
+  return (raw: unknown, eb: import('../engine/model.js').Eb) => {
+    const list = (Array.isArray(raw) ? raw : [raw]).map((v) => parseInt32(v))
+    if (list.length === 0 || list.some((r) => !r.ok)) throw fail.badParam(key)
+    const values = list.map((r) => (r as { value: number }).value)
+    return eb('lessons.room_id', 'in', eb.selectFrom('rooms').select('id').where('location_id', 'in', values))
+  }
+}
