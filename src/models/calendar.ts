@@ -1,0 +1,99 @@
+import { type ActionCtx, type Condition, defineModel, type Eb, type Model, type RequestInput } from '../engine/model.js'
+import { visibleIn } from '../engine/repository.js'
+import { fail } from '../errors.js'
+import { addDays, parseDate } from '../wire/dates.js'
+import { parseInt32 } from '../wire/numbers.js'
+import { customer } from './customer.js'
+import { group } from './group.js'
+import { teacher } from './teacher.js'
+
+const given = (v: unknown) => v !== undefined && v !== null && v !== ''
+
+/** `id`, `date1`, `date2` from the query, else the body (§7.27); missing ones named in that order. */
+function readPeriod(input: RequestInput) {
+  const read = (k: string) => (given(input.query[k]) ? input.query[k] : input.body[k])
+  const missing = ['id', 'date1', 'date2'].filter((k) => !given(read(k)))
+  if (missing.length > 0) throw fail.missing(...missing)
+  const id = parseInt32(read('id'))
+  if (!id.ok) throw fail.badParam('id')
+  const from = parseDate(read('date1'))
+  if (!from.ok) throw fail.badParam('date1')
+  const to = parseDate(read('date2'))
+  if (!to.ok || to.value < from.value || to.value > addDays(from.value, 365)) throw fail.badParam('date2')
+  return { id: id.value, from: from.value, to: to.value }
+}
+
+/**
+ * A calendar view: the lessons of the path branch in the period, of any status, ordered by start,
+ * as a bare array (§7.27). An unknown or invisible id gives [].
+ */
+function view(owner: Model, lessonsOf: (eb: Eb, id: number) => Condition) {
+  return async (ctx: ActionCtx, input: RequestInput) => {
+    const p = readPeriod(input)
+    const visible = await ctx.trx
+      .selectFrom(owner.table)
+      .select(`${owner.table}.id`)
+      .where(`${owner.table}.id`, '=', p.id)
+      .where((eb) => visibleIn(owner, eb, ctx.pathBranch))
+      .executeTakeFirst()
+    if (!visible) return []
+    const rows = await ctx.trx
+      .selectFrom('lessons')
+      .innerJoin('subjects', 'subjects.id', 'lessons.subject_id')
+      .select([
+        'lessons.id',
+        'lessons.lesson_type_id',
+        'lessons.status',
+        'lessons.time_from',
+        'lessons.duration',
+        'lessons.subject_id',
+        'subjects.name',
+      ])
+      .where('lessons.branch_id', '=', ctx.pathBranch)
+      .where('lessons.date', '>=', p.from)
+      .where('lessons.date', '<=', p.to)
+      .where((eb) => lessonsOf(eb, p.id))
+      .orderBy('lessons.time_from')
+      .orderBy('lessons.id')
+      .execute()
+    return rows.map((r) => ({
+      id: Number(r.id),
+      type: Number(r.lesson_type_id),
+      status: Number(r.status),
+      start: r.time_from,
+      duration: Number(r.duration),
+      subject_id: Number(r.subject_id),
+      subject: r.name,
+    }))
+  }
+}
+
+export const calendar: Model = defineModel({
+  slug: 'calendar',
+  table: 'lessons',
+  logName: 'Lesson',
+  scope: 'branch',
+  actions: [],
+  fields: {},
+  order: [['id', 'asc']],
+  extra: {
+    customer: {
+      read: true,
+      run: view(customer, (eb, id) =>
+        eb('lessons.id', 'in', eb.selectFrom('lesson_details').select('lesson_id').where('customer_id', '=', id)),
+      ),
+    },
+    teacher: {
+      read: true,
+      run: view(teacher, (eb, id) =>
+        eb('lessons.id', 'in', eb.selectFrom('lessons_teacher_ids').select('record_id').where('value', '=', id)),
+      ),
+    },
+    group: {
+      read: true,
+      run: view(group, (eb, id) =>
+        eb('lessons.id', 'in', eb.selectFrom('lessons_group_ids').select('record_id').where('value', '=', id)),
+      ),
+    },
+  },
+})
