@@ -1,15 +1,19 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { models } from '../src/models/index.js'
-import { createPath, createRecord, SCOPED, sampleBody, sampleValue } from './helpers/samples.js'
+import { COMPOSED, createPath, createRecord, SCOPED, sampleBody, sampleValue } from './helpers/samples.js'
 import { type Server, startServer } from './helpers/server.js'
 
 /**
  * The suite every model gets for free, looped over the registry (STYLE): create returns what was
  * stored, update changes only the given fields, delete behaves per §6.9, unknown ids, bad bodies,
  * every filter, paging without repeats or gaps, a log row per write, branch visibility (§2.5).
+ * Sub-resources (teacher working hours and rates) are covered through their scoping parameters.
  */
-const writable = [...models.values()].filter((m) => m.actions.includes('create') && !m.parent)
+const writable = [...models].filter(([, m]) => m.actions.includes('create'))
+
+/** Index filters that show every record whatever its default filters (§4.7). */
+const EVERYTHING = { removed: 1, is_study: 2, status: [1, 2, 3] }
 
 let s: Server
 before(async () => {
@@ -23,9 +27,19 @@ const logRows = async (entity: string, id: number) =>
     event: number
   }>
 
-for (const model of writable) {
-  describe(`contract: ${model.slug}`, () => {
-    const scoping = async () => (SCOPED[model.slug] ? await SCOPED[model.slug]!(s, models) : '')
+// Paths use the registry key, so a sub-resource is addressed as `1/teacher/working-hour/create`.
+for (const [resource, model] of writable) {
+  describe(`contract: ${resource}`, () => {
+    const scoping = async () => (SCOPED[resource] ? await SCOPED[resource]!(s, models) : '')
+    const indexPath = (branch: number, query: string) =>
+      `${branch}/${resource}/index${query ? `?${query}` : ''}`
+    /** A record under the given scoping query (a fresh parent record when none is given). */
+    const create = async (full = false, query?: string) => {
+      const q = query ?? (await scoping())
+      const r = await s.api(createPath(resource, q), await sampleBody(s, models, model, full))
+      assert.equal(r.status, 200, r.text)
+      return { id: r.body.model.id as number, query: q }
+    }
     const writableFields = Object.entries(model.fields).filter(
       ([n, k]) =>
         !k.readOnly && !k.derived && !k.ref && !k.createOnly && n !== 'id' && !n.startsWith('branch'),
@@ -33,12 +47,13 @@ for (const model of writable) {
 
     test('create returns the stored record, index by id finds the same, one log row', async () => {
       const body = await sampleBody(s, models, model, true)
-      const r = await s.api(createPath(model.slug, await scoping()), body)
+      const query = await scoping()
+      const r = await s.api(createPath(resource, query), body)
       assert.equal(r.status, 200, r.text)
       assert.equal(r.body.success, true)
       assert.deepEqual(r.body.errors, [])
       const m = r.body.model
-      for (const [name] of writableFields) {
+      for (const [name] of writableFields.filter(([n]) => !COMPOSED[resource]?.includes(n))) {
         if (name in body && typeof body[name] !== 'object') {
           const kind = model.fields[name]!
           const parsed = kind.parse(body[name], '')
@@ -46,18 +61,16 @@ for (const model of writable) {
           assert.deepEqual(m[name], kind.format(parsed.value), `${model.slug}.${name}`)
         }
       }
-      const found = await s.api(`1/${model.slug}/index`, {
+      const found = await s.api(indexPath(1, query), {
         id: m.id,
         removed: 1,
         is_study: 2,
         status: [1, 2, 3],
       })
-      if (!model.scoping) {
-        assert.equal(found.body.total, 1)
-        // §7.30: a user's api key is shown once, in the create reply only
-        const { api_key: _shownOnce, ...stored } = m
-        assert.deepEqual(found.body.items[0], stored)
-      }
+      assert.equal(found.body.total, 1)
+      // §7.30: a user's api key is shown once, in the create reply only
+      const { api_key: _shownOnce, ...stored } = m
+      assert.deepEqual(found.body.items[0], stored)
       const rows = await logRows(model.logName, m.id)
       assert.deepEqual(
         rows.map((x) => x.event),
@@ -66,14 +79,16 @@ for (const model of writable) {
     })
 
     test('update changes only the given field and logs only it; a no-op update logs nothing', async () => {
-      const id = await createRecord(s, models, model.slug, true)
-      const target = writableFields.find(([, k]) => !k.required || k.type.startsWith('string'))
+      const id = await createRecord(s, models, resource, true)
+      const target =
+        writableFields.find(([, k]) => !k.required && k.type.startsWith('string(')) ??
+        writableFields.find(([, k]) => !k.required || k.type.startsWith('string'))
       if (!target) return
       const [name, kind] = target
       const value = sampleValue(kind, 1)
-      const r = await s.api(`1/${model.slug}/update?id=${id}`, { [name]: value })
+      const r = await s.api(`1/${resource}/update?id=${id}`, { [name]: value })
       assert.equal(r.status, 200, r.text)
-      const before = await s.api(`1/${model.slug}/update?id=${id}`, {})
+      const before = await s.api(`1/${resource}/update?id=${id}`, {})
       assert.equal(before.status, 200)
       const rows = await logRows(model.logName, id)
       assert.deepEqual(
@@ -85,12 +100,12 @@ for (const model of writable) {
     })
 
     test('unknown ids: update and delete answer 404, index answers an empty page', async () => {
-      const u = await s.api(`1/${model.slug}/update?id=999999`, {})
+      const u = await s.api(`1/${resource}/update?id=999999`, {})
       assert.equal(u.status, 404)
       assert.deepEqual(u.body, { name: 'Not Found', message: 'Not Found', code: 0, status: 404 })
-      const d = await s.api(`1/${model.slug}/delete?id=999999`)
+      const d = await s.api(`1/${resource}/delete?id=999999`)
       assert.equal(d.status, 404)
-      const missing = await s.api(`1/${model.slug}/update`, {})
+      const missing = await s.api(`1/${resource}/update`, {})
       assert.equal(missing.status, 400)
       assert.equal(missing.body.message, 'Отсутствуют обязательные параметры: id')
     })
@@ -101,8 +116,8 @@ for (const model of writable) {
           !k.readOnly && !k.derived && !k.createOnly && n !== 'id' && (k.type === 'int' || k.type === 'bool'),
       )
       if (!intField) return
-      const id = await createRecord(s, models, model.slug)
-      const r = await s.api(`1/${model.slug}/update?id=${id}`, { [intField[0]]: 'not a number' })
+      const id = await createRecord(s, models, resource)
+      const r = await s.api(`1/${resource}/update?id=${id}`, { [intField[0]]: 'not a number' })
       assert.equal(r.status, 422, r.text)
       assert.equal(r.body.success, false)
       assert.ok(r.body.errors[intField[0]]?.length > 0)
@@ -113,15 +128,15 @@ for (const model of writable) {
     })
 
     test('delete removes or archives per §6.9 and is logged', async () => {
-      const id = await createRecord(s, models, model.slug)
-      const r = await s.api(`1/${model.slug}/delete?id=${id}`)
+      const { id, query } = await create()
+      const r = await s.api(`1/${resource}/delete?id=${id}`)
       assert.deepEqual(r.body, { success: true, errors: [] })
-      const left = await s.api(`1/${model.slug}/index`, { id, removed: 2, is_study: 2 })
+      const left = await s.api(indexPath(1, query), { id, ...EVERYTHING, removed: 2 })
       if (model.archive) assert.equal(left.body.items[0]?.removed, 1)
-      else if (!model.scoping) assert.equal(left.body.total, 0)
+      else assert.equal(left.body.total, 0)
       assert.equal((await logRows(model.logName, id))[0]?.event, 3)
       if (model.archive) {
-        const back = await s.api(`1/${model.slug}/restore?id=${id}`)
+        const back = await s.api(`1/${resource}/restore?id=${id}`)
         assert.equal(back.body.model.removed, 0)
       }
     })
@@ -130,7 +145,7 @@ for (const model of writable) {
       const query = model.scoping ? await scoping() : ''
       for (const key of Object.keys(model.filters)) {
         for (const value of [1, '1', 'Тест', '01.09.2025', [1, 2], { a: 1 }]) {
-          const r = await s.api(`1/${model.slug}/index${query ? `?${query}` : ''}`, { [key]: value })
+          const r = await s.api(`1/${resource}/index${query ? `?${query}` : ''}`, { [key]: value })
           assert.ok(
             r.status === 200 || r.status === 400,
             `${model.slug} ${key}=${JSON.stringify(value)}: ${r.status}`,
@@ -141,9 +156,8 @@ for (const model of writable) {
     })
 
     test('a filter on a field finds the record by its own value', async () => {
-      if (model.scoping) return
-      const id = await createRecord(s, models, model.slug, true)
-      const rec = (await s.api(`1/${model.slug}/index`, { id, removed: 1, is_study: 2 })).body.items[0]
+      const { id, query } = await create(true)
+      const rec = (await s.api(indexPath(1, query), { id, ...EVERYTHING })).body.items[0]
       for (const key of Object.keys(model.filters)) {
         const field = model.fields[key] ? key : model.fields[`${key}s`] ? `${key}s` : null
         if (
@@ -158,19 +172,20 @@ for (const model of writable) {
         if (Array.isArray(value)) value = value[0]
         if (value === undefined || value === '') continue
         if (model.fields[field]!.type === 'money') value = value.replace('.00', '')
-        const r = await s.api(`1/${model.slug}/index`, { [key]: value, id, removed: 1, is_study: 2 })
+        const r = await s.api(indexPath(1, query), { [key]: value, id, ...EVERYTHING })
         assert.equal(r.body.total, 1, `${model.slug} ${key}=${JSON.stringify(value)} → ${r.text}`)
       }
     })
 
     test('paging visits every record once, past the end is empty with the true total', async () => {
-      if (model.scoping) return
-      for (let i = 0; i < 3; i++) await createRecord(s, models, model.slug)
-      const all = await s.api(`1/${model.slug}/index`, { 'per-page': 50, removed: 1, is_study: 2 })
+      const query = await scoping()
+      for (let i = 0; i < 3; i++) await create(false, query)
+      const all = await s.api(indexPath(1, query), { 'per-page': 50, ...EVERYTHING })
       const total = all.body.total as number
       const seen: number[] = []
       for (let page = 0; page <= total; page++) {
-        const r = await s.api(`1/${model.slug}/index?per-page=2`, { page, removed: 1, is_study: 2 })
+        const paged = indexPath(1, [query, 'per-page=2'].filter(Boolean).join('&'))
+        const r = await s.api(paged, { page, ...EVERYTHING })
         assert.equal(r.body.total, total)
         seen.push(...r.body.items.map((i: { id: number }) => i.id))
         if (page >= Math.ceil(total / 2)) assert.deepEqual([r.body.count, r.body.items], [0, []])
@@ -181,17 +196,16 @@ for (const model of writable) {
 
     if (model.scope !== 'global' && model.scope !== 'tenant') {
       test('a record of branch 1 is invisible through branch 2', async () => {
-        const id = await createRecord(s, models, model.slug)
-        const query = model.scoping ? await scoping() : ''
-        const idx = await s.api(`2/${model.slug}/index${query ? `?${query}` : ''}`, {
+        const { id, query } = await create()
+        const idx = await s.api(indexPath(2, query), {
           id,
           removed: 1,
           is_study: 2,
         })
         assert.equal(idx.body.total, 0)
-        const u = await s.api(`2/${model.slug}/update?id=${id}`, {})
+        const u = await s.api(`2/${resource}/update?id=${id}`, {})
         assert.equal(u.status, 404)
-        const d = await s.api(`2/${model.slug}/delete?id=${id}`)
+        const d = await s.api(`2/${resource}/delete?id=${id}`)
         assert.equal(d.status, 404)
       })
     }

@@ -1,103 +1,13 @@
 import assert from 'node:assert/strict'
 import crypto from 'node:crypto'
-import http from 'node:http'
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { ADMIN, type Reply, type Server, startServer } from '../helpers/server.js'
+import { type ApiUser, attempt, idsOf, make, tag } from '../helpers/make.js'
+import { rawRequest } from '../helpers/raw-http.js'
+import { ADMIN, type Server, suiteServer, withServer } from '../helpers/server.js'
+import { JSON_TYPE, strict, wire } from '../helpers/wire.js'
 
 /** §1.11 and §2: login, tokens, roles, branches, rate limits, request ids and strict mode. */
-
-const UNAUTHORIZED = {
-  name: 'Unauthorized',
-  message: 'Your request was made with invalid credentials.',
-  code: 0,
-  status: 401,
-}
-const NOT_AUTHORIZED = { name: 'Forbidden', message: 'Not Authorized', code: 0, status: 403 }
-const ACCESS_DENIED = { name: 'Forbidden', message: 'Access Denied', code: 0, status: 403 }
-const NOT_FOUND_ROUTE = { name: 'Not Found', message: 'Page not found.', code: 0, status: 404 }
-const NOT_FOUND_RECORD = { name: 'Not Found', message: 'Not Found', code: 0, status: 404 }
-const BAD_JSON = { name: 'Bad Request', message: 'Invalid JSON data in request body.', code: 0, status: 400 }
-const TOO_LARGE = { name: 'Payload Too Large', message: 'Request body is too large.', code: 0, status: 413 }
-const RATE_LIMITED = { name: 'Too Many Requests', message: 'Rate limit exceeded.', code: 0, status: 429 }
-const METHOD_NOT_ALLOWED = {
-  name: 'Method Not Allowed',
-  message: 'Method Not Allowed. This URL can only handle the following request methods: GET, POST.',
-  code: 0,
-  status: 405,
-}
-
-const tag = () => `t${crypto.randomBytes(4).toString('hex')}`
-const ids = (r: Reply) => r.body.items.map((i: { id: number }) => i.id)
-
-interface ApiUser {
-  id: number
-  email: string
-  apiKey: string
-}
-
-/** Builders: users and branches are made through the API, as an operator would. */
-const make = {
-  async user(s: Server, fields: Record<string, unknown> = {}): Promise<ApiUser> {
-    const email = `${tag()}@school.example`
-    const r = await s.api('user/create', {
-      name: 'Сотрудник',
-      email,
-      role: 'manager',
-      branch_ids: [1],
-      ...fields,
-    })
-    assert.equal(r.status, 200, r.text)
-    assert.equal(typeof r.body.model.api_key, 'string', 'create shows the api key once')
-    return {
-      id: r.body.model.id,
-      email: (fields.email as string | undefined) ?? email,
-      apiKey: r.body.model.api_key,
-    }
-  },
-  /** A user with a fresh token. */
-  async session(s: Server, fields: Record<string, unknown> = {}) {
-    const u = await make.user(s, fields)
-    return { ...u, token: await s.login(u.email, u.apiKey) }
-  },
-  async branch(s: Server, fields: Record<string, unknown> = {}) {
-    const r = await s.api('branch/create', { name: `Филиал ${tag()}`, ...fields })
-    assert.equal(r.status, 200, r.text)
-    return r.body.model as { id: number; name: string }
-  },
-  async customer(s: Server, branchIds: number[], fields: Record<string, unknown> = {}) {
-    const b = branchIds[0] ?? 1
-    const body = { name: `Клиент ${tag()}`, is_study: 1, legal_type: 1, branch_ids: branchIds, ...fields }
-    const r = await s.api(`${b}/customer/create`, body)
-    assert.equal(r.status, 200, r.text)
-    return r.body.model as { id: number; name: string; branch_ids: number[] }
-  },
-}
-
-/** A GET with a body, which fetch cannot send (§1.5: a GET body is read like a POST body). */
-function getWithBody(base: string, path: string, body: string): Promise<{ status: number; body: unknown }> {
-  const url = new URL(`/v2api/${path}`, base)
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        hostname: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        method: 'GET',
-        headers: { 'Content-Length': String(Buffer.byteLength(body)) },
-      },
-      (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) }),
-        )
-      },
-    )
-    req.on('error', reject)
-    req.end(body)
-  })
-}
 
 /** Waits until the wall clock is late in a second (≥ .850), where whole-second rounding shows. */
 async function lateInASecond(): Promise<void> {
@@ -106,16 +16,12 @@ async function lateInASecond(): Promise<void> {
 }
 
 describe('login (§2.1)', () => {
-  let s: Server
-  before(async () => {
-    s = await startServer({ LOGIN_RATE_LIMIT: '1000' })
-  })
-  after(() => s.close())
+  const s = suiteServer({ LOGIN_RATE_LIMIT: '1000' })
 
   test('answers a 64-hex token and expires_in equal to TOKEN_TTL; every login a new token', async () => {
     const r = await s.call('auth/login', { email: ADMIN.email, api_key: ADMIN.api_key })
     assert.equal(r.status, 200)
-    assert.equal(r.headers.get('content-type'), 'application/json; charset=UTF-8')
+    assert.equal(r.headers.get('content-type'), JSON_TYPE)
     assert.deepEqual(Object.keys(r.body), ['token', 'expires_in'])
     assert.match(r.body.token, /^[0-9a-f]{64}$/)
     assert.strictEqual(r.body.expires_in, 3600)
@@ -124,16 +30,15 @@ describe('login (§2.1)', () => {
   })
 
   test('accepts GET and ignores a token header sent with the login', async () => {
-    const get = await getWithBody(
-      s.url,
-      'auth/login',
-      JSON.stringify({ email: ADMIN.email, api_key: ADMIN.api_key }),
-    )
+    const get = await rawRequest(s.url, 'auth/login', {
+      method: 'GET',
+      body: JSON.stringify({ email: ADMIN.email, api_key: ADMIN.api_key }),
+    })
     assert.equal(get.status, 200)
-    assert.match((get.body as { token: string }).token, /^[0-9a-f]{64}$/)
+    assert.match(get.body.token, /^[0-9a-f]{64}$/)
     const bare = await s.call('auth/login', undefined, { method: 'GET' })
     assert.equal(bare.status, 403, 'GET without a body has no credentials')
-    assert.deepEqual(bare.body, NOT_AUTHORIZED)
+    assert.deepEqual(bare.body, wire.notAuthorized)
     const withStaleToken = await s.call(
       'auth/login',
       { email: ADMIN.email, api_key: ADMIN.api_key },
@@ -160,14 +65,14 @@ describe('login (§2.1)', () => {
     for (const [what, body] of attempts) {
       const r = await s.call('auth/login', body)
       assert.equal(r.status, 403, what)
-      assert.equal(r.text, JSON.stringify(NOT_AUTHORIZED), what)
+      assert.equal(r.text, JSON.stringify(wire.notAuthorized), what)
     }
     const empty = await s.call('auth/login', undefined, { raw: '' })
-    assert.equal(empty.text, JSON.stringify(NOT_AUTHORIZED), 'empty body')
+    assert.equal(empty.text, JSON.stringify(wire.notAuthorized), 'empty body')
     const query = encodeURIComponent
     const inQuery = await s.call(`auth/login?email=${query(ADMIN.email)}&api_key=${query(ADMIN.api_key)}`, {})
     assert.equal(inQuery.status, 403, 'credentials are read from the body only')
-    assert.deepEqual(inQuery.body, NOT_AUTHORIZED)
+    assert.deepEqual(inQuery.body, wire.notAuthorized)
   })
 
   test('matches the e-mail case-insensitively', async () => {
@@ -196,7 +101,7 @@ describe('login (§2.1)', () => {
     ]) {
       const r = await s.call(path, {}, { token })
       assert.equal(r.status, 403, `${path}: ${r.text}`)
-      assert.deepEqual(r.body, ACCESS_DENIED, path)
+      assert.deepEqual(r.body, wire.accessDenied, path)
     }
     const route = await s.call('1/nothing/index', {}, { token })
     assert.equal(route.status, 404, 'the path is checked first')
@@ -204,11 +109,7 @@ describe('login (§2.1)', () => {
 })
 
 describe('tokens (§2.2, §2.3)', () => {
-  let s: Server
-  before(async () => {
-    s = await startServer({ LOGIN_RATE_LIMIT: '1000' })
-  })
-  after(() => s.close())
+  const s = suiteServer({ LOGIN_RATE_LIMIT: '1000' })
 
   test('an unknown, malformed or missing token answers exactly 401', async () => {
     const bad = [undefined, crypto.randomBytes(32).toString('hex'), 'abc', 'Bearer x', 'Z'.repeat(64)]
@@ -216,31 +117,27 @@ describe('tokens (§2.2, §2.3)', () => {
       const headers: Record<string, string> = token === undefined ? {} : { 'X-ALFACRM-TOKEN': token }
       const r = await s.call('1/customer/index', {}, { headers })
       assert.equal(r.status, 401, String(token))
-      assert.equal(r.text, JSON.stringify(UNAUTHORIZED))
+      assert.equal(r.text, JSON.stringify(wire.unauthorized))
     }
   })
 
   test('an expired token answers 401 with the exact body; logging in again works', async () => {
-    const short = await startServer({ TOKEN_TTL: '1' })
-    try {
+    await withServer({ TOKEN_TTL: '1' }, async (short) => {
       const r = await short.call('auth/login', { email: ADMIN.email, api_key: ADMIN.api_key })
       assert.strictEqual(r.body.expires_in, 1)
       const token = r.body.token as string
       await sleep(1200)
       const expired = await short.call('1/customer/index', {}, { token })
       assert.equal(expired.status, 401)
-      assert.equal(expired.text, JSON.stringify(UNAUTHORIZED))
+      assert.equal(expired.text, JSON.stringify(wire.unauthorized))
       const fresh = await short.login()
       const repeated = await short.call('1/customer/index', {}, { token: fresh })
       assert.equal(repeated.status, 200, repeated.text)
-    } finally {
-      await short.close()
-    }
+    })
   })
 
   test('a token lives its whole TOKEN_TTL even when issued late in a wall-clock second', async () => {
-    const short = await startServer({ TOKEN_TTL: '2' })
-    try {
+    await withServer({ TOKEN_TTL: '2' }, async (short) => {
       await lateInASecond()
       const token = await short.login()
       const issued = Date.now()
@@ -250,9 +147,7 @@ describe('tokens (§2.2, §2.3)', () => {
       await sleep(Math.max(0, issued + 2300 - Date.now()))
       const expired = await short.call('1/customer/index', {}, { token })
       assert.equal(expired.status, 401)
-    } finally {
-      await short.close()
-    }
+    })
   })
 
   test('changing the api key revokes the user’s tokens; the new key logs in, the old one not', async () => {
@@ -266,7 +161,7 @@ describe('tokens (§2.2, §2.3)', () => {
     for (const t of [token, second]) {
       const after = await s.call('1/customer/index', {}, { token: t })
       assert.equal(after.status, 401)
-      assert.deepEqual(after.body, UNAUTHORIZED)
+      assert.deepEqual(after.body, wire.unauthorized)
     }
     assert.equal((await s.call('auth/login', { email: u.email, api_key: u.apiKey })).status, 403)
     const fresh = await s.login(u.email, newKey)
@@ -295,9 +190,9 @@ describe('tokens (§2.2, §2.3)', () => {
     await s.api(`user/update?id=${u.id}`, { is_active: 0 })
     const r = await s.call('1/customer/index', {}, { token })
     assert.equal(r.status, 401)
-    assert.deepEqual(r.body, UNAUTHORIZED)
+    assert.deepEqual(r.body, wire.unauthorized)
     const login = await s.call('auth/login', { email: u.email, api_key: u.apiKey })
-    assert.deepEqual(login.body, NOT_AUTHORIZED)
+    assert.deepEqual(login.body, wire.notAuthorized)
     await s.api(`user/update?id=${u.id}`, { is_active: 1 })
     assert.equal(
       (await s.call('1/customer/index', {}, { token })).status,
@@ -315,7 +210,7 @@ describe('tokens (§2.2, §2.3)', () => {
     const fresh = await s.login(u.email, u.apiKey)
     const r = await s.call('1/customer/index', {}, { token: fresh })
     assert.equal(r.status, 403)
-    assert.deepEqual(r.body, ACCESS_DENIED)
+    assert.deepEqual(r.body, wire.accessDenied)
   })
 
   test('deleting the user revokes its tokens; other changes keep them', async () => {
@@ -328,7 +223,7 @@ describe('tokens (§2.2, §2.3)', () => {
       'a rename is not a revocation',
     )
     const d = await s.api(`user/delete?id=${u.id}`)
-    assert.deepEqual(d.body, { success: true, errors: [] })
+    assert.deepEqual(d.body, wire.deleted)
     assert.equal((await s.call('1/customer/index', {}, { token })).status, 401)
   })
 
@@ -359,16 +254,12 @@ describe('tokens (§2.2, §2.3)', () => {
 })
 
 describe('roles (§2.4)', () => {
-  let s: Server
-  before(async () => {
-    s = await startServer({ LOGIN_RATE_LIMIT: '1000' })
-  })
-  after(() => s.close())
+  const s = suiteServer({ LOGIN_RATE_LIMIT: '1000' })
 
   const expectDenied = async (s: Server, token: string, path: string, body: unknown = {}) => {
     const r = await s.call(path, body, { token })
     assert.equal(r.status, 403, `${path}: ${r.text}`)
-    assert.deepEqual(r.body, ACCESS_DENIED, path)
+    assert.deepEqual(r.body, wire.accessDenied, path)
   }
   const expectOk = async (s: Server, token: string, path: string, body: unknown = {}) => {
     const r = await s.call(path, body, { token })
@@ -377,7 +268,7 @@ describe('roles (§2.4)', () => {
   }
 
   test('a manager cannot use user/*, write branches or custom fields, but writes dictionaries and customers', async () => {
-    const m = await make.session(s, { role: 'manager', branch_ids: [1] })
+    const m = await make.user(s, { role: 'manager', branch_ids: [1] })
     const other = await make.user(s)
     await expectDenied(s, m.token, 'user/index')
     await expectDenied(s, m.token, 'user/create', { name: 'X', email: 'x@school.example' })
@@ -402,14 +293,14 @@ describe('roles (§2.4)', () => {
     await expectOk(s, m.token, 'pay-type/index')
     await expectOk(s, m.token, 'custom-field/index')
     const branches = await expectOk(s, m.token, 'branch/index')
-    assert.deepEqual(ids(branches), [1])
+    assert.deepEqual(idsOf(branches), [1])
     const unchanged = await s.api('user/index', { id: other.id })
     assert.equal(unchanged.body.items[0].name, 'Сотрудник')
   })
 
   test('readonly reads everything it may see and is refused every write', async () => {
-    const r = await make.session(s, { role: 'readonly', branch_ids: [1] })
-    const c = await make.customer(s, [1])
+    const r = await make.user(s, { role: 'readonly', branch_ids: [1] })
+    const c = await make.customer(s, { branch_ids: [1] })
     const loc = await s.api('1/location/create', { name: 'Только чтение' })
     for (const path of [
       '1/customer/index',
@@ -436,8 +327,8 @@ describe('roles (§2.4)', () => {
   })
 
   test('a teacher reads but may not create or change customers or dictionaries', async () => {
-    const t = await make.session(s, { role: 'teacher', branch_ids: [1] })
-    const c = await make.customer(s, [1])
+    const t = await make.user(s, { role: 'teacher', branch_ids: [1] })
+    const c = await make.customer(s, { branch_ids: [1] })
     await expectOk(s, t.token, '1/customer/index')
     await expectOk(s, t.token, '1/lesson-type/index')
     await expectDenied(s, t.token, '1/customer/create', { name: 'X', is_study: 1, legal_type: 1 })
@@ -448,7 +339,7 @@ describe('roles (§2.4)', () => {
   })
 
   test('an admin manages users, branches and custom fields', async () => {
-    const a = await make.session(s, { role: 'admin', branch_ids: [] })
+    const a = await make.user(s, { role: 'admin', branch_ids: [] })
     await expectOk(s, a.token, 'user/index')
     const b = await expectOk(s, a.token, 'branch/create', { name: 'От админа' })
     await expectOk(s, a.token, `${b.body.model.id}/customer/index`, {})
@@ -457,15 +348,12 @@ describe('roles (§2.4)', () => {
 })
 
 describe('branch scoping (§2.5, §2.6)', () => {
-  let s: Server
   let b2: number
-  let manager2: { id: number; token: string }
-  before(async () => {
-    s = await startServer({ LOGIN_RATE_LIMIT: '1000' })
+  let manager2: ApiUser
+  const s = suiteServer({ LOGIN_RATE_LIMIT: '1000' }, async () => {
     b2 = (await make.branch(s)).id
-    manager2 = await make.session(s, { role: 'manager', branch_ids: [b2] })
+    manager2 = await make.user(s, { role: 'manager', branch_ids: [b2] })
   })
-  after(() => s.close())
 
   test('a path branch that is not allowed or does not exist is 403 Access Denied', async () => {
     for (const path of [
@@ -476,54 +364,54 @@ describe('branch scoping (§2.5, §2.6)', () => {
     ]) {
       const r = await s.call(path, {}, { token: manager2.token })
       assert.equal(r.status, 403, path)
-      assert.deepEqual(r.body, ACCESS_DENIED, path)
+      assert.deepEqual(r.body, wire.accessDenied, path)
     }
     const admin = await s.api('4242/customer/index')
     assert.equal(admin.status, 403, 'even an admin cannot use a branch that does not exist')
-    assert.deepEqual(admin.body, ACCESS_DENIED)
+    assert.deepEqual(admin.body, wire.accessDenied)
     const global = await s.call('1/branch/index', {}, { token: manager2.token })
     assert.equal(global.status, 200, 'the prefix of a global model is not checked')
-    assert.deepEqual(ids(global), [b2], 'a manager sees only its branches')
+    assert.deepEqual(idsOf(global), [b2], 'a manager sees only its branches')
   })
 
   test('the branch-less path lists only the default branch: the lowest active allowed one', async () => {
     const name = tag()
-    const inOne = await make.customer(s, [1], { name })
-    const inTwo = await make.customer(s, [b2], { name })
-    const inBoth = await make.customer(s, [1, b2], { name })
+    const inOne = await make.customer(s, { name, branch_ids: [1] })
+    const inTwo = await make.customer(s, { name, branch_ids: [b2] })
+    const inBoth = await make.customer(s, { name, branch_ids: [1, b2] })
     const mine = await s.call('customer/index', { name }, { token: manager2.token })
-    assert.deepEqual(ids(mine), [inTwo.id, inBoth.id])
+    assert.deepEqual(idsOf(mine), [inTwo.id, inBoth.id])
     const byPath = await s.call(`${b2}/customer/index`, { name }, { token: manager2.token })
     assert.deepEqual(byPath.body, mine.body)
     const admins = await s.api('customer/index', { name })
-    assert.deepEqual(ids(admins), [inOne.id, inBoth.id], 'a customer in two branches is in both lists')
+    assert.deepEqual(idsOf(admins), [inOne.id, inBoth.id], 'a customer in two branches is in both lists')
 
     const closed = await make.branch(s, { is_active: 0 })
     const open = await make.branch(s)
-    const inClosed = await make.customer(s, [closed.id], { name })
-    const inOpen = await make.customer(s, [open.id], { name })
-    const m = await make.session(s, { branch_ids: [open.id, closed.id] })
+    const inClosed = await make.customer(s, { name, branch_ids: [closed.id] })
+    const inOpen = await make.customer(s, { name, branch_ids: [open.id] })
+    const m = await make.user(s, { branch_ids: [open.id, closed.id] })
     const defaults = await s.call('customer/index', { name }, { token: m.token })
-    assert.deepEqual(ids(defaults), [inOpen.id], 'an inactive branch is never the default')
+    assert.deepEqual(idsOf(defaults), [inOpen.id], 'an inactive branch is never the default')
     const closedByPath = await s.call(`${closed.id}/customer/index`, { name }, { token: m.token })
     assert.equal(closedByPath.status, 200, 'an inactive branch can still be used by path')
-    assert.deepEqual(ids(closedByPath), [inClosed.id])
+    assert.deepEqual(idsOf(closedByPath), [inClosed.id])
   })
 
   test('a user with no allowed branch is refused the branch-less path but reads global models', async () => {
-    const none = await make.session(s, { branch_ids: [] })
+    const none = await make.user(s, { branch_ids: [] })
     const r = await s.call('customer/index', {}, { token: none.token })
     assert.equal(r.status, 403)
-    assert.deepEqual(r.body, ACCESS_DENIED)
+    assert.deepEqual(r.body, wire.accessDenied)
     assert.equal((await s.call('pay-type/index', {}, { token: none.token })).status, 200)
     const closed = await make.branch(s, { is_active: 0 })
-    const onlyClosed = await make.session(s, { branch_ids: [closed.id] })
+    const onlyClosed = await make.user(s, { branch_ids: [closed.id] })
     const noDefault = await s.call('customer/index', {}, { token: onlyClosed.token })
     assert.equal(noDefault.status, 403, 'only inactive branches: no default branch')
   })
 
   test('a record of another branch is 404 on update, delete and restore, and absent from index', async () => {
-    const c = await make.customer(s, [1])
+    const c = await make.customer(s, { branch_ids: [1] })
     const loc = await s.api('1/location/create', { name: 'Филиал 1' })
     const calls: Array<[string, unknown]> = [
       [`${b2}/customer/update?id=${c.id}`, { name: 'Чужой' }],
@@ -536,7 +424,7 @@ describe('branch scoping (§2.5, §2.6)', () => {
     for (const [path, body] of calls) {
       const r = await s.call(path, body, { token: manager2.token })
       assert.equal(r.status, 404, `${path}: ${r.text}`)
-      assert.deepEqual(r.body, NOT_FOUND_RECORD, path)
+      assert.deepEqual(r.body, wire.notFound, path)
     }
     const asAdmin = await s.api(`${b2}/customer/update?id=${c.id}`, { name: 'Чужой' })
     assert.equal(asAdmin.status, 404, 'an admin through branch 2 sees the same')
@@ -564,7 +452,7 @@ describe('branch scoping (§2.5, §2.6)', () => {
     for (const [path, body] of denied) {
       const r = await s.call(path, body, { token: manager2.token })
       assert.equal(r.status, 403, `${path}: ${r.text}`)
-      assert.deepEqual(r.body, ACCESS_DENIED)
+      assert.deepEqual(r.body, wire.accessDenied)
     }
     const missingMulti = await s.call(
       `${b2}/customer/create`,
@@ -594,7 +482,7 @@ describe('branch scoping (§2.5, §2.6)', () => {
   })
 
   test('absent or empty branch_ids on create is the path branch; an update may move between allowed ones', async () => {
-    const both = await make.session(s, { branch_ids: [1, b2] })
+    const both = await make.user(s, { branch_ids: [1, b2] })
     const absent = await s.call(
       `${b2}/customer/create`,
       { name: 'Без филиала', is_study: 1, legal_type: 1 },
@@ -627,8 +515,7 @@ describe('branch scoping (§2.5, §2.6)', () => {
 
 describe('rate limits (§2.7)', () => {
   test('login: the attempt over LOGIN_RATE_LIMIT per minute is 429 with Retry-After', async () => {
-    const s = await startServer({ LOGIN_RATE_LIMIT: '3' })
-    try {
+    await withServer({ LOGIN_RATE_LIMIT: '3' }, async (s) => {
       const email = `nobody.${tag()}@school.example`
       for (let i = 0; i < 3; i++) {
         const r = await s.call('auth/login', {
@@ -639,39 +526,36 @@ describe('rate limits (§2.7)', () => {
       }
       const fourth = await s.call('auth/login', { email, api_key: 'wrong-key-123456' })
       assert.equal(fourth.status, 429)
-      assert.equal(fourth.text, JSON.stringify(RATE_LIMITED))
+      assert.equal(fourth.text, JSON.stringify(wire.rateLimited))
       assert.ok(
         Number(fourth.headers.get('retry-after')) >= 1,
         `Retry-After: ${fourth.headers.get('retry-after')}`,
       )
       assert.match(fourth.headers.get('retry-after') ?? '', /^\d+$/)
 
-      const u = await make.user(s)
+      const u = await make.user(s, {}, { login: false })
       for (let i = 0; i < 3; i++)
         assert.equal((await s.call('auth/login', { email: u.email, api_key: u.apiKey })).status, 200)
       const over = await s.call('auth/login', { email: u.email, api_key: u.apiKey })
       assert.equal(over.status, 429, 'successful attempts count too')
-      assert.deepEqual(over.body, RATE_LIMITED)
+      assert.deepEqual(over.body, wire.rateLimited)
       const other = await make.user(s)
       assert.equal(
         (await s.call('auth/login', { email: other.email, api_key: other.apiKey })).status,
         200,
         'limited per e-mail',
       )
-    } finally {
-      await s.close()
-    }
+    })
   })
 
   test('per token: the call over RATE_LIMIT_RPS in one second is 429; after a second it succeeds', async () => {
-    const s = await startServer({ RATE_LIMIT_RPS: '2' })
-    try {
+    await withServer({ RATE_LIMIT_RPS: '2' }, async (s) => {
       const token = await s.login()
       const other = await s.login()
       const burst = await Promise.all([0, 1, 2].map(() => s.call('1/customer/index', {}, { token })))
       assert.deepEqual(burst.map((r) => r.status).sort(), [200, 200, 429])
       const refused = burst.find((r) => r.status === 429)!
-      assert.equal(refused.text, JSON.stringify(RATE_LIMITED))
+      assert.equal(refused.text, JSON.stringify(wire.rateLimited))
       assert.ok(Number(refused.headers.get('retry-after')) >= 1)
       const otherToken = await s.call('1/customer/index', {}, { token: other })
       assert.equal(otherToken.status, 200, 'each token has its own limit')
@@ -685,26 +569,21 @@ describe('rate limits (§2.7)', () => {
       await s.call('1/customer/index', {}, { token: ro })
       const denied = await s.call('1/customer/create', { name: 'X' }, { token: ro })
       assert.equal(denied.status, 429, 'the rate limit is checked before the role (§1.11)')
-    } finally {
-      await s.close()
-    }
+    })
   })
 })
 
 describe('order of checks (§1.11)', () => {
-  let s: Server
   let token: string
-  before(async () => {
-    s = await startServer({ MAX_BODY_BYTES: '2048', LOGIN_RATE_LIMIT: '1000' })
+  const s = suiteServer({ MAX_BODY_BYTES: '2048', LOGIN_RATE_LIMIT: '1000' }, async () => {
     token = await s.login()
   })
-  after(() => s.close())
 
   test('an unknown route is 404 without a token, whatever the method', async () => {
     for (const method of ['POST', 'GET', 'PUT', 'DELETE']) {
       const r = await s.call('1/student/index', {}, { method })
       assert.equal(r.status, 404, method)
-      assert.deepEqual(r.body, NOT_FOUND_ROUTE)
+      assert.deepEqual(r.body, wire.notFoundRoute)
     }
   })
 
@@ -713,7 +592,7 @@ describe('order of checks (§1.11)', () => {
       for (const t of [undefined, token]) {
         const r = await s.call('1/customer/index', {}, { method, token: t })
         assert.equal(r.status, 405, `${method}: ${r.text}`)
-        assert.equal(r.text, JSON.stringify(METHOD_NOT_ALLOWED))
+        assert.equal(r.text, JSON.stringify(wire.methodNotAllowed))
         assert.equal(r.headers.get('allow'), 'GET, POST')
       }
     }
@@ -732,7 +611,7 @@ describe('order of checks (§1.11)', () => {
     for (const raw of ['{not json', '5', '[1,2]', 'x'.repeat(100)]) {
       const r = await s.call('1/customer/index', undefined, { raw })
       assert.equal(r.status, 401, raw)
-      assert.deepEqual(r.body, UNAUTHORIZED)
+      assert.deepEqual(r.body, wire.unauthorized)
     }
   })
 
@@ -740,7 +619,7 @@ describe('order of checks (§1.11)', () => {
     for (const raw of ['{not json', '{"a":1', '5', 'true', '"text"', '[1,2]', '{"a":1}x']) {
       const r = await s.call('1/customer/index', undefined, { raw, token })
       assert.equal(r.status, 400, `${raw}: ${r.text}`)
-      assert.equal(r.text, JSON.stringify(BAD_JSON))
+      assert.equal(r.text, JSON.stringify(wire.badJson))
     }
   })
 
@@ -749,12 +628,12 @@ describe('order of checks (§1.11)', () => {
     assert.ok(Buffer.byteLength(raw) > 2048)
     const anonymous = await s.call('1/customer/index', undefined, { raw })
     assert.equal(anonymous.status, 401)
-    assert.deepEqual(anonymous.body, UNAUTHORIZED)
+    assert.deepEqual(anonymous.body, wire.unauthorized)
     const badToken = await s.call('1/customer/index', undefined, { raw, token: '0'.repeat(64) })
     assert.equal(badToken.status, 401)
     const large = await s.call('1/customer/index', undefined, { raw, token })
     assert.equal(large.status, 413)
-    assert.equal(large.text, JSON.stringify(TOO_LARGE))
+    assert.equal(large.text, JSON.stringify(wire.tooLarge))
     const fits = await s.call('1/customer/index', undefined, {
       raw: JSON.stringify({ note: 'a'.repeat(1900) }),
       token,
@@ -764,9 +643,9 @@ describe('order of checks (§1.11)', () => {
 
   test('access checks come before the body: 403 for a foreign branch, role or missing API access', async () => {
     const b2 = await make.branch(s)
-    const m = await make.session(s, { branch_ids: [b2.id] })
-    const ro = await make.session(s, { role: 'readonly', branch_ids: [1] })
-    const noApi = await make.session(s, { is_v2api: 0 })
+    const m = await make.user(s, { branch_ids: [b2.id] })
+    const ro = await make.user(s, { role: 'readonly', branch_ids: [1] })
+    const noApi = await make.user(s, { is_v2api: 0 })
     const big = JSON.stringify({ note: 'x'.repeat(3000) })
     const cases: Array<[string, string, string]> = [
       [m.token, '1/customer/index', '{bad'],
@@ -779,42 +658,28 @@ describe('order of checks (§1.11)', () => {
     for (const [t, path, raw] of cases) {
       const r = await s.call(path, undefined, { raw, token: t })
       assert.equal(r.status, 403, `${path} ${raw.slice(0, 10)}: ${r.text}`)
-      assert.deepEqual(r.body, ACCESS_DENIED)
+      assert.deepEqual(r.body, wire.accessDenied)
     }
   })
 
   test('missing and ill-typed parameters are 400 before the record is looked up', async () => {
     const missing = await s.call('1/customer/update', { name: 'X' }, { token })
     assert.equal(missing.status, 400)
-    assert.deepEqual(missing.body, {
-      name: 'Bad Request',
-      message: 'Отсутствуют обязательные параметры: id',
-      code: 0,
-      status: 400,
-    })
+    assert.deepEqual(missing.body, wire.missing('id'))
     const badId = await s.call('1/customer/index', { id: 'abc' }, { token })
     assert.equal(badId.status, 400)
-    assert.deepEqual(badId.body, {
-      name: 'Bad Request',
-      message: 'Неверное значение параметра «id».',
-      code: 0,
-      status: 400,
-    })
+    assert.deepEqual(badId.body, wire.badParam('id'))
     const badPage = await s.call('1/customer/index', { page: 'x' }, { token })
     assert.equal(badPage.status, 400)
     assert.equal(badPage.body.message, 'Неверное значение параметра «page».')
     const unknown = await s.call('1/customer/update?id=999999', { name: 'X' }, { token })
     assert.equal(unknown.status, 404)
-    assert.deepEqual(unknown.body, NOT_FOUND_RECORD)
+    assert.deepEqual(unknown.body, wire.notFound)
   })
 })
 
 describe('request ids and strict mode (§1.9, §1.10)', () => {
-  let s: Server
-  before(async () => {
-    s = await startServer({ LOGIN_RATE_LIMIT: '1000' })
-  })
-  after(() => s.close())
+  const s = suiteServer({ LOGIN_RATE_LIMIT: '1000' })
 
   test('a well-formed X-Request-Id is echoed; a missing or malformed one is replaced by a new id', async () => {
     for (const id of ['abc-123_X.y', 'a', 'Z'.repeat(128)]) {
@@ -848,50 +713,33 @@ describe('request ids and strict mode (§1.9, §1.10)', () => {
   })
 
   test('X-Strict: 1 rejects an unknown filter key with 400 and an unknown body key with 422', async () => {
-    const strict = { headers: { 'X-Strict': '1' } }
     const filter = await s.api('1/customer/index', { x: 1 }, strict)
     assert.equal(filter.status, 400)
-    assert.equal(
-      filter.text,
-      JSON.stringify({ name: 'Bad Request', message: 'Неизвестный параметр «x».', code: 0, status: 400 }),
-    )
+    assert.equal(filter.text, JSON.stringify(wire.unknownParam('x')))
     const queryFilter = await s.api('1/customer/index?colour=red', {}, strict)
     assert.equal(queryFilter.status, 400)
     assert.equal(queryFilter.body.message, 'Неизвестный параметр «colour».')
 
     const before = await s.api('1/customer/index', { is_study: 2, removed: 1 })
-    const body = await s.api(
-      '1/customer/create',
-      { name: 'Строгий', is_study: 1, legal_type: 1, x: 1 },
-      strict,
-    )
+    const body = await attempt.customer(s, { name: 'Строгий', x: 1 }, strict)
     assert.equal(body.status, 422)
-    assert.deepEqual(body.body, {
-      success: false,
-      errors: { x: ['Неизвестное поле.'] },
-      model: null,
-      name: 'Unprocessable Entity',
-      message: 'Неизвестное поле.',
-      code: 0,
-      status: 422,
-    })
+    assert.deepEqual(body.body, wire.invalid({ x: ['Неизвестное поле.'] }))
     const afterStrict = await s.api('1/customer/index', { is_study: 2, removed: 1 })
     assert.equal(afterStrict.body.total, before.body.total, 'nothing stored')
-    const c = await make.customer(s, [1])
+    const c = await make.customer(s, { branch_ids: [1] })
     const update = await s.api(`1/customer/update?id=${c.id}`, { lesson_type_id: 1 }, strict)
     assert.equal(update.status, 422)
     assert.deepEqual(update.body.errors, { lesson_type_id: ['Неизвестное поле.'] })
 
     const lax = await s.api('1/customer/index', { x: 1 })
     assert.equal(lax.status, 200, 'without strict mode an unknown filter is ignored')
-    const laxBody = await s.api('1/customer/create', { name: 'Нестрогий', is_study: 1, legal_type: 1, x: 1 })
+    const laxBody = await attempt.customer(s, { name: 'Нестрогий', x: 1 })
     assert.equal(laxBody.status, 200, laxBody.text)
     assert.ok(!('x' in laxBody.body.model))
   })
 
   test('strict mode accepts every known key: fields, read-only fields, filters, paging, scoping and id', async () => {
-    const strict = { headers: { 'X-Strict': '1' } }
-    const c = await make.customer(s, [1])
+    const c = await make.customer(s, { branch_ids: [1] })
     const known = await s.api(
       '1/customer/index?per-page=5&page=0',
       {
@@ -909,7 +757,7 @@ describe('request ids and strict mode (§1.9, §1.10)', () => {
       strict,
     )
     assert.equal(known.status, 200, known.text)
-    assert.deepEqual(ids(known), [c.id])
+    assert.deepEqual(idsOf(known), [c.id])
     const readOnly = await s.api(
       `1/customer/update?id=${c.id}`,
       { id: c.id, balance: '1.00', e_date: '2030-12-31', note: 'ok' },
@@ -926,8 +774,7 @@ describe('request ids and strict mode (§1.9, §1.10)', () => {
   })
 
   test('STRICT_INPUT=1 turns strict mode on for every request', async () => {
-    const strictServer = await startServer({ STRICT_INPUT: '1' })
-    try {
+    await withServer({ STRICT_INPUT: '1' }, async (strictServer) => {
       const filter = await strictServer.api('1/customer/index', { x: 1 })
       assert.equal(filter.status, 400)
       assert.equal(filter.body.message, 'Неизвестный параметр «x».')
@@ -936,8 +783,6 @@ describe('request ids and strict mode (§1.9, §1.10)', () => {
       assert.deepEqual(body.body.errors, { y: ['Неизвестное поле.'] })
       const fine = await strictServer.api('1/location/create', { name: 'Зал' })
       assert.equal(fine.status, 200, fine.text)
-    } finally {
-      await strictServer.close()
-    }
+    })
   })
 })

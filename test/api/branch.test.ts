@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
-import { idsOf, make, wire } from '../helpers/make.js'
-import { type Server, startServer } from '../helpers/server.js'
+import { describe, test } from 'node:test'
+import { idsOf, make } from '../helpers/make.js'
+import { suiteServer } from '../helpers/server.js'
+import { wire } from '../helpers/wire.js'
 
 /**
  * §7.1 Branch and §2.5 branch scoping: a new branch is usable at once, non-admins list only their
@@ -12,15 +13,12 @@ import { type Server, startServer } from '../helpers/server.js'
 const KEYS = ['id', 'name', 'is_active', 'subject_ids', 'weight']
 
 describe('branch (§7.1, §2.5)', () => {
-  let s: Server
   let two: number
   let three: number
-  before(async () => {
-    s = await startServer({ LOGIN_RATE_LIMIT: '1000' })
-    two = (await make.branch(s, { name: 'Второй филиал' })).id
+  const s = suiteServer({ LOGIN_RATE_LIMIT: '1000' }, async () => {
+    two = (await make.secondBranch(s)).id
     three = (await make.branch(s, { name: 'Третий филиал' })).id
   })
-  after(() => s.close())
 
   /** Runs `body` with branches switched off, switching them back on afterwards. */
   async function withInactive(branches: number[], body: () => Promise<void>) {
@@ -162,7 +160,7 @@ describe('branch (§7.1, §2.5)', () => {
       assert.equal(u.status, 200, u.text)
       const loc = await make.location(s, {}, { branch: two })
       const d = await s.api(`${two}/location/delete?id=${loc.id}`)
-      assert.deepEqual(d.body, { success: true, errors: [] })
+      assert.deepEqual(d.body, wire.deleted)
       const m = await make.user(s, { branch_ids: [two] })
       assert.equal((await s.call(`${two}/customer/index`, {}, { token: m.token })).status, 200)
     })

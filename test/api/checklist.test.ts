@@ -1,130 +1,29 @@
 import assert from 'node:assert/strict'
 import crypto from 'node:crypto'
-import http from 'node:http'
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { ADMIN, type Reply, type Server, startServer } from '../helpers/server.js'
+import { attempt, idsOf, make, tag } from '../helpers/make.js'
+import { type RawReply, rawRequest } from '../helpers/raw-http.js'
+import { ADMIN, suiteServer, withServer } from '../helpers/server.js'
+import { BOOL_FORMS, JSON_TYPE, wire } from '../helpers/wire.js'
 
 /**
  * §8: the compatibility checklist, one test per item that the models built so far can show. Items
  * that need group, lesson, teacher, pay, tariff, cgi or calendar wait for those models.
  */
 
-const NOT_FOUND_ROUTE = { name: 'Not Found', message: 'Page not found.', code: 0, status: 404 }
-const UNAUTHORIZED = {
-  name: 'Unauthorized',
-  message: 'Your request was made with invalid credentials.',
-  code: 0,
-  status: 401,
-}
-const NOT_AUTHORIZED = { name: 'Forbidden', message: 'Not Authorized', code: 0, status: 403 }
-const ACCESS_DENIED = { name: 'Forbidden', message: 'Access Denied', code: 0, status: 403 }
-const BAD_JSON = { name: 'Bad Request', message: 'Invalid JSON data in request body.', code: 0, status: 400 }
-const RATE_LIMITED = { name: 'Too Many Requests', message: 'Rate limit exceeded.', code: 0, status: 429 }
-const JSON_TYPE = 'application/json; charset=UTF-8'
-
-interface RawReply {
-  status: number
-  headers: http.IncomingHttpHeaders
-  text: string
-  body: any
-}
-
-/**
- * Plain node:http, so a test controls every header byte (fetch adds its own Content-Type) and can send
- * a body with GET.
- */
-function rawRequest(
-  base: string,
-  path: string,
-  opts: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
-): Promise<RawReply> {
-  const url = new URL(path, base)
-  const headers = { ...opts.headers }
-  if (opts.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(opts.body))
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        hostname: url.hostname,
-        port: url.port,
-        path: url.pathname + url.search,
-        method: opts.method ?? 'POST',
-        headers,
-      },
-      (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8')
-          let body: unknown = null
-          try {
-            body = text ? JSON.parse(text) : null
-          } catch {
-            body = text
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body })
-        })
-      },
-    )
-    req.on('error', reject)
-    req.end(opts.body)
-  })
-}
-
-const tag = () => `t${crypto.randomBytes(4).toString('hex')}`
-
-/** Builders: each test makes what it needs. */
-const make = {
-  async customer(s: Server, fields: Record<string, unknown> = {}, branch: number | null = 1, token?: string) {
-    const path = branch === null ? 'customer/create' : `${branch}/customer/create`
-    const body = { name: `Клиент ${tag()}`, is_study: 1, legal_type: 1, ...fields }
-    const r = token ? await s.call(path, body, { token }) : await s.api(path, body)
-    assert.equal(r.status, 200, r.text)
-    return r.body.model as Record<string, any>
-  },
-  async location(s: Server, fields: Record<string, unknown> = {}, branch = 1) {
-    const r = await s.api(`${branch}/location/create`, { name: `Локация ${tag()}`, ...fields })
-    assert.equal(r.status, 200, r.text)
-    return r.body.model as Record<string, any>
-  },
-  async subject(s: Server, name: string) {
-    const r = await s.api('1/subject/create', { name })
-    assert.equal(r.status, 200, r.text)
-    return r.body.model as Record<string, any>
-  },
-  async branch(s: Server, fields: Record<string, unknown> = {}) {
-    const r = await s.api('branch/create', { name: `Филиал ${tag()}`, ...fields })
-    assert.equal(r.status, 200, r.text)
-    return r.body.model as Record<string, any>
-  },
-  /** A user made through the API, logged in; its api key is shown once by create (§7.30). */
-  async user(s: Server, fields: Record<string, unknown> = {}) {
-    const email = `${tag()}@school.example`
-    const r = await s.api('user/create', { name: 'Сотрудник', email, role: 'manager', ...fields })
-    assert.equal(r.status, 200, r.text)
-    const apiKey = r.body.model.api_key as string
-    const token = await s.login(email, apiKey)
-    return { id: r.body.model.id as number, email, apiKey, token }
-  },
-}
-
-const ids = (r: Reply) => r.body.items.map((i: { id: number }) => i.id)
-
 describe('§8 compatibility checklist', () => {
-  let s: Server
   let adminToken: string
-  before(async () => {
-    // Many logins happen here; the login limit itself is tested in auth.test.ts.
-    s = await startServer({ LOGIN_RATE_LIMIT: '1000' })
+  // Many logins happen here; the login limit itself is tested in auth.test.ts.
+  const s = suiteServer({ LOGIN_RATE_LIMIT: '1000' }, async () => {
     adminToken = await s.login()
   })
-  after(() => s.close())
 
   test('§8.1 customer/index answers with the envelope with and without a branch; branch-less means the default branch', async () => {
     const name = tag()
     const inOne = await make.customer(s, { name: `${name} один` })
     const b2 = await make.branch(s)
-    const inTwo = await make.customer(s, { name: `${name} два` }, b2.id)
+    const inTwo = await make.customer(s, { name: `${name} два` }, { branch: b2.id })
     const withBranch = await s.api('1/customer/index', { name })
     const branchLess = await s.api('customer/index', { name })
     const noAction = await s.api('1/customer', { name })
@@ -132,13 +31,13 @@ describe('§8 compatibility checklist', () => {
       assert.equal(r.status, 200, r.text)
       assert.deepEqual(Object.keys(r.body), ['total', 'count', 'page', 'items'])
     }
-    assert.deepEqual(ids(withBranch), [inOne.id])
-    assert.deepEqual(ids(branchLess), [inOne.id], 'an admin’s default branch is the lowest active id')
+    assert.deepEqual(idsOf(withBranch), [inOne.id])
+    assert.deepEqual(idsOf(branchLess), [inOne.id], 'an admin’s default branch is the lowest active id')
     assert.deepEqual(noAction.body, withBranch.body, 'no action segment is index')
     const manager = await make.user(s, { branch_ids: [b2.id] })
     const managers = await s.call('customer/index', { name }, { token: manager.token })
     assert.equal(managers.status, 200, managers.text)
-    assert.deepEqual(ids(managers), [inTwo.id], 'a manager’s default branch is its own')
+    assert.deepEqual(idsOf(managers), [inTwo.id], 'a manager’s default branch is its own')
   })
 
   test('§8.3 a global model answers the same with and without a branch prefix', async () => {
@@ -159,7 +58,7 @@ describe('§8 compatibility checklist', () => {
 
     const token = adminToken
     const name = `GET ${tag()}`
-    const created = await rawRequest(s.url, '/v2api/1/location/create', {
+    const created = await rawRequest(s.url, '1/location/create', {
       method: 'GET',
       headers: { 'X-ALFACRM-TOKEN': token, 'Content-Type': 'application/json' },
       body: JSON.stringify({ name }),
@@ -168,12 +67,12 @@ describe('§8 compatibility checklist', () => {
     assert.equal(created.body.model.name, name, 'a GET body is read like a POST body')
     const id = created.body.model.id
     const byQuery = await s.api(`1/location/index?id=${id}`, undefined, { method: 'GET' })
-    assert.deepEqual(ids(byQuery), [id])
+    assert.deepEqual(idsOf(byQuery), [id])
     const updated = await s.api(`1/location/update?id=${id}&name=ignored`, undefined, { method: 'GET' })
     assert.equal(updated.status, 200, updated.text)
     assert.equal(updated.body.model.name, name)
     const deleted = await s.api(`1/location/delete?id=${id}`, undefined, { method: 'GET' })
-    assert.deepEqual(deleted.body, { success: true, errors: [] })
+    assert.deepEqual(deleted.body, wire.deleted)
   })
 
   test('§8.5 parses a JSON body with no, misspelled or text/plain content type', async () => {
@@ -190,25 +89,25 @@ describe('§8 compatibility checklist', () => {
       { 'Content-Type': 'application/json' },
     ]
     for (const headers of variants) {
-      const r = await rawRequest(s.url, '/v2api/1/customer/index', {
+      const r = await rawRequest(s.url, '1/customer/index', {
         headers: { 'X-ALFACRM-TOKEN': token, ...headers },
         body,
       })
       assert.equal(r.status, 200, `${JSON.stringify(headers)}: ${r.text}`)
-      assert.deepEqual(ids(r as unknown as Reply), [lead.id], JSON.stringify(headers))
+      assert.deepEqual(idsOf(r), [lead.id], JSON.stringify(headers))
     }
-    const bom = await rawRequest(s.url, '/v2api/1/customer/index', {
+    const bom = await rawRequest(s.url, '1/customer/index', {
       headers: { 'X-ALFACRM-TOKEN': token },
       body: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(body)]),
     })
     assert.equal(bom.status, 200, bom.text)
-    assert.deepEqual(ids(bom as unknown as Reply), [lead.id], 'a byte-order mark is dropped')
-    const form = await rawRequest(s.url, '/v2api/1/customer/index', {
+    assert.deepEqual(idsOf(bom), [lead.id], 'a byte-order mark is dropped')
+    const form = await rawRequest(s.url, '1/customer/index', {
       headers: { 'X-ALFACRM-TOKEN': token, 'Content-Type': 'application/x-www-form-urlencoded' },
       body: `name=${name}&is_study=0&id[]=${lead.id}`,
     })
     assert.equal(form.status, 200, form.text)
-    assert.deepEqual(ids(form as unknown as Reply), [lead.id], 'a form body with PHP brackets')
+    assert.deepEqual(idsOf(form), [lead.id], 'a form body with PHP brackets')
   })
 
   test('§8.6 an empty, blank, null, "" or [] body is {} on index, delete and create', async () => {
@@ -220,7 +119,7 @@ describe('§8 compatibility checklist', () => {
 
       const loc = await make.location(s)
       const del = await s.api(`1/location/delete?id=${loc.id}`, undefined, { raw })
-      assert.deepEqual(del.body, { success: true, errors: [] }, JSON.stringify(raw))
+      assert.deepEqual(del.body, wire.deleted, JSON.stringify(raw))
 
       const create = await s.api('1/customer/create', undefined, { raw })
       assert.equal(create.status, 422, `${JSON.stringify(raw)}: ${create.text}`)
@@ -233,7 +132,7 @@ describe('§8 compatibility checklist', () => {
     const replies: RawReply[] = []
     for (const header of ['X-ALFACRM-TOKEN', 'x-alfacrm-token', 'X-Alfacrm-Token']) {
       replies.push(
-        await rawRequest(s.url, '/v2api/1/pay-type/index', {
+        await rawRequest(s.url, '1/pay-type/index', {
           headers: { [header]: token, 'X-APP-KEY': 'c0ffee', 'X-Custom': '1', Accept: 'text/html' },
           body: '{}',
         }),
@@ -257,12 +156,11 @@ describe('§8 compatibility checklist', () => {
   test('§8.9 a bad login answers exactly 403 Not Authorized', async () => {
     const r = await s.call('auth/login', { email: ADMIN.email, api_key: 'wrong-key' })
     assert.equal(r.status, 403)
-    assert.equal(r.text, JSON.stringify(NOT_AUTHORIZED))
+    assert.equal(r.text, JSON.stringify(wire.notAuthorized))
   })
 
   test('§8.10 an expired, unknown or missing token is 401; logging in again and repeating succeeds', async () => {
-    const short = await startServer({ TOKEN_TTL: '1' })
-    try {
+    await withServer({ TOKEN_TTL: '1' }, async (short) => {
       const token = await short.login()
       await sleep(2100)
       const attempts = [
@@ -272,14 +170,12 @@ describe('§8 compatibility checklist', () => {
       ]
       for (const r of attempts) {
         assert.equal(r.status, 401)
-        assert.deepEqual(r.body, UNAUTHORIZED)
+        assert.deepEqual(r.body, wire.unauthorized)
       }
       const again = await short.login()
       const repeated = await short.call('1/customer/index', {}, { token: again })
       assert.equal(repeated.status, 200, repeated.text)
-    } finally {
-      await short.close()
-    }
+    })
   })
 
   test('§8.11 after a second login the first token still works', async () => {
@@ -342,19 +238,14 @@ describe('§8 compatibility checklist', () => {
     const r = await s.api('1/location/create', { weight: 'abc', name: 'Ж'.repeat(51), is_active: 'yes' })
     assert.equal(r.status, 422)
     assert.equal(r.headers.get('content-type'), JSON_TYPE)
-    assert.deepEqual(r.body, {
-      success: false,
-      errors: {
+    assert.deepEqual(
+      r.body,
+      wire.invalid({
         is_active: ['Значение «Активна» должно быть равно «1» или «0».'],
         name: ['Значение «Название» должно содержать максимум 50 символов.'],
         weight: ['Значение «Порядок» должно быть целым числом.'],
-      },
-      model: null,
-      name: 'Unprocessable Entity',
-      message: 'Значение «Активна» должно быть равно «1» или «0».',
-      code: 0,
-      status: 422,
-    })
+      }),
+    )
     const customer = await s.api('1/customer/create', {
       name: '',
       is_study: 1,
@@ -406,7 +297,7 @@ describe('§8 compatibility checklist', () => {
 
   test('§8.19 the page size comes from ?per-page or the body keys and never exceeds 50', async () => {
     const name = tag()
-    for (let i = 0; i < 53; i++) await make.subject(s, `${name} ${i}`)
+    for (let i = 0; i < 53; i++) await make.dictionary(s, 'subject', { name: `${name} ${i}` })
     const size = async (path: string, body: Record<string, unknown>) => {
       const r = await s.api(path, { name, ...body })
       assert.equal(r.status, 200, r.text)
@@ -440,9 +331,9 @@ describe('§8 compatibility checklist', () => {
   test('§8.20 page is 0-based and read from the body, else the query', async () => {
     const name = tag()
     const made = [
-      await make.subject(s, `${name} a`),
-      await make.subject(s, `${name} b`),
-      await make.subject(s, `${name} c`),
+      await make.dictionary(s, 'subject', { name: `${name} a` }),
+      await make.dictionary(s, 'subject', { name: `${name} b` }),
+      await make.dictionary(s, 'subject', { name: `${name} c` }),
     ]
     const at = async (path: string, body: Record<string, unknown>) => {
       const r = await s.api(path, { name, ...body })
@@ -473,9 +364,9 @@ describe('§8 compatibility checklist', () => {
     assert.deepEqual(withRemoved.body, types.body)
     const payTypes = await s.api('1/pay-type/index', { pageSize: 50, colour: 'red', filter: { id: 1 } })
     assert.equal(payTypes.status, 200, payTypes.text)
-    assert.deepEqual(ids(payTypes), [1, 2, 3, 4])
+    assert.deepEqual(idsOf(payTypes), [1, 2, 3, 4])
     const filtered = await s.api('1/lesson-type/index', { type: 3 })
-    assert.deepEqual(ids(filtered), [3], 'a listed top-level key filters')
+    assert.deepEqual(idsOf(filtered), [3], 'a listed top-level key filters')
   })
 
   test('§8.22 index?id=N with an empty body returns record N', async () => {
@@ -483,7 +374,7 @@ describe('§8 compatibility checklist', () => {
     await make.location(s)
     const r = await s.api(`1/location/index?id=${loc.id}`)
     assert.equal(r.status, 200)
-    assert.deepEqual(ids(r), [loc.id])
+    assert.deepEqual(idsOf(r), [loc.id])
     assert.equal(r.body.total, 1)
   })
 
@@ -491,15 +382,15 @@ describe('§8 compatibility checklist', () => {
     const loc = await make.location(s)
     for (const value of [loc.id, String(loc.id), [loc.id], [String(loc.id)]]) {
       const byId = await s.api('1/location/index', { id: value })
-      assert.deepEqual(ids(byId), [loc.id], JSON.stringify(value))
+      assert.deepEqual(idsOf(byId), [loc.id], JSON.stringify(value))
       const byIds = await s.api('1/location/index', { ids: value })
-      assert.deepEqual(ids(byIds), [loc.id], `ids ${JSON.stringify(value)}`)
+      assert.deepEqual(idsOf(byIds), [loc.id], `ids ${JSON.stringify(value)}`)
     }
     const other = await make.location(s)
     const both = await s.api(`1/location/index?ids[]=${loc.id}&ids[]=${other.id}`)
-    assert.deepEqual(ids(both), [loc.id, other.id], 'query arrays use PHP brackets')
+    assert.deepEqual(idsOf(both), [loc.id, other.id], 'query arrays use PHP brackets')
     const indexed = await s.api(`1/location/index?id[0]=${other.id}&id[1]=${loc.id}`)
-    assert.deepEqual(ids(indexed), [loc.id, other.id])
+    assert.deepEqual(idsOf(indexed), [loc.id, other.id])
   })
 
   test('§8.24 an index filtered by an unknown id answers 200 with no items', async () => {
@@ -558,7 +449,7 @@ describe('§8 compatibility checklist', () => {
     const r = await s.api(`1/communication/index?class=Customer&related_id=${c.id}`)
     assert.equal(r.status, 200, r.text)
     assert.equal(r.body.total, 2)
-    assert.deepEqual(ids(r), [second.body.model.id, first.body.model.id], 'newest first')
+    assert.deepEqual(idsOf(r), [second.body.model.id, first.body.model.id], 'newest first')
     assert.deepEqual(
       r.body.items.map((i: { comment: string }) => i.comment),
       ['Перезвонила', 'Позвонить маме'],
@@ -567,25 +458,11 @@ describe('§8 compatibility checklist', () => {
     assert.deepEqual(fromBody.body, r.body, 'the body is the fallback for scoping parameters')
     const missing = await s.api('1/communication/index')
     assert.equal(missing.status, 400)
-    assert.deepEqual(missing.body, {
-      name: 'Bad Request',
-      message: 'Отсутствуют обязательные параметры: class, related_id',
-      code: 0,
-      status: 400,
-    })
+    assert.deepEqual(missing.body, wire.missing('class', 'related_id'))
   })
 
   test('§8.30 booleans come out as 0/1 and accept true, false, 1, 0, "1", "0"', async () => {
-    const cases: Array<[unknown, number]> = [
-      [true, 1],
-      [false, 0],
-      [1, 1],
-      [0, 0],
-      ['1', 1],
-      ['0', 0],
-      ['TRUE', 1],
-      ['false', 0],
-    ]
+    const cases: Array<[unknown, number]> = [...BOOL_FORMS, ['TRUE', 1], ['false', 0]]
     const loc = await make.location(s)
     assert.equal(loc.is_active, 1)
     for (const [input, output] of cases) {
@@ -596,7 +473,7 @@ describe('§8 compatibility checklist', () => {
       assert.strictEqual(updated.body.model.is_active, output, JSON.stringify(input))
     }
     const listed = await s.api('1/location/index', { id: loc.id, is_active: 'false' })
-    assert.deepEqual(ids(listed), [loc.id], 'a flag filter converts too')
+    assert.deepEqual(idsOf(listed), [loc.id], 'a flag filter converts too')
     assert.ok(listed.text.includes('"is_active":0'))
   })
 
@@ -613,14 +490,14 @@ describe('§8 compatibility checklist', () => {
       assert.equal(above.status, 200, `${JSON.stringify(value)}: ${above.text}`)
       assert.equal(above.body.total, 0)
       const below = await s.api('1/customer/index', { name, balance_contract_to: value })
-      assert.deepEqual(ids(below), [c.id], JSON.stringify(value))
+      assert.deepEqual(idsOf(below), [c.id], JSON.stringify(value))
     }
     const zero = await s.api('1/customer/index', {
       name,
       balance_contract_from: '0,00',
       balance_contract_to: 0,
     })
-    assert.deepEqual(ids(zero), [c.id])
+    assert.deepEqual(idsOf(zero), [c.id])
   })
 
   test('§8.32 customer dob is dd.mm.yyyy, e_date and last_attend_date yyyy-mm-dd', async () => {
@@ -648,7 +525,7 @@ describe('§8 compatibility checklist', () => {
     ]) {
       const r = await s.api('1/customer/index', { name, dob_from: from, dob_to: to })
       assert.equal(r.status, 200, r.text)
-      assert.deepEqual(ids(r), [dmy.id, stamp.id], `${from}…${to}`)
+      assert.deepEqual(idsOf(r), [dmy.id, stamp.id], `${from}…${to}`)
     }
     const dueIso = await s.api('1/task/create', {
       title: 'Срок',
@@ -676,7 +553,7 @@ describe('§8 compatibility checklist', () => {
     await s.api(`1/customer/delete?id=${oldStudent.id}`)
     await s.api(`1/customer/delete?id=${oldLead.id}`)
     const list = async (filters: Record<string, unknown>) =>
-      ids(await s.api('1/customer/index', { name, ...filters }))
+      idsOf(await s.api('1/customer/index', { name, ...filters }))
     assert.deepEqual(await list({}), [student.id])
     assert.deepEqual(await list({ is_study: 0 }), [lead.id])
     assert.deepEqual(await list({ is_study: 2 }), [student.id, lead.id])
@@ -695,15 +572,13 @@ describe('§8 compatibility checklist', () => {
     const c = await make.customer(s, { phone: ['+7(999)123-45-67'] })
     for (const q of ['79991234567', '999 123-45-67', '+7 999 1234567']) {
       const r = await s.api('1/customer/index', { phone: q })
-      assert.deepEqual(ids(r), [c.id], q)
+      assert.deepEqual(idsOf(r), [c.id], q)
     }
   })
 
   test('§8.42 unknown body keys are ignored', async () => {
-    const r = await s.api('1/customer/create', {
+    const r = await attempt.customer(s, {
       name: 'Лишние ключи',
-      is_study: 1,
-      legal_type: 1,
       lesson_type_id: 2,
       subject_ids: [1],
       is_public: 1,
@@ -748,21 +623,8 @@ describe('§8 compatibility checklist', () => {
   })
 
   test('§8.45 declared custom fields read and write as flat custom_<code> keys', async () => {
-    const school = await s.api('custom-field/create', {
-      model: 'customer',
-      code: 'school',
-      label: 'Школа',
-      type: 'string',
-    })
-    assert.equal(school.status, 200, school.text)
-    const level = await s.api('custom-field/create', {
-      model: 'customer',
-      code: 'level',
-      label: 'Уровень',
-      type: 'select',
-      options: ['A1', 'A2'],
-    })
-    assert.equal(level.status, 200, level.text)
+    await make.customField(s, { code: 'school', label: 'Школа' })
+    await make.customField(s, { code: 'level', label: 'Уровень', type: 'select', options: ['A1', 'A2'] })
 
     const plain = await make.customer(s)
     const c = await make.customer(s, { custom_school: 'Лицей № 1', custom_level: 'A2' })
@@ -775,7 +637,7 @@ describe('§8 compatibility checklist', () => {
     assert.equal(listed.body.items[0].custom_school, null, 'a declared field is present, null when unset')
     assert.equal(listed.body.items[1].custom_school, 'Лицей № 1')
     const byValue = await s.api('1/customer/index', { custom_school: 'Лицей № 1' })
-    assert.deepEqual(ids(byValue), [c.id])
+    assert.deepEqual(idsOf(byValue), [c.id])
 
     const updated = await s.api(`1/customer/update?id=${c.id}`, { custom_school: 'Гимназия 2' })
     assert.equal(updated.body.model.custom_school, 'Гимназия 2')
@@ -785,12 +647,7 @@ describe('§8 compatibility checklist', () => {
     assert.equal(bad.status, 422)
     assert.deepEqual(bad.body.errors, { custom_level: ['Значение «Уровень» неверно.'] })
     assert.equal(bad.body.message, 'Значение «Уровень» неверно.')
-    const badCreate = await s.api('1/customer/create', {
-      name: 'X',
-      is_study: 1,
-      legal_type: 1,
-      custom_level: 'C1',
-    })
+    const badCreate = await attempt.customer(s, { name: 'X', custom_level: 'C1' })
     assert.equal(badCreate.status, 422)
     assert.deepEqual(badCreate.body.errors, { custom_level: ['Значение «Уровень» неверно.'] })
     const unchanged = await s.api('1/customer/index', { id: c.id })
@@ -820,11 +677,11 @@ describe('§8 compatibility checklist', () => {
   test('§8.47 customer/delete archives: gone from the default index, listed with removed', async () => {
     const c = await make.customer(s)
     const d = await s.api(`1/customer/delete?id=${c.id}`)
-    assert.deepEqual(d.body, { success: true, errors: [] })
+    assert.deepEqual(d.body, wire.deleted)
     assert.equal((await s.api('1/customer/index', { id: c.id })).body.total, 0)
     for (const removed of [1, 2]) {
       const r = await s.api('1/customer/index', { id: c.id, removed })
-      assert.deepEqual(ids(r), [c.id], `removed ${removed}`)
+      assert.deepEqual(idsOf(r), [c.id], `removed ${removed}`)
       assert.equal(r.body.items[0].removed, 1)
       assert.notEqual(r.body.items[0].e_date, '2030-12-31')
     }
@@ -854,13 +711,13 @@ describe('§8 compatibility checklist', () => {
       for (const token of [undefined, adminToken]) {
         const r = await s.call(p, {}, { token })
         assert.equal(r.status, 404, `${p}: ${r.text}`)
-        assert.equal(r.text, JSON.stringify(NOT_FOUND_ROUTE), p)
+        assert.equal(r.text, JSON.stringify(wire.notFoundRoute), p)
         assert.equal(r.headers.get('content-type'), JSON_TYPE)
       }
     }
     const outside = await fetch(`${s.url}/api/v2/customer/index`, { method: 'POST', body: '{}' })
     assert.equal(outside.status, 404)
-    assert.deepEqual(await outside.json(), NOT_FOUND_ROUTE)
+    assert.deepEqual(await outside.json(), wire.notFoundRoute)
     const trailing = await s.api('1/customer/index/')
     assert.equal(trailing.status, 200, 'a single trailing slash is ignored')
   })
@@ -904,33 +761,18 @@ describe('§8 compatibility checklist', () => {
       for (const [p, raw] of requests) {
         const r = await s.call(p, undefined, { raw, headers })
         assert.equal(r.status, 401, `${JSON.stringify(token?.slice(0, 10))} ${p}: ${r.text}`)
-        assert.deepEqual(r.body, UNAUTHORIZED)
+        assert.deepEqual(r.body, wire.unauthorized)
       }
     }
     const token = adminToken
     const valid: Array<[string, string, number, unknown]> = [
-      ['1/customer/index', '{not json', 400, BAD_JSON],
-      [
-        '1/customer/update?id=999999',
-        '{}',
-        404,
-        { name: 'Not Found', message: 'Not Found', code: 0, status: 404 },
-      ],
-      [
-        '1/customer/update',
-        '{}',
-        400,
-        { name: 'Bad Request', message: 'Отсутствуют обязательные параметры: id', code: 0, status: 400 },
-      ],
+      ['1/customer/index', '{not json', 400, wire.badJson],
+      ['1/customer/update?id=999999', '{}', 404, wire.notFound],
+      ['1/customer/update', '{}', 400, wire.missing('id')],
       [`1/customer/update?id=${c.id}`, '{"name": ""}', 422, null],
-      [
-        '1/customer/index?id=abc',
-        '{}',
-        400,
-        { name: 'Bad Request', message: 'Неверное значение параметра «id».', code: 0, status: 400 },
-      ],
+      ['1/customer/index?id=abc', '{}', 400, wire.badParam('id')],
       ['1/communication/index', '{}', 400, null],
-      ['99999/customer/index', '{}', 403, ACCESS_DENIED],
+      ['99999/customer/index', '{}', 403, wire.accessDenied],
     ]
     for (const [p, raw, status, body] of valid) {
       const r = await s.call(p, undefined, { raw, token })
@@ -942,14 +784,13 @@ describe('§8 compatibility checklist', () => {
   })
 
   test('§8.56 with RATE_LIMIT_RPS, excess calls get 429 and Retry-After; waiting a second succeeds', async () => {
-    const limited = await startServer({ RATE_LIMIT_RPS: '2' })
-    try {
+    await withServer({ RATE_LIMIT_RPS: '2' }, async (limited) => {
       const token = await limited.login()
       const burst = await Promise.all([1, 2, 3].map(() => limited.call('1/pay-type/index', {}, { token })))
       const statuses = burst.map((r) => r.status).sort()
       assert.deepEqual(statuses, [200, 200, 429])
       const refused = burst.find((r) => r.status === 429)!
-      assert.equal(refused.text, JSON.stringify(RATE_LIMITED))
+      assert.equal(refused.text, JSON.stringify(wire.rateLimited))
       assert.equal(refused.headers.get('content-type'), JSON_TYPE)
       const retryAfter = refused.headers.get('retry-after')
       assert.match(retryAfter ?? '', /^\d+$/)
@@ -957,8 +798,6 @@ describe('§8 compatibility checklist', () => {
       await sleep(1100)
       const retried = await limited.call('1/pay-type/index', {}, { token })
       assert.equal(retried.status, 200, retried.text)
-    } finally {
-      await limited.close()
-    }
+    })
   })
 })

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
-import { assertNow, idsOf, make, wire } from '../helpers/make.js'
-import { type Server, startServer } from '../helpers/server.js'
+import { describe, test } from 'node:test'
+import { assertNow, idsOf, make } from '../helpers/make.js'
+import { suiteServer } from '../helpers/server.js'
+import { wire } from '../helpers/wire.js'
 
 /**
  * §7.17 Communication: comments hang off a customer, group or task named by the scoping parameters
@@ -11,12 +12,7 @@ import { type Server, startServer } from '../helpers/server.js'
 const KEYS = ['id', 'type_id', 'class', 'related_id', 'user_id', 'added', 'comment']
 
 describe('communication (§7.17)', () => {
-  let s: Server
-  before(async () => {
-    s = await startServer({ LOGIN_RATE_LIMIT: '1000' })
-    await make.branch(s, { name: 'Второй филиал' })
-  })
-  after(() => s.close())
+  const s = suiteServer({ LOGIN_RATE_LIMIT: '1000' }, make.secondBranch)
 
   test('index and create without class and related_id are 400 naming both, in order', async () => {
     const customer = await make.customer(s)
@@ -93,7 +89,7 @@ describe('communication (§7.17)', () => {
   })
 
   test('a customer of another branch is 422 on create and an empty index; through its branch it works', async () => {
-    const foreign = await make.customer(s, { branch_ids: [2] }, { branch: 2 })
+    const foreign = await make.customer(s, { branch_ids: [2] })
     const r = await s.api(`1/communication/create?class=Customer&related_id=${foreign.id}`, {
       comment: 'Нельзя',
     })
@@ -212,11 +208,11 @@ describe('communication (§7.17)', () => {
     assert.equal(same.status, 200, same.text)
     assert.deepEqual([same.body.model.class, same.body.model.related_id], ['Customer', a.id])
     const matching = await s.api(`1/communication/delete?id=${c.id}&class=customer&related_id=${a.id}`)
-    assert.deepEqual(matching.body, { success: true, errors: [] })
+    assert.deepEqual(matching.body, wire.deleted)
   })
 
   test('a comment on a customer of another branch is 404 through this branch', async () => {
-    const foreign = await make.customer(s, { branch_ids: [2] }, { branch: 2 })
+    const foreign = await make.customer(s, { branch_ids: [2] })
     const c = await make.comment(s, 'Customer', foreign.id, {}, { branch: 2 })
     const u = await s.api(`1/communication/update?id=${c.id}`, { comment: 'Чужой' })
     assert.deepEqual(u.body, wire.notFound)
@@ -226,7 +222,7 @@ describe('communication (§7.17)', () => {
 
   test('comments are in the log of the branch of their record only', async () => {
     const one = await make.customer(s)
-    const two = await make.customer(s, { branch_ids: [2] }, { branch: 2 })
+    const two = await make.customer(s, { branch_ids: [2] })
     const c1 = await make.comment(s, 'Customer', one.id)
     const c2 = await make.comment(s, 'Customer', two.id, {}, { branch: 2 })
     const seen = async (branch: number, id: number) =>

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
-import { idsOf, make, tag, wire } from '../helpers/make.js'
-import { type Server, startServer } from '../helpers/server.js'
+import { describe, test } from 'node:test'
+import { attempt, idsOf, make, tag } from '../helpers/make.js'
+import { suiteServer } from '../helpers/server.js'
+import { strict, wire } from '../helpers/wire.js'
 
 /**
  * §5.10 and §7.29: custom fields declared per model appear on its records as flat `custom_<code>` keys,
@@ -18,10 +19,8 @@ const customKeys = (m: Record<string, unknown>) => {
 }
 
 describe('custom fields on records (§5.10)', () => {
-  let s: Server
   let early: Record<string, any>
-  before(async () => {
-    s = await startServer()
+  const s = suiteServer({}, async () => {
     // A customer made before any declaration gets the keys too.
     early = await make.customer(s, { name: 'Ранний клиент' })
     const declare = (code: string, type: string, weight: number, extra: Record<string, unknown> = {}) =>
@@ -38,7 +37,6 @@ describe('custom fields on records (§5.10)', () => {
     await declare('zero', 'string', 10)
     await make.customField(s, { model: 'group', code: 'room_pref', type: 'string' })
   })
-  after(() => s.close())
 
   const ORDER = [
     'custom_nick',
@@ -97,10 +95,8 @@ describe('custom fields on records (§5.10)', () => {
   })
 
   test('each type rejects a bad value with the field’s label, all at once, after the model’s errors', async () => {
-    const r = await s.api('1/customer/create', {
+    const r = await attempt.customer(s, {
       name: '',
-      is_study: 1,
-      legal_type: 1,
       custom_nick: 'я'.repeat(256),
       custom_note2: 'я'.repeat(10001),
       custom_grade: '1.5',
@@ -129,7 +125,7 @@ describe('custom fields on records (§5.10)', () => {
 
   test('a select or multiselect value that differs from an option only in case is refused', async () => {
     for (const body of [{ custom_tags: ['Утро'] }, { custom_level: 'a2' }]) {
-      const r = await s.api('1/customer/create', { name: 'X', is_study: 1, legal_type: 1, ...body })
+      const r = await attempt.customer(s, { name: 'X', ...body })
       assert.equal(r.status, 422, `${JSON.stringify(body)}: ${r.text}`)
     }
   })
@@ -226,84 +222,43 @@ describe('custom fields on records (§5.10)', () => {
     assert.ok(!('custom_room_pref' in c))
     const idx = await s.api('1/customer/index', { custom_undeclared: 'x', id: c.id })
     assert.equal(idx.body.total, 1, 'an undeclared filter is ignored')
-    const strict = await s.api(
-      '1/customer/create',
-      { name: 'Строгий', is_study: 1, legal_type: 1, custom_nick: 'ok', custom_undeclared: 'x' },
-      { headers: { 'X-Strict': '1' } },
+    const strictCreate = await attempt.customer(
+      s,
+      { name: 'Строгий', custom_nick: 'ok', custom_undeclared: 'x' },
+      strict,
     )
-    assert.equal(strict.status, 422, strict.text)
-    assert.deepEqual(strict.body, wire.invalid({ custom_undeclared: ['Неизвестное поле.'] }))
-    const strictIndex = await s.api(
-      '1/customer/index',
-      { custom_undeclared: 'x' },
-      { headers: { 'X-Strict': '1' } },
-    )
+    assert.equal(strictCreate.status, 422, strictCreate.text)
+    assert.deepEqual(strictCreate.body, wire.invalid({ custom_undeclared: ['Неизвестное поле.'] }))
+    const strictIndex = await s.api('1/customer/index', { custom_undeclared: 'x' }, strict)
     assert.equal(strictIndex.status, 400)
-    assert.deepEqual(strictIndex.body, {
-      name: 'Bad Request',
-      message: 'Неизвестный параметр «custom_undeclared».',
-      code: 0,
-      status: 400,
-    })
-    const declaredFilter = await s.api(
-      '1/customer/index',
-      { custom_nick: 'ok' },
-      { headers: { 'X-Strict': '1' } },
-    )
+    assert.deepEqual(strictIndex.body, wire.unknownParam('custom_undeclared'))
+    const declaredFilter = await s.api('1/customer/index', { custom_nick: 'ok' }, strict)
     assert.equal(declaredFilter.status, 200)
-    const declared = await s.api(
-      `1/customer/update?id=${c.id}`,
-      { custom_nick: 'ok' },
-      { headers: { 'X-Strict': '1' } },
-    )
+    const declared = await s.api(`1/customer/update?id=${c.id}`, { custom_nick: 'ok' }, strict)
     assert.equal(declared.status, 200, 'a declared custom key is known in strict mode')
   })
 })
 
 describe('custom-field declarations (§7.29)', () => {
-  let s: Server
-  before(async () => {
-    s = await startServer()
-  })
-  after(() => s.close())
+  const s = suiteServer()
 
   test('the code must match ^[a-z][a-z0-9_]*$', async () => {
     for (const code of ['Level', '1level', 'my-level', 'уровень', '_x', 'a b']) {
-      const r = await s.api('custom-field/create', {
-        model: 'customer',
-        code,
-        label: 'Уровень',
-        type: 'string',
-      })
+      const r = await attempt.customField(s, { code, label: 'Уровень' })
       assert.equal(r.status, 422, `${code}: ${r.text}`)
       assert.deepEqual(r.body, wire.invalid({ code: ['Значение «Код» неверно.'] }), code)
     }
     for (const code of ['a', 'level_2', 'x9']) {
-      const r = await s.api('custom-field/create', {
-        model: 'customer',
-        code,
-        label: 'Уровень',
-        type: 'string',
-      })
+      const r = await attempt.customField(s, { code, label: 'Уровень' })
       assert.equal(r.status, 200, `${code}: ${r.text}`)
     }
   })
 
   test('the code is unique per model: taken for the same model, free for another', async () => {
     await make.customField(s, { code: 'source' })
-    const r = await s.api('custom-field/create', {
-      model: 'customer',
-      code: 'source',
-      label: 'Ещё',
-      type: 'int',
-    })
+    const r = await attempt.customField(s, { code: 'source', label: 'Ещё', type: 'int' })
     assert.deepEqual(r.body, wire.invalid({ code: ['Значение «source» для «Код» уже занято.'] }))
-    const other = await s.api('custom-field/create', {
-      model: 'group',
-      code: 'source',
-      label: 'Источник',
-      type: 'string',
-    })
+    const other = await attempt.customField(s, { model: 'group', code: 'source', label: 'Источник' })
     assert.equal(other.status, 200, other.text)
     assert.equal(other.body.model.model, 'group')
   })
@@ -376,12 +331,7 @@ describe('custom-field declarations (§7.29)', () => {
     await s.api(`custom-field/update?id=${a.id}`, { weight: -10 })
     const again = customKeys((await s.api('1/customer/index', { id: c.id })).body.items[0])
     assert.ok(again.indexOf('custom_w_late') < again.indexOf('custom_w_early'))
-    const bad = await s.api('1/customer/create', {
-      name: 'X',
-      is_study: 1,
-      legal_type: 1,
-      custom_w_early: 'x',
-    })
+    const bad = await attempt.customer(s, { name: 'X', custom_w_early: 'x' })
     assert.deepEqual(bad.body.errors, { custom_w_early: ['Значение «Ранний» должно быть целым числом.'] })
   })
 
@@ -390,7 +340,7 @@ describe('custom-field declarations (§7.29)', () => {
     const c = await make.customer(s, { custom_temp: 'значение' })
     assert.equal(c.custom_temp, 'значение')
     const d = await s.api(`custom-field/delete?id=${f.id}`)
-    assert.deepEqual(d.body, { success: true, errors: [] })
+    assert.deepEqual(d.body, wire.deleted)
     const listed = (await s.api('1/customer/index', { id: c.id })).body.items[0]
     assert.ok(!('custom_temp' in listed))
     const rows = await s.db.kysely

@@ -1,18 +1,16 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
-import { type Server, startServer } from '../helpers/server.js'
+import { describe, test } from 'node:test'
+import { suiteServer } from '../helpers/server.js'
+import { JSON_TYPE, wire } from '../helpers/wire.js'
 
 describe('customer', () => {
-  let s: Server
-  before(async () => {
-    s = await startServer()
+  const s = suiteServer({}, async () => {
     await s.api('1/lead-status/create', { name: 'Новый' })
     await s.api('1/lead-status/create', { name: 'Пробное занятие' })
     await s.api('1/lead-status/create', { name: 'Оплатил' })
     await s.api('1/lead-source/create', { name: 'Реклама' })
     await s.api('1/lead-source/create', { name: 'Сайт' })
   })
-  after(() => s.close())
 
   test('E4: creates a lead with ISO dob, a single phone string and the path branch', async () => {
     const r = await s.api('1/customer/create', {
@@ -28,7 +26,7 @@ describe('customer', () => {
       email: ['olga.petrova@example.ru'],
     })
     assert.equal(r.status, 200)
-    assert.equal(r.headers.get('content-type'), 'application/json; charset=UTF-8')
+    assert.equal(r.headers.get('content-type'), JSON_TYPE)
     const m = r.body.model
     assert.deepEqual(Object.keys(r.body), ['success', 'errors', 'model'])
     assert.deepEqual(Object.keys(m), [
@@ -82,19 +80,14 @@ describe('customer', () => {
     const before = await s.api('1/customer/index', { is_study: 2, removed: 1 })
     const r = await s.api('1/customer/create', { name: '  ', is_study: 1, dob: '31.02.2012' })
     assert.equal(r.status, 422)
-    assert.deepEqual(r.body, {
-      success: false,
-      errors: {
+    assert.deepEqual(
+      r.body,
+      wire.invalid({
         name: ['Необходимо заполнить «Имя».'],
         legal_type: ['Необходимо заполнить «Тип клиента».'],
         dob: ['Неверный формат значения «Дата рождения».'],
-      },
-      model: null,
-      name: 'Unprocessable Entity',
-      message: 'Необходимо заполнить «Имя».',
-      code: 0,
-      status: 422,
-    })
+      }),
+    )
     const afterIdx = await s.api('1/customer/index', { is_study: 2, removed: 1 })
     assert.equal(afterIdx.body.total, before.body.total)
   })
@@ -159,7 +152,7 @@ describe('customer', () => {
 
   test('E19 + E20: delete archives, restore reopens, both logged', async () => {
     const d = await s.api('1/customer/delete?id=2')
-    assert.deepEqual(d.body, { success: true, errors: [] })
+    assert.deepEqual(d.body, wire.deleted)
     const active = await s.api('1/customer/index', { id: 2 })
     assert.equal(active.body.total, 0)
     const archived = await s.api('1/customer/index', { id: 2, removed: 2 })

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
-import { assertNow, idsOf, make, tag, wire } from '../helpers/make.js'
-import { type Server, startServer } from '../helpers/server.js'
+import { before, describe, test } from 'node:test'
+import { assertNow, idsOf, make, tag } from '../helpers/make.js'
+import { suiteServer } from '../helpers/server.js'
+import { wire } from '../helpers/wire.js'
 
 /**
  * §7.23 Task: the author defaults to the API user, executors are required, `is_done` drives
@@ -9,12 +10,7 @@ import { type Server, startServer } from '../helpers/server.js'
  */
 
 describe('task (§7.23)', () => {
-  let s: Server
-  before(async () => {
-    s = await startServer({ LOGIN_RATE_LIMIT: '1000' })
-    await make.branch(s, { name: 'Второй филиал' })
-  })
-  after(() => s.close())
+  const s = suiteServer({ LOGIN_RATE_LIMIT: '1000' }, make.secondBranch)
 
   /** Group ids for tasks: real groups once the group model exists (§7.4); until then any id is kept. */
   let spareGroupId = 1000
@@ -117,7 +113,7 @@ describe('task (§7.23)', () => {
   })
 
   test('customers of a task must be visible in one of its branches', async () => {
-    const foreign = await make.customer(s, { branch_ids: [2] }, { branch: 2 })
+    const foreign = await make.customer(s, { branch_ids: [2] })
     const r = await s.api('1/task/create', {
       title: 'X',
       text: 'Y',

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
-import { make, tag, wire } from '../helpers/make.js'
-import { ADMIN, type Server, startServer } from '../helpers/server.js'
+import { describe, test } from 'node:test'
+import { make, tag } from '../helpers/make.js'
+import { ADMIN, suiteServer, withServer } from '../helpers/server.js'
+import { wire } from '../helpers/wire.js'
 
 /**
  * §7.30 User [ext]: api keys shown once and never logged, unique e-mails, key regeneration and token
@@ -13,11 +14,7 @@ const LAST_ADMIN = 'Нельзя удалить или ограничить по
 const UUID_LIKE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 describe('user (§7.30)', () => {
-  let s: Server
-  before(async () => {
-    s = await startServer({ LOGIN_RATE_LIMIT: '1000' })
-  })
-  after(() => s.close())
+  const s = suiteServer({ LOGIN_RATE_LIMIT: '1000' })
 
   /** The admin that runs a guard test, so the bootstrap admin stays untouched for the others. */
   const anotherAdmin = () => make.user(s, { role: 'admin', branch_ids: [] })
@@ -159,8 +156,7 @@ describe('user (§7.30)', () => {
   })
 
   test('the last active admin cannot be demoted, deactivated or lose API access', async () => {
-    const fresh = await startServer({ LOGIN_RATE_LIMIT: '1000' })
-    try {
+    await withServer({ LOGIN_RATE_LIMIT: '1000' }, async (fresh) => {
       const me = (await fresh.api('user/index', { role: 'admin' })).body.items[0]
       for (const change of [{ role: 'manager' }, { role: 'readonly' }, { is_active: 0 }, { is_v2api: 0 }]) {
         const r = await fresh.api(`user/update?id=${me.id}`, change)
@@ -176,23 +172,18 @@ describe('user (§7.30)', () => {
       const stored = (await fresh.api('user/index', { id: me.id })).body.items[0]
       assert.deepEqual([stored.role, stored.is_active, stored.is_v2api], ['admin', 1, 1])
       assert.equal((await fresh.api('user/index')).status, 200, 'the admin token still works')
-    } finally {
-      await fresh.close()
-    }
+    })
   })
 
   test('an inactive admin does not count: the last active one stays protected', async () => {
-    const fresh = await startServer({ LOGIN_RATE_LIMIT: '1000' })
-    try {
+    await withServer({ LOGIN_RATE_LIMIT: '1000' }, async (fresh) => {
       const other = await make.user(fresh, { role: 'admin' })
       const off = await fresh.api(`user/update?id=${other.id}`, { is_active: 0 })
       assert.equal(off.status, 200, 'allowed while the bootstrap admin is active')
       const me = (await fresh.api('user/index', { email: ADMIN.email })).body.items[0]
       const r = await fresh.api(`user/update?id=${me.id}`, { role: 'manager' })
       assert.deepEqual(r.body, wire.invalid({ id: [LAST_ADMIN] }))
-    } finally {
-      await fresh.close()
-    }
+    })
   })
 
   test('another active admin may be demoted, deactivated and deleted', async () => {
@@ -205,7 +196,7 @@ describe('user (§7.30)', () => {
     assert.equal(off.status, 200, off.text)
     const c = await anotherAdmin()
     const del = await s.api(`user/delete?id=${c.id}`)
-    assert.deepEqual(del.body, { success: true, errors: [] })
+    assert.deepEqual(del.body, wire.deleted)
     const gone = await s.call('user/index', {}, { token: c.token })
     assert.equal(gone.status, 401, 'a deleted user’s tokens are revoked')
   })

@@ -13,22 +13,68 @@ export const tag = () => crypto.randomBytes(4).toString('hex')
 type Fields = Record<string, unknown>
 type Model = Record<string, any>
 
-/** Where and as whom a builder calls: branch 1 and the admin unless told. */
+/** Where, as whom and with which headers a builder calls: branch 1 and the admin unless told. */
 export interface As {
   branch?: number
   token?: string
+  headers?: Record<string, string>
+}
+
+/** The path branch: the one named, else the first of the record's branch_ids, else 1. */
+function branchOf(fields: Fields, as: As): number {
+  const first = Array.isArray(fields.branch_ids) ? (fields.branch_ids[0] as number | undefined) : undefined
+  return as.branch ?? first ?? 1
+}
+
+function post(s: Server, path: string, body: Fields, as: As = {}): Promise<Reply> {
+  const opts = as.headers ? { headers: as.headers } : {}
+  return as.token ? s.call(path, body, { ...opts, token: as.token }) : s.api(path, body, opts)
+}
+
+function modelOf(r: Reply, path: string): Model {
+  assert.equal(r.status, 200, `${path}: ${r.text}`)
+  return r.body.model as Model
 }
 
 async function created(s: Server, path: string, body: Fields, as: As = {}): Promise<Model> {
-  const r = as.token ? await s.call(path, body, { token: as.token }) : await s.api(path, body)
-  assert.equal(r.status, 200, `${path}: ${r.text}`)
-  return r.body.model as Model
+  return modelOf(await post(s, path, body, as), path)
+}
+
+/**
+ * The calls of the builders that tests also make to be refused: the same path and defaults, answering
+ * the reply, whatever it is. `make.customer` is `attempt.customer` that must succeed; likewise the rest.
+ */
+export const attempt = {
+  customer: (s: Server, fields: Fields = {}, as: As = {}) =>
+    post(
+      s,
+      `${branchOf(fields, as)}/customer/create`,
+      { name: `Клиент ${tag()}`, is_study: 1, legal_type: 1, ...fields },
+      as,
+    ),
+
+  customField: (s: Server, fields: Fields = {}, as: As = {}) =>
+    post(
+      s,
+      'custom-field/create',
+      { model: 'customer', code: `f_${tag()}`, label: 'Поле', type: 'string', ...fields },
+      as,
+    ),
+
+  /** A subscription (§7.18) of the customer; `tariff_id` is the caller's. */
+  subscription: (s: Server, customerId: number, fields: Fields = {}, as: As = {}) =>
+    post(s, `${as.branch ?? 1}/customer-tariff/create?customer_id=${customerId}`, fields, as),
+
+  /** An income (§7.13) dated 15.09.2025 unless told; `pay_account_id` and `income` are the caller's. */
+  pay: (s: Server, fields: Fields = {}, as: As = {}) =>
+    post(s, `${as.branch ?? 1}/pay/create`, { pay_type_id: 1, document_date: '15.09.2025', ...fields }, as),
 }
 
 export interface ApiUser {
   id: number
   email: string
   apiKey: string
+  /** '' for a user made inactive or without a login. */
   token: string
 }
 
@@ -36,13 +82,12 @@ export const make = {
   branch: (s: Server, fields: Fields = {}) =>
     created(s, 'branch/create', { name: `Филиал ${tag()}`, ...fields }),
 
-  customer: (s: Server, fields: Fields = {}, as: As = {}) =>
-    created(
-      s,
-      `${as.branch ?? 1}/customer/create`,
-      { name: `Клиент ${tag()}`, is_study: 1, legal_type: 1, ...fields },
-      as,
-    ),
+  /** Branch 2 of a fresh server, for the tests that name it by id. */
+  secondBranch: (s: Server) => make.branch(s, { name: 'Второй филиал' }),
+
+  /** In `as.branch`, else the first of its `branch_ids`, else branch 1. */
+  customer: async (s: Server, fields: Fields = {}, as: As = {}) =>
+    modelOf(await attempt.customer(s, fields, as), 'customer/create'),
 
   location: (s: Server, fields: Fields = {}, as: As = {}) =>
     created(s, `${as.branch ?? 1}/location/create`, { name: `Локация ${tag()}`, ...fields }, as),
@@ -54,10 +99,11 @@ export const make = {
   dictionary: (s: Server, slug: string, fields: Fields = {}) =>
     created(s, `1/${slug}/create`, { name: `${slug} ${tag()}`, ...fields }),
 
+  /** In `as.branch`, else the first of its `branch_ids`, else branch 1. */
   task: (s: Server, fields: Fields = {}, as: As = {}) =>
     created(
       s,
-      `${as.branch ?? 1}/task/create`,
+      `${branchOf(fields, as)}/task/create`,
       { title: `Задача ${tag()}`, text: 'Позвонить', assigned_ids: [1], ...fields },
       as,
     ),
@@ -70,17 +116,44 @@ export const make = {
       as,
     ),
 
-  customField: (s: Server, fields: Fields = {}) =>
-    created(s, 'custom-field/create', {
-      model: 'customer',
-      code: `f_${tag()}`,
-      label: 'Поле',
-      type: 'string',
-      ...fields,
-    }),
+  customField: async (s: Server, fields: Fields = {}) =>
+    modelOf(await attempt.customField(s, fields), 'custom-field/create'),
 
-  /** A user made through the API and logged in with the key its create reply shows once (§7.30). */
-  async user(s: Server, fields: Fields = {}): Promise<ApiUser> {
+  /** A package of 8 lessons for 5000.00 (the tariff of the examples) unless told (§7.22). */
+  tariff: (s: Server, fields: Fields = {}, as: As = {}) =>
+    created(
+      s,
+      `${branchOf(fields, as)}/tariff/create`,
+      { name: `Абонемент ${tag()}`, type: 1, price: '5000', lessons_count: 8, ...fields },
+      as,
+    ),
+
+  subscription: async (s: Server, customerId: number, fields: Fields = {}, as: As = {}) =>
+    modelOf(await attempt.subscription(s, customerId, fields, as), 'customer-tariff/create'),
+
+  payAccount: (s: Server, fields: Fields = {}, as: As = {}) =>
+    created(s, `${as.branch ?? 1}/pay-account/create`, { name: `Касса ${tag()}`, ...fields }, as),
+
+  payItem: (s: Server, fields: Fields = {}, as: As = {}) =>
+    created(s, `${branchOf(fields, as)}/pay-item/create`, { name: `Статья ${tag()}`, ...fields }, as),
+
+  pay: async (s: Server, fields: Fields = {}, as: As = {}) =>
+    modelOf(await attempt.pay(s, fields, as), 'pay/create'),
+
+  /** 10 % off every lesson of the customer from 01.09.2025 unless told (§7.19). */
+  discount: (s: Server, customerId: number, fields: Fields = {}, as: As = {}) =>
+    created(
+      s,
+      `${as.branch ?? 1}/discount/create`,
+      { customer_id: customerId, discount_type: 1, amount: 10, begin: '01.09.2025', ...fields },
+      as,
+    ),
+
+  /**
+   * A user made through the API and logged in with the key its create reply shows once (§7.30);
+   * `login: false` leaves it without a token (the login rate limit counts every login).
+   */
+  async user(s: Server, fields: Fields = {}, { login = true } = {}): Promise<ApiUser> {
     const email = (fields.email as string | undefined) ?? `u${tag()}@school.example`
     const m = await created(s, 'user/create', {
       name: 'Сотрудник',
@@ -90,70 +163,18 @@ export const make = {
       email,
     })
     assert.equal(typeof m.api_key, 'string', 'create shows the api key')
-    const token = fields.is_active === 0 ? '' : await s.login(email, m.api_key)
+    const token = !login || fields.is_active === 0 ? '' : await s.login(email, m.api_key)
     return { id: m.id, email, apiKey: m.api_key, token }
   },
 }
 
 /** The items of an index reply by id. */
-export const idsOf = (r: Reply) => (r.body.items as Array<{ id: number }>).map((i) => i.id)
-
-/** Exact error bodies of §3.5–§3.7. */
-export const wire = {
-  invalid(errors: Record<string, string[]>) {
-    const first = Object.values(errors)[0]?.[0]
-    return {
-      success: false,
-      errors,
-      model: null,
-      name: 'Unprocessable Entity',
-      message: first,
-      code: 0,
-      status: 422,
-    }
-  },
-  /** §6.9: a refused delete, one message per referencing slug. */
-  refused: (...slugs: string[]) =>
-    wire.invalid({
-      id: slugs.map((slug) => `Невозможно удалить запись: на неё ссылаются записи «${slug}».`),
-    }),
-  notFound: { name: 'Not Found', message: 'Not Found', code: 0, status: 404 },
-  accessDenied: { name: 'Forbidden', message: 'Access Denied', code: 0, status: 403 },
-  unauthorized: {
-    name: 'Unauthorized',
-    message: 'Your request was made with invalid credentials.',
-    code: 0,
-    status: 401,
-  },
-  notAuthorized: { name: 'Forbidden', message: 'Not Authorized', code: 0, status: 403 },
-  missing: (...names: string[]) => ({
-    name: 'Bad Request',
-    message: `Отсутствуют обязательные параметры: ${names.join(', ')}`,
-    code: 0,
-    status: 400,
-  }),
-  badParam: (name: string) => ({
-    name: 'Bad Request',
-    message: `Неверное значение параметра «${name}».`,
-    code: 0,
-    status: 400,
-  }),
-}
+export const idsOf = (r: Pick<Reply, 'body'>) => (r.body.items as Array<{ id: number }>).map((i) => i.id)
 
 /** The wall clock of the server's default time zone (§0.4) as `yyyy-mm-dd hh:mm:ss`. */
 export function wallClock(tz = 'Europe/Moscow', at = new Date()): string {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone: tz,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(at)
-  const p = Object.fromEntries(parts.map((x) => [x.type, x.value]))
-  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`
+  // Swedish writes dates and times the ISO way, 24-hour.
+  return at.toLocaleString('sv-SE', { timeZone: tz })
 }
 
 /** Asserts a wire datetime is "now" in the server's time zone, within a minute. */

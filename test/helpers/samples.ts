@@ -9,15 +9,57 @@ let counter = 0
  * API first, so every model in the registry gets the contract suite without hand-written fixtures.
  * Only what the field kinds cannot express lives in OVERRIDES.
  */
-export const OVERRIDES: Record<string, () => { body?: Record<string, unknown>; query?: string }> = {
+type Override = (
+  s: Server,
+  models: Registry,
+) => { body?: Record<string, unknown> } | Promise<{ body?: Record<string, unknown> }>
+
+export const OVERRIDES: Record<string, Override> = {
   user: () => ({ body: { email: `user${++counter}@example.org`, role: 'manager', branch_ids: [1] } }),
   'custom-field': () => ({ body: { model: 'customer', code: `code_${++counter}`, type: 'string' } }),
+  // Periods must not be empty or reversed (§7.24.1, §7.24.2); the update sample moves b_date a day on.
+  'teacher/working-hour': () => ({ body: { time_from: '10:00', time_to: '11:30' } }),
+  'teacher/teacher-rate': () => ({ body: { b_date: '01.09.2025', e_date: '30.09.2025' } }),
+  // A package tariff needs its lessons (§7.22). An expense needs no customer, and a sampled subscription
+  // belongs to another customer than the sampled one (§7.13).
+  tariff: () => ({ body: { lessons_count: 8 } }),
+  pay: () => ({ body: { pay_type_id: 3, ctt_id: null } }),
+  // Periods and times that make sense (§7.4, §7.5); a slot needs its group (§7.21).
+  group: () => ({ body: { b_date: '01.09.2025', e_date: '31.05.2026' } }),
+  // Memberships of one customer in one group may not overlap (§7.6): one future day each.
+  cgi: () => {
+    const day = new Date(Date.UTC(2030, 0, 1 + 2 * ++counter)).toISOString().slice(0, 10)
+    return { body: { b_date: day, e_date: day } }
+  },
+  lesson: () => ({ body: { date: '2025-09-15', time_from: '10:00', time_to: '11:00', status: 1 } }),
+  'regular-lesson': async (s, models) => ({
+    body: {
+      related_class: 'Group',
+      related_id: await createRecord(s, models, 'group'),
+      days: [1],
+      time_from_v: '10:00',
+      time_to_v: '11:00',
+      b_date_v: '01.09.2025',
+      e_date_v: '30.09.2025',
+    },
+  }),
 }
 
-/** Models whose records hang off another record: the scoping query to create them. */
+/** Fields a model composes from other inputs, so their output is not the echo of their input. */
+export const COMPOSED: Record<string, string[]> = {
+  lesson: ['time_from', 'time_to', 'duration'],
+  'regular-lesson': ['b_date', 'e_date', 'b_date_v', 'e_date_v'],
+}
+
+/** Models whose records hang off another record, by registry key: the scoping query to create them. */
 export const SCOPED: Record<string, (s: Server, models: Registry) => Promise<string>> = {
   communication: async (s, models) =>
     `class=Customer&related_id=${await createRecord(s, models, 'customer')}`,
+  'teacher/working-hour': async (s, models) => `teacher_id=${await createRecord(s, models, 'teacher')}`,
+  'teacher/teacher-rate': async (s, models) => `teacher_id=${await createRecord(s, models, 'teacher')}`,
+  'customer-tariff': async (s, models) => `customer_id=${await createRecord(s, models, 'customer')}`,
+  cgi: async (s, models) =>
+    `customer_id=${await createRecord(s, models, 'customer')}&group_id=${await createRecord(s, models, 'group')}`,
 }
 
 export function sampleValue(kind: FieldKind, variant = 0): unknown {
@@ -65,7 +107,13 @@ export async function sampleBody(s: Server, models: Registry, model: Model, full
       body[name] = sampleValue(kind)
     }
   }
-  return { ...body, ...(OVERRIDES[model.slug]?.().body ?? {}) }
+  return { ...body, ...((await OVERRIDES[registryKey(models, model)]?.(s, models))?.body ?? {}) }
+}
+
+/** The key a model is registered under: its slug, or `parent/slug` for a sub-resource (§1.2). */
+export function registryKey(models: Registry, model: Model): string {
+  for (const [key, m] of models) if (m === model) return key
+  throw new Error(`${model.slug} is not registered`)
 }
 
 export function createPath(slug: string, query = '') {

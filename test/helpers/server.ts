@@ -2,6 +2,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { after, before } from 'node:test'
 import pg from 'pg'
 import { buildApp } from '../../src/app.js'
 import { bootstrap } from '../../src/auth/users.js'
@@ -38,6 +39,15 @@ export interface CallOptions {
   method?: string
   headers?: Record<string, string>
   raw?: string
+}
+
+/** A reply body: the parsed JSON, null when empty, else the text itself. */
+export function jsonOrText(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : null
+  } catch {
+    return text
+  }
 }
 
 /** A fresh PostgreSQL database per server when TEST_DATABASE_URL is set, else SQLite in a temp dir. */
@@ -95,13 +105,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ser
       body: method === 'GET' || method === 'HEAD' ? undefined : payload,
     })
     const text = await res.text()
-    let parsed: unknown = null
-    try {
-      parsed = text ? JSON.parse(text) : null
-    } catch {
-      parsed = text
-    }
-    return { status: res.status, body: parsed, headers: res.headers, text }
+    return { status: res.status, body: jsonOrText(text), headers: res.headers, text }
   }
   const login = async (email = ADMIN.email, apiKey = ADMIN.api_key) => {
     const r = await call('auth/login', { email, api_key: apiKey })
@@ -121,5 +125,53 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ser
       await db.close()
       await fresh.drop()
     },
+  }
+}
+
+/** Runs `body` against a server of its own, for settings the suite's server lacks; closes it after. */
+export async function withServer<T>(
+  env: Record<string, string>,
+  body: (s: Server) => Promise<T>,
+): Promise<T> {
+  const s = await startServer(env)
+  try {
+    return await body(s)
+  } finally {
+    await s.close()
+  }
+}
+
+/**
+ * The server of the enclosing `describe`: started before its tests (then `setup` runs on it) and closed
+ * after them. The returned object forwards to that server, so tests use it as they would a started one.
+ */
+export function suiteServer(
+  env: Record<string, string> = {},
+  setup?: (s: Server) => Promise<unknown>,
+): Server {
+  let live: Server | undefined
+  before(async () => {
+    live = await startServer(env)
+    await setup?.(live)
+  })
+  after(() => live?.close())
+  const current = (): Server => {
+    if (!live) throw new Error('the suite server starts in before(): use it in tests and hooks')
+    return live
+  }
+  return {
+    get url() {
+      return current().url
+    },
+    get db() {
+      return current().db
+    },
+    get dialect() {
+      return current().dialect
+    },
+    call: (p, body, opts) => current().call(p, body, opts),
+    login: (email, apiKey) => current().login(email, apiKey),
+    api: (p, body, opts) => current().api(p, body, opts),
+    close: () => current().close(),
   }
 }

@@ -27,6 +27,7 @@ import {
   roundDiv,
 } from '../../src/wire/numbers.js'
 import type { Parsed } from '../../src/wire/result.js'
+import { BOOL_FORMS } from '../helpers/wire.js'
 
 const TZ = 'Europe/Moscow'
 
@@ -257,12 +258,7 @@ test('roundDiv and mulDiv round half away from zero exactly', () => {
 
 test('booleans accept the six certain forms and true/false strings in any case', () => {
   check(parseBool, [
-    [true, 1],
-    [false, 0],
-    [1, 1],
-    [0, 0],
-    ['1', 1],
-    ['0', 0],
+    ...BOOL_FORMS,
     ['true', 1],
     ['FALSE', 0],
     [' True ', 1],
