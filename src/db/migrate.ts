@@ -2,8 +2,13 @@ import { type Migration, Migrator } from 'kysely'
 import type { Db } from './connect.js'
 import { m001_init } from './migrations/001-init.js'
 import { m002_schedule } from './migrations/002-schedule.js'
+import { m003_money } from './migrations/003-money.js'
 
-const migrations: Record<string, Migration> = { '001-init': m001_init, '002-schedule': m002_schedule }
+const migrations: Record<string, Migration> = {
+  '001-init': m001_init,
+  '002-schedule': m002_schedule,
+  '003-money': m003_money,
+}
 
 /** Runs pending migrations; safe to call from several processes (Kysely takes a lock). */
 export async function migrate(db: Db): Promise<string[]> {

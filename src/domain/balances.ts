@@ -6,34 +6,82 @@ import type { ActionCtx } from '../engine/model.js'
  * formulas (§6.1, §6.5), recomputed from scratch for the customers a change touched, in the same
  * transaction as the change (§6.10). Recomputing instead of adding deltas means a repeated or
  * concurrent request can never count anything twice.
+ *
+ * The base account (§6.1) = confirmed incomes − confirmed refunds that do not go to a separate-balance
+ * subscription − charges of conducted details not taken from one − period charges of the subscriptions
+ * without a separate balance. A pay or detail "goes to a separate account" when its `ctt_id` names a
+ * subscription with `is_separate_balance = 1` at the moment of reading, so toggling that flag moves the
+ * money (the subscription's update refreshes its customer).
  */
-export async function refreshCustomers(customerIds: Iterable<number>, ctx: ActionCtx): Promise<void> {
-  const ids = [...new Set(customerIds)]
+export async function refreshCustomers(customerIds: Iterable<number | null>, ctx: ActionCtx): Promise<void> {
+  const ids = [...new Set([...customerIds].filter((id): id is number => typeof id === 'number'))].sort(
+    (a, b) => a - b,
+  )
   if (ids.length === 0) return
-  const charges = await ctx.trx
+  await lockCustomers(ids, ctx)
+  const pays = await ctx.trx
+    .selectFrom('pays as p')
+    .leftJoin('customer_tariffs as ct', 'ct.id', 'p.ctt_id')
+    .select('p.customer_id')
+    .select(
+      sql<number>`sum(CASE WHEN ct.is_separate_balance = 1 THEN 0
+        WHEN p.pay_type_id = 1 THEN p.income ELSE -p.income END)`.as('net'),
+    )
+    .select(sql<number>`sum(CASE WHEN p.pay_type_id = 1 THEN 1 ELSE 0 END)`.as('paid'))
+    .where('p.customer_id', 'in', ids)
+    .where('p.is_confirmed', '=', 1)
+    .where('p.pay_type_id', 'in', [1, 2])
+    .groupBy('p.customer_id')
+    .execute()
+  const lessons = await ctx.trx
     .selectFrom('lesson_details as d')
     .innerJoin('lessons as l', 'l.id', 'd.lesson_id')
-    .select(['d.customer_id', sql<number>`sum(d.commission)`.as('charged')])
+    .leftJoin('customer_tariffs as ct', 'ct.id', 'd.ctt_id')
+    .select('d.customer_id')
+    .select(sql<number>`sum(CASE WHEN ct.is_separate_balance = 1 THEN 0 ELSE d.commission END)`.as('charged'))
+    .select(sql<string | null>`max(CASE WHEN d.is_attend = 1 THEN l.date END)`.as('last'))
     .where('l.status', '=', 3)
     .where('d.customer_id', 'in', ids)
     .groupBy('d.customer_id')
     .execute()
-  const attended = await ctx.trx
-    .selectFrom('lesson_details as d')
-    .innerJoin('lessons as l', 'l.id', 'd.lesson_id')
-    .select(['d.customer_id', sql<string>`max(l.date)`.as('last')])
-    .where('l.status', '=', 3)
-    .where('d.is_attend', '=', 1)
-    .where('d.customer_id', 'in', ids)
-    .groupBy('d.customer_id')
+  const periods = await ctx.trx
+    .selectFrom('customer_tariffs')
+    .select('customer_id')
+    .select(sql<number>`sum(period_charge)`.as('charged'))
+    .where('customer_id', 'in', ids)
+    .where('is_separate_balance', '=', 0)
+    .groupBy('customer_id')
     .execute()
-  const charged = new Map(charges.map((r) => [Number(r.customer_id), Number(r.charged)]))
-  const last = new Map(attended.map((r) => [Number(r.customer_id), r.last as string]))
+  const pay = new Map(pays.map((r) => [Number(r.customer_id), r]))
+  const lesson = new Map(lessons.map((r) => [Number(r.customer_id), r]))
+  const period = new Map(periods.map((r) => [Number(r.customer_id), Number(r.charged)]))
   for (const id of ids) {
+    const balance =
+      Number(pay.get(id)?.net ?? 0) - Number(lesson.get(id)?.charged ?? 0) - (period.get(id) ?? 0)
     await ctx.trx
       .updateTable('customers')
-      .set({ balance_base: -(charged.get(id) ?? 0), last_attend_date: last.get(id) ?? null })
+      .set({
+        balance_base: balance,
+        paid_count: Number(pay.get(id)?.paid ?? 0),
+        last_attend_date: lesson.get(id)?.last ?? null,
+      })
       .where('id', '=', id)
       .execute()
   }
+}
+
+/**
+ * §6.10: concurrent changes for one customer (twenty pays at once) are serialised on the customer row,
+ * in id order, before the sums are read; under READ COMMITTED the sums then see every committed
+ * change. SQLite runs one writer at a time anyway.
+ */
+async function lockCustomers(ids: number[], ctx: ActionCtx): Promise<void> {
+  if (ctx.dialect !== 'postgres') return
+  await ctx.trx
+    .selectFrom('customers')
+    .select('id')
+    .where('id', 'in', ids)
+    .orderBy('id')
+    .forUpdate()
+    .execute()
 }

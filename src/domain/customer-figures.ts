@@ -1,15 +1,16 @@
 import { sql } from 'kysely'
 import type { ActionCtx, Condition, Eb, Rec } from '../engine/model.js'
 import { fail } from '../errors.js'
+import { parseDateTime } from '../wire/dates.js'
 import { parseInt32 } from '../wire/numbers.js'
+import { perLessonPrice } from './pricing.js'
 
 /**
  * The derived customer fields of §6.5, in one place. Stored caches (`balance_base`, `paid_count`,
  * `last_attend_date`) are columns that the money and attendance rules keep up to date in the same
  * transaction as the data they depend on (§6.10). The "now"-dependent fields are computed here at read
  * time from their inputs: the current package subscription's per-lesson price, the upcoming planned
- * lessons and the current period subscription. Subscriptions (customer-tariff) and lessons arrive with
- * their models; until a tenant has any, the inputs are empty and the formulas yield 0 and null.
+ * lessons and the current period subscription.
  */
 export interface FigureInputs {
   /** Per-lesson price q of the current package subscription (§6.5), kopecks; 0 when there is none. */
@@ -42,8 +43,43 @@ export function figures(rec: Rec, inputs: FigureInputs) {
 export async function loadInputs(recs: Rec[], ctx: ActionCtx): Promise<Map<number, FigureInputs>> {
   const out = new Map<number, FigureInputs>()
   for (const r of recs) out.set(r.id, { perLesson: 0, upcoming: [], periodTill: null })
-  void ctx
+  await loadCurrentSubscriptions(out, ctx)
   return out
+}
+
+/**
+ * §6.5: the current package subscription (no separate balance, tariff type 1) gives q, the current
+ * period subscription (type 2 or 3) gives `paid_till`. Current = not archived and b_date ≤ today ≤
+ * e_date; the latest b_date wins, then the highest id. One query for the whole page.
+ */
+async function loadCurrentSubscriptions(out: Map<number, FigureInputs>, ctx: ActionCtx): Promise<void> {
+  if (out.size === 0) return
+  const rows = await ctx.trx
+    .selectFrom('customer_tariffs as ct')
+    .innerJoin('tariffs as t', 't.id', 'ct.tariff_id')
+    .select(['ct.customer_id', 'ct.e_date', 'ct.is_separate_balance', 't.type', 't.price', 't.lessons_count'])
+    .where('ct.customer_id', 'in', [...out.keys()])
+    .where('ct.is_archive', '=', 0)
+    .where('ct.b_date', '<=', ctx.today)
+    .where('ct.e_date', '>=', ctx.today)
+    .orderBy('ct.b_date', 'desc')
+    .orderBy('ct.id', 'desc')
+    .execute()
+  const packaged = new Set<number>()
+  for (const row of rows) {
+    const id = Number(row.customer_id)
+    const inputs = out.get(id)!
+    const tariff = {
+      type: Number(row.type),
+      price: Number(row.price),
+      lessons_count: Number(row.lessons_count),
+    }
+    if (tariff.type === 1 && Number(row.is_separate_balance) === 0 && !packaged.has(id)) {
+      packaged.add(id)
+      inputs.perLesson = perLessonPrice(tariff)
+    }
+    if (tariff.type !== 1 && inputs.periodTill === null) inputs.periodTill = row.e_date as string
+  }
 }
 
 export async function deriveCustomers(recs: Rec[], ctx: ActionCtx): Promise<void> {
@@ -51,13 +87,47 @@ export async function deriveCustomers(recs: Rec[], ctx: ActionCtx): Promise<void
   for (const rec of recs) Object.assign(rec, figures(rec, inputs.get(rec.id)!))
 }
 
-/** Range filters on derived values (§7.3) as SQL over the same definitions. */
+/**
+ * q of the customer's current package subscription (§6.5) as SQL: round2(price ÷ lessons_count), which
+ * for a price ≥ 0 is the integer division (2 × price + n) ÷ (2 × n); no lessons → NULL → 0.
+ */
+function currentPerLessonSql(today: string) {
+  return sql<number>`(SELECT (2 * t.price + t.lessons_count) / NULLIF(2 * t.lessons_count, 0)
+    FROM customer_tariffs ct INNER JOIN tariffs t ON t.id = ct.tariff_id
+    WHERE ct.customer_id = customers.id AND ct.is_separate_balance = 0 AND ct.is_archive = 0
+      AND t.type = 1 AND ct.b_date <= ${today} AND ct.e_date >= ${today}
+    ORDER BY ct.b_date DESC, ct.id DESC LIMIT 1)`
+}
+
+/** `e_date` of the customer's current period subscription (§6.5 `paid_till`) as SQL. */
+function currentPeriodTillSql(today: string) {
+  return sql<string>`(SELECT ct.e_date FROM customer_tariffs ct INNER JOIN tariffs t ON t.id = ct.tariff_id
+    WHERE ct.customer_id = customers.id AND ct.is_archive = 0 AND t.type IN (2, 3)
+      AND ct.b_date <= ${today} AND ct.e_date >= ${today}
+    ORDER BY ct.b_date DESC, ct.id DESC LIMIT 1)`
+}
+
+/** `lesson_count_from` / `_to` (§7.3): the range on `paid_lesson_count`, as SQL over the same formula. */
 export function countRange(op: '>=' | '<=', key: string) {
-  return (raw: unknown): Condition => {
+  return (raw: unknown, _eb: Eb, ctx: ActionCtx): Condition => {
     const r = parseInt32(raw)
     if (!r.ok) throw fail.badParam(key)
-    // With no current package subscription every customer's paid_lesson_count is 0.
-    return op === '>=' ? sql<boolean>`0 >= ${r.value}` : sql<boolean>`0 <= ${r.value}`
+    const q = currentPerLessonSql(ctx.today)
+    const count = sql<number>`(CASE WHEN customers.balance_base > 0 AND COALESCE(${q}, 0) > 0
+      THEN customers.balance_base / ${q} ELSE 0 END)`
+    return sql<boolean>`${count} ${sql.raw(op)} ${r.value}`
+  }
+}
+
+/** `tariff_till_from` / `_to` (§7.3): the range on `paid_till`; a date bound covers the whole day (§4.5). */
+export function tariffTillRange(op: '>=' | '<=', key: string) {
+  return (raw: unknown, _eb: Eb, ctx: ActionCtx): Condition => {
+    const r = parseDateTime(raw, ctx.tz)
+    if (!r.ok || typeof raw === 'object') throw fail.badParam(key)
+    const dateOnly = typeof raw === 'string' && !/\d:\d/.test(raw)
+    const edge = dateOnly ? `${r.value.slice(0, 10)} ${op === '>=' ? '00:00:00' : '23:59:59'}` : r.value
+    const till = sql<string>`(${currentPeriodTillSql(ctx.today)} || ' 00:00:00')`
+    return sql<boolean>`${till} ${sql.raw(op)} ${edge}`
   }
 }
 

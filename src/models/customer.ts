@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import { countRange, deriveCustomers, withGroups } from '../domain/customer-figures.js'
+import { countRange, deriveCustomers, tariffTillRange, withGroups } from '../domain/customer-figures.js'
 import {
   ageRange,
   contains,
@@ -117,11 +117,11 @@ export const customer = defineModel({
     ...range('b_date', 'date', 'created_at'),
     ...stampRange('updated_at', 'updated_at'),
     ...range('last_attend_date'),
-    // next_lesson_date and paid_till are null for every customer until lessons and subscriptions exist
+    // next_lesson_date is null for every customer until lessons exist
     next_lesson_date_from: noneUntilDerived,
     next_lesson_date_to: noneUntilDerived,
-    tariff_till_from: noneUntilDerived,
-    tariff_till_to: noneUntilDerived,
+    tariff_till_from: tariffTillRange('>=', 'tariff_till_from'),
+    tariff_till_to: tariffTillRange('<=', 'tariff_till_to'),
     withGroups,
   },
   defaultFilters: {

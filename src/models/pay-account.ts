@@ -1,0 +1,26 @@
+import { exact, ids, substring } from '../engine/filters.js'
+import { defineModel } from '../engine/model.js'
+import { bool, int, intList, ref, text } from '../fields/index.js'
+
+/** §7.14 PayAccount: cash desks and bank accounts of a branch. */
+export const payAccount = defineModel({
+  slug: 'pay-account',
+  table: 'pay_accounts',
+  logName: 'PayAccount',
+  scope: 'branch',
+  fields: {
+    id: int({ readOnly: true }),
+    branch_id: ref('branch', { label: 'Филиал', default: null }),
+    name: text(50, { required: true, label: 'Название' }),
+    // Stored only, not enforced (§7.14); linked so that a user in use is not deleted (§6.9).
+    user_ids: intList({ ref: 'user', label: 'Пользователи' }),
+    is_enabled: bool({ default: 1, label: 'Активна' }),
+    weight: int({ label: 'Порядок' }),
+  },
+  filters: { ...ids(), name: substring('name'), is_enabled: exact('is_enabled') },
+  order: [
+    ['weight', 'asc'],
+    ['id', 'asc'],
+  ],
+  refusedBy: [['pay', 'pay_account_id']],
+})

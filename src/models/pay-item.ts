@@ -1,0 +1,32 @@
+import { contains, exact, ids, substring } from '../engine/filters.js'
+import { defineModel } from '../engine/model.js'
+import { int, intList, ref, text } from '../fields/index.js'
+
+/** §7.15 PayItem: income and expense articles of one or more branches. */
+export const payItem = defineModel({
+  slug: 'pay-item',
+  table: 'pay_items',
+  logName: 'PayItem',
+  scope: 'branches',
+  fields: {
+    id: int({ readOnly: true }),
+    branch_ids: intList({ ref: 'branch', label: 'Филиалы' }),
+    category_id: ref('pay-item-category', { label: 'Категория' }),
+    // Informational; kept in a link table for the `pay_type_id` filter.
+    pay_type_ids: intList({ values: [1, 2, 3, 4], linked: true, label: 'Типы платежей' }),
+    name: text(50, { required: true, label: 'Название' }),
+    weight: int({ label: 'Порядок' }),
+  },
+  filters: {
+    ...ids(),
+    name: substring('name'),
+    category_id: exact('category_id'),
+    pay_type_id: contains('pay_type_ids', 'pay_type_id'),
+    branch_id: contains('branch_ids', 'branch_id'),
+  },
+  order: [
+    ['weight', 'asc'],
+    ['id', 'asc'],
+  ],
+  refusedBy: [['pay', 'pay_item_id']],
+})
