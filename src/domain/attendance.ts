@@ -1,7 +1,7 @@
-import { EVENT, writeLog } from '../log/write.js'
 import type { ActionCtx, Model, Rec } from '../engine/model.js'
 import { bool, int, money, number, text } from '../fields/index.js'
 import type { FieldKind } from '../fields/kind.js'
+import { EVENT, writeLog } from '../log/write.js'
 import { loadPriceBook, priceOf } from './pricing.js'
 
 /**
@@ -82,7 +82,10 @@ export async function detailsOf(lessonIds: number[], ctx: ActionCtx): Promise<De
 }
 
 /** §6.3: the lesson's own customers plus the members of its groups on its date, each once, sorted. */
-export async function participantsOf(lesson: Pick<LessonShape, 'customer_ids' | 'group_ids' | 'date'>, ctx: ActionCtx) {
+export async function participantsOf(
+  lesson: Pick<LessonShape, 'customer_ids' | 'group_ids' | 'date'>,
+  ctx: ActionCtx,
+) {
   const set = new Set(lesson.customer_ids)
   if (lesson.group_ids.length > 0) {
     const members = await ctx.trx
@@ -127,7 +130,11 @@ export async function syncDetails(lesson: LessonShape, ctx: ActionCtx): Promise<
       .execute()
   }
   if (existing.some((d) => d.branch_id !== lesson.branch_id)) {
-    await ctx.trx.updateTable('lesson_details').set({ branch_id: lesson.branch_id }).where('lesson_id', '=', lesson.id).execute()
+    await ctx.trx
+      .updateTable('lesson_details')
+      .set({ branch_id: lesson.branch_id })
+      .where('lesson_id', '=', lesson.id)
+      .execute()
   }
 }
 
@@ -141,7 +148,12 @@ function wireValue(key: string, d: DetailRow): unknown {
  * Applies attendance entries (§6.4): absent keys keep their stored values; one `LessonDetails` log row
  * per detail whose writable attributes changed.
  */
-export async function writeDetails(lessonModel: Model, lessonId: number, entries: DetailInput[], ctx: ActionCtx) {
+export async function writeDetails(
+  lessonModel: Model,
+  lessonId: number,
+  entries: DetailInput[],
+  ctx: ActionCtx,
+) {
   const byCustomer = new Map((await detailsOf([lessonId], ctx)).map((d) => [d.customer_id, d]))
   for (const entry of entries) {
     const d = byCustomer.get(entry.customer_id)
@@ -196,7 +208,11 @@ export async function chargeLesson(lesson: LessonShape, ctx: ActionCtx): Promise
 
 /** §6.4 reversal: a lesson moved back to planned or cancelled keeps its marks but charges nothing. */
 export async function dropCharges(lessonId: number, ctx: ActionCtx): Promise<void> {
-  await ctx.trx.updateTable('lesson_details').set({ commission: 0, ctt_id: null }).where('lesson_id', '=', lessonId).execute()
+  await ctx.trx
+    .updateTable('lesson_details')
+    .set({ commission: 0, ctt_id: null })
+    .where('lesson_id', '=', lessonId)
+    .execute()
 }
 
 /** The `details` of a page of lessons in wire form, with forecasts for planned lessons (§6.3). */

@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
+import { datetimeBound } from '../engine/filters.js'
 import type { ActionCtx, Condition, Eb, Rec } from '../engine/model.js'
 import { fail } from '../errors.js'
-import { parseDateTime } from '../wire/dates.js'
 import { parseInt32 } from '../wire/numbers.js'
 import { perLessonPrice } from './pricing.js'
 
@@ -15,8 +15,8 @@ import { perLessonPrice } from './pricing.js'
 export interface FigureInputs {
   /** Per-lesson price q of the current package subscription (§6.5), kopecks; 0 when there is none. */
   perLesson: number
-  /** Starts of upcoming planned lessons the customer takes part in, ordered (§6.5). */
-  upcoming: string[]
+  /** Starts of upcoming planned lessons the customer takes part in, by rank (1 = next), for the ranks needed. */
+  upcoming: Map<number, string>
   /** `e_date` of the current period subscription, or null. */
   periodTill: string | null
 }
@@ -33,8 +33,8 @@ export function figures(rec: Rec, inputs: FigureInputs) {
     balance: base + bonus,
     balance_bonus: bonus,
     paid_lesson_count: count,
-    paid_lesson_date: count > 0 ? (inputs.upcoming[count - 1] ?? null) : null,
-    next_lesson_date: inputs.upcoming[0] ?? null,
+    paid_lesson_date: count > 0 ? (inputs.upcoming.get(count) ?? null) : null,
+    next_lesson_date: inputs.upcoming.get(1) ?? null,
     paid_till: inputs.periodTill ? `${inputs.periodTill} 00:00:00` : null,
   }
 }
@@ -42,9 +42,46 @@ export function figures(rec: Rec, inputs: FigureInputs) {
 /** Loads the inputs of a page of customers in a fixed number of queries. */
 export async function loadInputs(recs: Rec[], ctx: ActionCtx): Promise<Map<number, FigureInputs>> {
   const out = new Map<number, FigureInputs>()
-  for (const r of recs) out.set(r.id, { perLesson: 0, upcoming: [], periodTill: null })
+  for (const r of recs) out.set(r.id, { perLesson: 0, upcoming: new Map(), periodTill: null })
   await loadCurrentSubscriptions(out, ctx)
+  await loadUpcoming(recs, out, ctx)
   return out
+}
+
+/** Planned lessons with start ≥ now in which the customer takes part (§6.5), as SQL. */
+function upcomingSql(now: string) {
+  return sql`FROM lesson_details d INNER JOIN lessons l ON l.id = d.lesson_id
+    WHERE l.status = 1 AND l.time_from >= ${now}`
+}
+
+/**
+ * The next upcoming lesson and the `paid_lesson_count`-th one of each customer of a page, in one
+ * query: rank the upcoming lessons per customer and keep the two ranks each customer needs.
+ */
+async function loadUpcoming(recs: Rec[], out: Map<number, FigureInputs>, ctx: ActionCtx): Promise<void> {
+  if (recs.length === 0) return
+  const wanted = recs.map((r) => {
+    const k = paidLessonCount(Number(r.balance_base ?? 0), out.get(r.id)!.perLesson)
+    return sql`(r.customer_id = ${r.id} AND r.rn = ${Math.max(k, 1)})`
+  })
+  const ids = recs.map((r) => r.id)
+  const rows = await sql<{ customer_id: number; time_from: string; rn: number }>`
+    SELECT r.customer_id, r.time_from, r.rn FROM (
+      SELECT d.customer_id, l.time_from,
+        row_number() OVER (PARTITION BY d.customer_id ORDER BY l.time_from, l.id) AS rn
+      ${upcomingSql(ctx.now)} AND d.customer_id IN (${sql.join(ids)})
+    ) r
+    WHERE r.rn = 1 OR ${sql.join(wanted, sql` OR `)}`.execute(ctx.trx)
+  for (const row of rows.rows) out.get(Number(row.customer_id))?.upcoming.set(Number(row.rn), row.time_from)
+}
+
+/** `next_lesson_date_from` / `_to` (§7.3): the range on the start of the next upcoming lesson. */
+export function nextLessonRange(op: '>=' | '<=', key: string) {
+  return (raw: unknown, _eb: Eb, ctx: ActionCtx): Condition => {
+    const edge = datetimeBound(raw, op, ctx.tz, key)
+    const next = sql`(SELECT min(l.time_from) ${upcomingSql(ctx.now)} AND d.customer_id = customers.id)`
+    return sql<boolean>`${next} ${sql.raw(op)} ${edge}`
+  }
 }
 
 /**
@@ -122,10 +159,7 @@ export function countRange(op: '>=' | '<=', key: string) {
 /** `tariff_till_from` / `_to` (§7.3): the range on `paid_till`; a date bound covers the whole day (§4.5). */
 export function tariffTillRange(op: '>=' | '<=', key: string) {
   return (raw: unknown, _eb: Eb, ctx: ActionCtx): Condition => {
-    const r = parseDateTime(raw, ctx.tz)
-    if (!r.ok || typeof raw === 'object') throw fail.badParam(key)
-    const dateOnly = typeof raw === 'string' && !/\d:\d/.test(raw)
-    const edge = dateOnly ? `${r.value.slice(0, 10)} ${op === '>=' ? '00:00:00' : '23:59:59'}` : r.value
+    const edge = datetimeBound(raw, op, ctx.tz, key)
     const till = sql<string>`(${currentPeriodTillSql(ctx.today)} || ' 00:00:00')`
     return sql<boolean>`${till} ${sql.raw(op)} ${edge}`
   }

@@ -1,5 +1,5 @@
-import { fail } from '../errors.js'
 import type { ActionCtx, Draft } from '../engine/model.js'
+import { fail } from '../errors.js'
 import { messages } from '../fields/kind.js'
 import { addMinutes, diffMinutes, parseDate, parseDateTime } from '../wire/dates.js'
 import { parseInt32 } from '../wire/numbers.js'
@@ -22,7 +22,10 @@ export function readDate(draft: Draft, tz: string): void {
   }
   if (draft.values.date == null && !draft.errors.date) {
     // With neither date key, a full datetime in time_from carries the date (§7.5).
-    const r = typeof body.time_from === 'string' && /\d{4}|\d\.\d/.test(body.time_from) ? parseDateTime(body.time_from, tz) : null
+    const r =
+      typeof body.time_from === 'string' && /\d{4}|\d\.\d/.test(body.time_from)
+        ? parseDateTime(body.time_from, tz)
+        : null
     if (r?.ok) draft.set('date', r.value.slice(0, 10))
     else draft.addError('date', messages.required('Дата урока'))
   }
@@ -59,7 +62,11 @@ export async function checkTeachers(draft: Draft, ctx: ActionCtx): Promise<void>
   const ids = (draft.values.teacher_ids as number[] | undefined) ?? []
   if (!draft.changed.has('teacher_ids') && !draft.changed.has('branch_id')) return
   if (ids.length === 0 || !ctx.models.has('teacher')) return
-  const rows = await ctx.trx.selectFrom('teachers').select(['id', 'name', 'branch_ids']).where('id', 'in', ids).execute()
+  const rows = await ctx.trx
+    .selectFrom('teachers')
+    .select(['id', 'name', 'branch_ids'])
+    .where('id', 'in', ids)
+    .execute()
   if (rows.length !== ids.length) return draft.addError('teacher_ids', messages.invalid('Педагоги'))
   for (const t of rows) {
     const branches = JSON.parse(t.branch_ids as string) as number[]
@@ -82,7 +89,10 @@ export function readDetails(draft: Draft): DetailInput[] | null {
   for (const e of list as Array<Record<string, unknown>>) {
     const id = parseInt32(e.customer_id)
     if (!id.ok) {
-      draft.addError('details', given(e.customer_id) ? messages.integer('Клиент') : messages.required('Клиент'))
+      draft.addError(
+        'details',
+        given(e.customer_id) ? messages.integer('Клиент') : messages.required('Клиент'),
+      )
       continue
     }
     const entry: DetailInput = { customer_id: id.value }
@@ -107,7 +117,12 @@ export function syncRuns(draft: Draft): boolean {
   const old = draft.old!
   const v = draft.values
   const same = (k: string) => JSON.stringify(old[k]) === JSON.stringify(v[k])
-  return !same('customer_ids') || !same('group_ids') || !same('date') || (draft.changed.has('status') && v.status === 3)
+  return (
+    !same('customer_ids') ||
+    !same('group_ids') ||
+    !same('date') ||
+    (draft.changed.has('status') && v.status === 3)
+  )
 }
 
 /** Entries must name participants as they will be after this request's sync (§6.4). */
@@ -115,10 +130,18 @@ export async function checkParticipants(draft: Draft, entries: DetailInput[], ct
   if (entries.length === 0 || Object.keys(draft.errors).length > 0) return
   const v = draft.values
   const participants = syncRuns(draft)
-    ? await participantsOf({ customer_ids: v.customer_ids as number[], group_ids: v.group_ids as number[], date: v.date as string }, ctx)
+    ? await participantsOf(
+        {
+          customer_ids: v.customer_ids as number[],
+          group_ids: v.group_ids as number[],
+          date: v.date as string,
+        },
+        ctx,
+      )
     : (await detailsOf([draft.old!.id], ctx)).map((d) => d.customer_id)
   for (const e of entries) {
-    if (!participants.includes(e.customer_id)) draft.addError('details', `Клиент ${e.customer_id} не участвует в уроке.`)
+    if (!participants.includes(e.customer_id))
+      draft.addError('details', `Клиент ${e.customer_id} не участвует в уроке.`)
   }
 }
 

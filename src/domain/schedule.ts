@@ -53,7 +53,12 @@ function lessonValues(slot: Slot, date: string): Record<string, unknown> {
 }
 
 /** Creates the slot's lessons for the given dates, in date order. */
-export async function generate(lessonModel: Model, slot: Slot, dates: string[], ctx: ActionCtx): Promise<void> {
+export async function generate(
+  lessonModel: Model,
+  slot: Slot,
+  dates: string[],
+  ctx: ActionCtx,
+): Promise<void> {
   for (const date of dates) {
     const values = lessonValues(slot, date)
     const id = await insertRecord(lessonModel, values, {}, [], ctx)

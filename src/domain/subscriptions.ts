@@ -137,7 +137,8 @@ export async function applyTariff(draft: Draft, ctx: ActionCtx): Promise<void> {
 }
 
 /** §6.9: refused while pays name it (refusedBy) or details of conducted lessons were charged through it. */
-export async function refuseWhileCharged(rec: { id: number }, ctx: ActionCtx): Promise<string | null> {
+/** §6.9: a subscription is refused while details of conducted lessons were charged through it. */
+export async function chargedThrough(rec: { id: number }, ctx: ActionCtx): Promise<boolean> {
   const charged = await ctx.trx
     .selectFrom('lesson_details as d')
     .innerJoin('lessons as l', 'l.id', 'd.lesson_id')
@@ -146,15 +147,5 @@ export async function refuseWhileCharged(rec: { id: number }, ctx: ActionCtx): P
     .where('l.status', '=', 3)
     .limit(1)
     .executeTakeFirst()
-  if (!charged) return null
-  const refused = (slug: string) => `Невозможно удалить запись: на неё ссылаются записи «${slug}».`
-  const paid = await ctx.trx
-    .selectFrom('pays')
-    .select('id')
-    .where('ctt_id', '=', rec.id)
-    .limit(1)
-    .executeTakeFirst()
-  // The engine puts a hook's message first; the table's order (§6.9) puts pays before lessons.
-  if (paid) throw fail.invalid({ id: [refused('pay'), refused('lesson')] })
-  return refused('lesson')
+  return charged !== undefined
 }

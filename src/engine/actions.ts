@@ -1,4 +1,4 @@
-import { fail } from '../errors.js'
+import { type FieldErrors, fail } from '../errors.js'
 import { diff, EVENT, storedAttributes, writeLog } from '../log/write.js'
 import { type CustomDef, loadCustomDefs, writeCustom } from './custom-fields.js'
 import { changedKeys, newDraft, parseFields } from './draft.js'
@@ -42,6 +42,13 @@ function rejectUnknownKeys(model: Model, body: Record<string, unknown>, defs: Cu
   if (Object.keys(errors).length > 0) throw fail.invalid(errors)
 }
 
+/** §3.5: error keys follow the model's field-table order, custom fields last, other keys after. */
+function inFieldOrder(errors: FieldErrors, model: Model, defs: CustomDef[]): FieldErrors {
+  const order = [...model.fieldNames, ...defs.map((d) => d.key)]
+  const rank = (k: string) => (order.includes(k) ? order.indexOf(k) : order.length)
+  return Object.fromEntries(Object.entries(errors).sort(([a], [b]) => rank(a) - rank(b)))
+}
+
 /** Parse, apply the hooks' rules, check branches and references; 422 with every failure (§3.5). */
 async function validate(model: Model, draft: ReturnType<typeof newDraft>, defs: CustomDef[], ctx: ActionCtx) {
   rejectUnknownKeys(model, draft.body, defs, ctx)
@@ -49,7 +56,7 @@ async function validate(model: Model, draft: ReturnType<typeof newDraft>, defs: 
   await applyBranchRules(model, draft, ctx)
   if (model.hooks?.prepare) await model.hooks.prepare(draft, ctx)
   await checkReferences(model, draft, ctx)
-  if (Object.keys(draft.errors).length > 0) throw fail.invalid(draft.errors)
+  if (Object.keys(draft.errors).length > 0) throw fail.invalid(inFieldOrder(draft.errors, model, defs))
 }
 
 export async function createAction(model: Model, ctx: ActionCtx, input: RequestInput) {
@@ -139,7 +146,14 @@ export async function insertRecord(
   await writeLinks(model, id, rec, names, ctx)
   await writeCustom(id, rec, defs, ctx)
   const branches = await branchesOf(model, rec, ctx)
-  await writeLog(ctx, { model, event: EVENT.create, entityId: id, old: null, new: storedAttributes(model, rec, defs), branches })
+  await writeLog(ctx, {
+    model,
+    event: EVENT.create,
+    entityId: id,
+    old: null,
+    new: storedAttributes(model, rec, defs),
+    branches,
+  })
   return id
 }
 
@@ -150,7 +164,11 @@ export async function removeRecord(model: Model, rec: Rec, defs: CustomDef[], ct
   await deleteRow(model, rec.id, ctx)
   if (defs.length > 0) {
     const fieldIds = defs.map((d) => d.id)
-    await ctx.trx.deleteFrom('custom_values').where('record_id', '=', rec.id).where('field_id', 'in', fieldIds).execute()
+    await ctx.trx
+      .deleteFrom('custom_values')
+      .where('record_id', '=', rec.id)
+      .where('field_id', 'in', fieldIds)
+      .execute()
   }
   if (model.hooks?.afterDelete) await model.hooks.afterDelete(rec, ctx)
   const old = storedAttributes(model, rec, defs)

@@ -102,17 +102,10 @@ export function range(field: string, ...names: string[]): Record<string, FilterF
 }
 
 function bound(field: string, key: string, op: '>=' | '<='): FilterFn {
-  return (raw, eb, _ctx, model) => {
+  return (raw, eb, ctx, model) => {
     const kind = kindOf(model, field)
     if (Array.isArray(raw) || (typeof raw === 'object' && raw !== null)) throw fail.badParam(key)
-    if (kind.type === 'datetime') {
-      const r = kind.filterValue(raw)
-      if (!r.ok) throw fail.badParam(key)
-      const v = r.value as string
-      const isDateOnly = typeof raw === 'string' && !/\d:\d/.test(raw)
-      const edge = isDateOnly ? `${v.slice(0, 10)} ${op === '>=' ? '00:00:00' : '23:59:59'}` : v
-      return eb(col(model, field), op, edge)
-    }
+    if (kind.type === 'datetime') return eb(col(model, field), op, datetimeBound(raw, op, ctx.tz, key))
     const r = kind.filterValue(raw)
     if (!r.ok) throw fail.badParam(key)
     return eb(col(model, field), op, kind.toDb(r.value))
@@ -143,17 +136,20 @@ export const ids = (): Record<string, FilterFn> => ({ id: idFilter('id'), ids: i
 
 export const always = (): Condition => sql<boolean>`1 = 1`
 
+/** A datetime range bound (§4.5): a bare date covers its whole day; a wrong value is a 400 on `key`. */
+export function datetimeBound(raw: unknown, op: '>=' | '<=', tz: string, key: string): string {
+  const r = typeof raw === 'object' ? null : parseDateTime(raw, tz)
+  if (!r?.ok) throw fail.badParam(key)
+  const dateOnly = typeof raw === 'string' && !/\d:\d/.test(raw)
+  return dateOnly ? `${r.value.slice(0, 10)} ${op === '>=' ? '00:00:00' : '23:59:59'}` : r.value
+}
+
 /** Range on a hidden datetime column (`updated_at`): date bounds cover whole days. */
 export function stampRange(column: string, name: string): Record<string, FilterFn> {
   const edge =
     (key: string, op: '>=' | '<='): FilterFn =>
-    (raw, eb, ctx, model) => {
-      const r = parseDateTime(raw, ctx.tz)
-      if (!r.ok) throw fail.badParam(key)
-      const dateOnly = typeof raw === 'string' && !/\d:\d/.test(raw)
-      const v = dateOnly ? `${r.value.slice(0, 10)} ${op === '>=' ? '00:00:00' : '23:59:59'}` : r.value
-      return eb(`${model.table}.${column}`, op, v)
-    }
+    (raw, eb, ctx, model) =>
+      eb(`${model.table}.${column}`, op, datetimeBound(raw, op, ctx.tz, key))
   return { [`${name}_from`]: edge(`${name}_from`, '>='), [`${name}_to`]: edge(`${name}_to`, '<=') }
 }
 

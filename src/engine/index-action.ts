@@ -14,7 +14,12 @@ const isEmpty = (v: unknown) =>
  * `index` (§4): filters from body over query, defaults for absent keys, branch visibility, a total
  * count and one ordered page; then one batch to complete the page.
  */
-export async function indexAction(model: Model, ctx: ActionCtx, input: RequestInput, action: Action = 'index') {
+export async function indexAction(
+  model: Model,
+  ctx: ActionCtx,
+  input: RequestInput,
+  action: Action = 'index',
+) {
   const { page, size } = readPaging(input, ctx.maxPageSize)
   const defs = await loadCustomDefs(model, ctx)
   const scoping = readScoping(model, action, input)

@@ -114,8 +114,13 @@ export interface ModelDef {
   /** customer, group, teacher: delete archives, restore undoes it (§6.9). */
   archive?: { openEDate: string | null }
   customFields?: boolean
-  /** Delete refused while referenced by these (slug, field) pairs, in message order (§6.9). */
-  refusedBy?: Array<[slug: string, field: string]>
+  /**
+   * Delete refused while referenced (§6.9), in message order: by the records of a model whose field
+   * names this one, or, for a conditional reference, while the check finds one.
+   */
+  refusedBy?: Array<
+    [slug: string, field: string] | [slug: string, check: (rec: Rec, ctx: ActionCtx) => Promise<boolean>]
+  >
   hooks?: Hooks
   scoping?: Scoping
   /** Actions beyond the standard ones (cgi/customer, calendar views); `read` marks them as reads. */

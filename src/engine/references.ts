@@ -60,13 +60,18 @@ export async function checkReferences(model: Model, draft: Draft, ctx: ActionCtx
 /** §6.9: the slugs whose records still reference `rec`, in the order the model declares. */
 export async function referencingSlugs(model: Model, rec: Rec, ctx: ActionCtx): Promise<string[]> {
   const out: string[] = []
-  for (const [slug, field] of model.refusedBy) {
-    const other = ctx.models.get(slug)
-    const kind = other?.fields[field]
+  for (const [key, by] of model.refusedBy) {
+    if (typeof by === 'function') {
+      if (!out.includes(key) && (await by(rec, ctx))) out.push(key)
+      continue
+    }
+    const other = ctx.models.get(key)
+    const kind = other?.fields[by]
+    // Messages name the slug (`teacher-rate`), not the registry key (`teacher/teacher-rate`).
     if (!other || !kind || out.includes(other.slug)) continue
     const [table, column, select] = kind.linked
-      ? [`${other.table}_${field}`, 'value', 'record_id']
-      : [other.table, kind.column ?? field, 'id']
+      ? [`${other.table}_${by}`, 'value', 'record_id']
+      : [other.table, kind.column ?? by, 'id']
     const hit = await ctx.trx
       .selectFrom(table)
       .select(select)

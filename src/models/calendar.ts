@@ -1,4 +1,11 @@
-import { type ActionCtx, type Condition, defineModel, type Eb, type Model, type RequestInput } from '../engine/model.js'
+import {
+  type ActionCtx,
+  type Condition,
+  defineModel,
+  type Eb,
+  type Model,
+  type RequestInput,
+} from '../engine/model.js'
 import { visibleIn } from '../engine/repository.js'
 import { fail } from '../errors.js'
 import { addDays, parseDate } from '../wire/dates.js'
@@ -80,19 +87,31 @@ export const calendar: Model = defineModel({
     customer: {
       read: true,
       run: view(customer, (eb, id) =>
-        eb('lessons.id', 'in', eb.selectFrom('lesson_details').select('lesson_id').where('customer_id', '=', id)),
+        eb(
+          'lessons.id',
+          'in',
+          eb.selectFrom('lesson_details').select('lesson_id').where('customer_id', '=', id),
+        ),
       ),
     },
     teacher: {
       read: true,
       run: view(teacher, (eb, id) =>
-        eb('lessons.id', 'in', eb.selectFrom('lessons_teacher_ids').select('record_id').where('value', '=', id)),
+        eb(
+          'lessons.id',
+          'in',
+          eb.selectFrom('lessons_teacher_ids').select('record_id').where('value', '=', id),
+        ),
       ),
     },
     group: {
       read: true,
       run: view(group, (eb, id) =>
-        eb('lessons.id', 'in', eb.selectFrom('lessons_group_ids').select('record_id').where('value', '=', id)),
+        eb(
+          'lessons.id',
+          'in',
+          eb.selectFrom('lessons_group_ids').select('record_id').where('value', '=', id),
+        ),
       ),
     },
   },

@@ -1,8 +1,8 @@
 import { sql } from 'kysely'
-import { syncDetails, type LessonShape } from '../domain/attendance.js'
-import { indexAction } from '../engine/index-action.js'
+import { type LessonShape, syncDetails } from '../domain/attendance.js'
 import { ids, onDate } from '../engine/filters.js'
-import { defineModel, type ActionCtx, type Eb, type Rec } from '../engine/model.js'
+import { indexAction } from '../engine/index-action.js'
+import { type ActionCtx, defineModel, type Eb, type Rec } from '../engine/model.js'
 import { findById, visibleIn } from '../engine/repository.js'
 import { fail } from '../errors.js'
 import { date, int, readOnly } from '../fields/index.js'
@@ -17,7 +17,11 @@ async function resyncGroup(groupId: number, ctx: ActionCtx): Promise<void> {
     .selectFrom('lessons')
     .selectAll()
     .where('status', 'in', [1, 2])
-    .where('id', 'in', ctx.trx.selectFrom('lessons_group_ids').select('record_id').where('value', '=', groupId))
+    .where(
+      'id',
+      'in',
+      ctx.trx.selectFrom('lessons_group_ids').select('record_id').where('value', '=', groupId),
+    )
     .execute()
   for (const l of lessons) {
     await syncDetails(
@@ -49,7 +53,11 @@ export const cgi = defineModel({
   logName: 'CustomerGroupInvolve',
   scope: {
     visible: (eb: Eb, b: number) =>
-      eb('cgis.group_id', 'in', eb.selectFrom('groups_branch_ids').select('record_id').where('value', '=', b)),
+      eb(
+        'cgis.group_id',
+        'in',
+        eb.selectFrom('groups_branch_ids').select('record_id').where('value', '=', b),
+      ),
     async branchesOf(rec, ctx) {
       const g = await findById(group, rec.group_id as number, ctx)
       return (g?.branch_ids as number[] | undefined) ?? []
@@ -73,7 +81,11 @@ export const cgi = defineModel({
     id: int({ readOnly: true }),
     customer_id: readOnly(int({ label: 'Клиент' })),
     group_id: readOnly(int({ label: 'Группа' })),
-    b_date: date('dmy', { default: (c: ActionCtx) => c.today, aliases: ['b_date_v'], label: 'Начало действия' }),
+    b_date: date('dmy', {
+      default: (c: ActionCtx) => c.today,
+      aliases: ['b_date_v'],
+      label: 'Начало действия',
+    }),
     e_date: date('dmy', { nullable: true, aliases: ['e_date_v'], label: 'Окончание действия' }),
   },
   filters: {
@@ -81,7 +93,8 @@ export const cgi = defineModel({
     b_date: onDate('b_date'),
     e_date: onDate('e_date'),
     // Memberships overlapping the range; either bound drops the default "not yet ended" filter.
-    date_from: (raw, eb) => eb.or([eb('cgis.e_date', 'is', null), eb('cgis.e_date', '>=', dateParam('date_from')(raw))]),
+    date_from: (raw, eb) =>
+      eb.or([eb('cgis.e_date', 'is', null), eb('cgis.e_date', '>=', dateParam('date_from')(raw))]),
     date_to: (raw, eb) => eb('cgis.b_date', '<=', dateParam('date_to')(raw)),
   },
   defaultFilters: {

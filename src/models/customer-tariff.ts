@@ -2,7 +2,7 @@ import { refreshCustomers } from '../domain/balances.js'
 import { balanceFilter, deriveSubscriptions } from '../domain/subscription-accounts.js'
 import {
   applyTariff,
-  refuseWhileCharged,
+  chargedThrough,
   requireVisibleCustomer,
   throughCustomer,
 } from '../domain/subscriptions.js'
@@ -65,7 +65,10 @@ export const customerTariff = defineModel({
     balance: balanceFilter,
   },
   order: [['id', 'asc']],
-  refusedBy: [['pay', 'ctt_id']],
+  refusedBy: [
+    ['pay', 'ctt_id'],
+    ['lesson', chargedThrough],
+  ],
   hooks: {
     async prepare(draft, ctx) {
       if (draft.action === 'create') await requireVisibleCustomer(draft, ctx)
@@ -80,7 +83,6 @@ export const customerTariff = defineModel({
     async afterDelete(rec, ctx) {
       await refreshCustomers([rec.customer_id as number], ctx)
     },
-    beforeDelete: refuseWhileCharged,
     derive: deriveSubscriptions,
   },
 })

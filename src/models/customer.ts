@@ -1,5 +1,11 @@
 import { sql } from 'kysely'
-import { countRange, deriveCustomers, tariffTillRange, withGroups } from '../domain/customer-figures.js'
+import {
+  countRange,
+  deriveCustomers,
+  nextLessonRange,
+  tariffTillRange,
+  withGroups,
+} from '../domain/customer-figures.js'
 import {
   ageRange,
   contains,
@@ -117,9 +123,8 @@ export const customer = defineModel({
     ...range('b_date', 'date', 'created_at'),
     ...stampRange('updated_at', 'updated_at'),
     ...range('last_attend_date'),
-    // next_lesson_date is null for every customer until lessons exist
-    next_lesson_date_from: noneUntilDerived,
-    next_lesson_date_to: noneUntilDerived,
+    next_lesson_date_from: nextLessonRange('>=', 'next_lesson_date_from'),
+    next_lesson_date_to: nextLessonRange('<=', 'next_lesson_date_to'),
     tariff_till_from: tariffTillRange('>=', 'tariff_till_from'),
     tariff_till_to: tariffTillRange('<=', 'tariff_till_to'),
     withGroups,
@@ -136,9 +141,4 @@ function bonusBound(raw: unknown, op: '>=' | '<=', key: string) {
   const r = parseMoney(raw)
   if (!r.ok) throw fail.badParam(key)
   return op === '>=' ? sql<boolean>`0 >= ${r.value}` : sql<boolean>`0 <= ${r.value}`
-}
-
-function noneUntilDerived(raw: unknown) {
-  if (typeof raw !== 'string') throw fail.badParam('date')
-  return sql<boolean>`1 = 0`
 }

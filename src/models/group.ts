@@ -64,7 +64,8 @@ export const group = defineModel({
     prepare(draft) {
       const { b_date: b, e_date: e } = draft.values
       // §7.4: the end must be strictly after the start (certain: «Некорректный период»).
-      if (typeof b === 'string' && typeof e === 'string' && e <= b) draft.addError('e_date', messages.period())
+      if (typeof b === 'string' && typeof e === 'string' && e <= b)
+        draft.addError('e_date', messages.period())
     },
   },
 })

@@ -1,9 +1,9 @@
 import type { Model, Registry } from '../engine/model.js'
 import { branch } from './branch.js'
-import { communication } from './communication.js'
-import { customField } from './custom-field.js'
 import { calendar } from './calendar.js'
 import { cgi } from './cgi.js'
+import { communication } from './communication.js'
+import { customField } from './custom-field.js'
 import { customer } from './customer.js'
 import { customerTariff } from './customer-tariff.js'
 import {

@@ -1,14 +1,14 @@
-import { refreshCustomers } from '../domain/balances.js'
 import {
   chargeLesson,
   type DetailInput,
   detailsOf,
   dropCharges,
+  type LessonShape,
   presentDetails,
   syncDetails,
-  type LessonShape,
   writeDetails,
 } from '../domain/attendance.js'
+import { refreshCustomers } from '../domain/balances.js'
 import {
   checkParticipants,
   checkTeachers,
@@ -121,7 +121,9 @@ export const lesson: Model = defineModel({
       const list = entries.get(draft)
       if (list) await writeDetails(lesson, l.id, list, ctx)
       const setConducted = draft.changed.has('status') && 'status' in draft.body && l.status === 3
-      const touched = list !== undefined || CHARGING_KEYS.some((k) => JSON.stringify(old?.[k as keyof LessonShape]) !== JSON.stringify(rec[k]))
+      const touched =
+        list !== undefined ||
+        CHARGING_KEYS.some((k) => JSON.stringify(old?.[k as keyof LessonShape]) !== JSON.stringify(rec[k]))
       if (l.status === 3 && (setConducted || touched)) await chargeLesson(l, ctx)
       if (old?.status === 3 && l.status !== 3) await dropCharges(l.id, ctx)
       if (old?.status === 3 || l.status === 3) {
@@ -147,7 +149,11 @@ function participant(key: string) {
     const list = (Array.isArray(raw) ? raw : [raw]).map((v) => parseInt32(v))
     if (list.length === 0 || list.some((r) => !r.ok)) throw fail.badParam(key)
     const values = list.map((r) => (r as { value: number }).value)
-    return eb('lessons.id', 'in', eb.selectFrom('lesson_details').select('lesson_id').where('customer_id', 'in', values))
+    return eb(
+      'lessons.id',
+      'in',
+      eb.selectFrom('lesson_details').select('lesson_id').where('customer_id', 'in', values),
+    )
   }
 }
 

@@ -1,7 +1,7 @@
 import { checkTeachers } from '../domain/lesson-rules.js'
 import { detach, generate, regenerate, type Slot, slotDates } from '../domain/schedule.js'
 import { contains, exact, ids } from '../engine/filters.js'
-import { type ActionCtx, defineModel, type Draft } from '../engine/model.js'
+import { type ActionCtx, type Draft, defineModel } from '../engine/model.js'
 import { visibleIn } from '../engine/repository.js'
 import { fail } from '../errors.js'
 import { bool, choice, date, derived, int, intList, ref, time } from '../fields/index.js'
@@ -67,7 +67,9 @@ async function checkRelated(draft: Draft, ctx: ActionCtx) {
 const periodBound = (key: string, op: '>=' | '<=') => (raw: unknown, eb: Parameters<typeof visibleIn>[1]) => {
   const r = parseDate(raw)
   if (!r.ok) throw fail.badParam(key)
-  return op === '>=' ? eb('regular_lessons.e_date', '>=', r.value) : eb('regular_lessons.b_date', '<=', r.value)
+  return op === '>='
+    ? eb('regular_lessons.e_date', '>=', r.value)
+    : eb('regular_lessons.b_date', '<=', r.value)
 }
 
 /** §7.21 RegularLesson: a weekly slot that generates planned lessons (§6.7). */
@@ -108,14 +110,24 @@ export const regularLesson = defineModel({
     group_id: (raw, eb) => {
       const r = parseInt32(raw)
       if (!r.ok) throw fail.badParam('group_id')
-      return eb.and([eb('regular_lessons.related_class', '=', 'Group'), eb('regular_lessons.related_id', '=', r.value)])
+      return eb.and([
+        eb('regular_lessons.related_class', '=', 'Group'),
+        eb('regular_lessons.related_id', '=', r.value),
+      ])
     },
     customer_id: (raw, eb) => {
       const r = parseInt32(raw)
       if (!r.ok) throw fail.badParam('customer_id')
       return eb.or([
-        eb.and([eb('regular_lessons.related_class', '=', 'Customer'), eb('regular_lessons.related_id', '=', r.value)]),
-        eb('regular_lessons.id', 'in', eb.selectFrom('regular_lessons_customer_ids').select('record_id').where('value', '=', r.value)),
+        eb.and([
+          eb('regular_lessons.related_class', '=', 'Customer'),
+          eb('regular_lessons.related_id', '=', r.value),
+        ]),
+        eb(
+          'regular_lessons.id',
+          'in',
+          eb.selectFrom('regular_lessons_customer_ids').select('record_id').where('value', '=', r.value),
+        ),
       ])
     },
     date_from: periodBound('date_from', '>='),
