@@ -75,6 +75,12 @@ function view(owner: Model, lessonsOf: (eb: Eb, id: number) => Condition) {
   }
 }
 
+/** Lessons whose `select` column in `table` pairs with the owner id in `column`. */
+function lessonsLinked(table: string, column: string, select: string) {
+  return (eb: Eb, id: number): Condition =>
+    eb('lessons.id', 'in', eb.selectFrom(table).select(select).where(column, '=', id))
+}
+
 export const calendar: Model = defineModel({
   slug: 'calendar',
   table: 'lessons',
@@ -86,33 +92,9 @@ export const calendar: Model = defineModel({
   extra: {
     customer: {
       read: true,
-      run: view(customer, (eb, id) =>
-        eb(
-          'lessons.id',
-          'in',
-          eb.selectFrom('lesson_details').select('lesson_id').where('customer_id', '=', id),
-        ),
-      ),
+      run: view(customer, lessonsLinked('lesson_details', 'customer_id', 'lesson_id')),
     },
-    teacher: {
-      read: true,
-      run: view(teacher, (eb, id) =>
-        eb(
-          'lessons.id',
-          'in',
-          eb.selectFrom('lessons_teacher_ids').select('record_id').where('value', '=', id),
-        ),
-      ),
-    },
-    group: {
-      read: true,
-      run: view(group, (eb, id) =>
-        eb(
-          'lessons.id',
-          'in',
-          eb.selectFrom('lessons_group_ids').select('record_id').where('value', '=', id),
-        ),
-      ),
-    },
+    teacher: { read: true, run: view(teacher, lessonsLinked('lessons_teacher_ids', 'value', 'record_id')) },
+    group: { read: true, run: view(group, lessonsLinked('lessons_group_ids', 'value', 'record_id')) },
   },
 })
