@@ -1,4 +1,5 @@
 import crypto from 'node:crypto'
+import type { Duplex } from 'node:stream'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { login } from './auth/login.js'
 import { SlidingWindow } from './auth/rate-limit.js'
@@ -42,6 +43,33 @@ export interface AppDeps {
 const JSON_TYPE = 'application/json; charset=UTF-8'
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'] as const
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/
+/** A query parameter whose name says it may hold a secret (`token`, `api_key` …): its value is not logged. */
+const SECRET_PARAM = /([?&][^=&]*(?:token|key|secret|password)[^=&]*=)[^&]*/gi
+
+/**
+ * HTTP the parser refuses (bad method token, broken headers, headers over the size limit) never reaches
+ * a route; it still gets the §3.6 body, and the connection is closed as the parser cannot go on.
+ */
+function answerBrokenRequest(err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return
+  const problem =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? 'headersTooLarge'
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? 'timeout'
+        : 'malformed'
+  const w = toWire(fail.protocol(problem))
+  const body = JSON.stringify(w.body)
+  const head = [
+    `HTTP/1.1 ${w.status} ${w.body.name}`,
+    `content-type: ${JSON_TYPE}`,
+    `content-length: ${Buffer.byteLength(body)}`,
+    `x-request-id: ${crypto.randomUUID()}`,
+    'connection: close',
+  ]
+  if (socket.writable) socket.end(`${head.join('\r\n')}\r\n\r\n${body}`)
+  else socket.destroy()
+}
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -57,17 +85,38 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logger: {
       level: config.logLevel,
       redact: { paths: ['req.headers["x-alfacrm-token"]', 'req.headers.authorization'], remove: true },
+      // Never a token or an api key in a log line (STYLE), even one a client put in the query string.
+      serializers: {
+        req: (req: FastifyRequest) => ({
+          method: req.method,
+          url: req.url.replace(SECRET_PARAM, '$1[redacted]'),
+          host: req.host,
+          remoteAddress: req.ip,
+          remotePort: req.socket?.remotePort,
+        }),
+      },
     },
     exposeHeadRoutes: false,
+    // Graceful shutdown: a request that still reaches us on an open connection is served, not refused
+    // with the framework's own 503 body (§3.6); its reply closes the connection (see onSend).
+    return503OnClosing: false,
     bodyLimit: config.maxBodyBytes,
     // §1.10: echo a well-formed X-Request-Id, else make one; every log line of the request carries it.
     genReqId: (req) => {
       const given = req.headers['x-request-id']
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID()
     },
+    // §1.1: the host name is whatever the server is reached by, so a request without Host is served.
+    http: { requireHostHeader: false },
+    // A path that cannot be percent-decoded matches no route (§1.2). No route, so no onSend hook either.
+    frameworkErrors: (_err, req, reply) => sendError(req, reply.header('x-request-id', req.id), fail.route()),
+    clientErrorHandler: answerBrokenRequest,
   })
   // Handlers first: routes and plugins take the error handler in force when they are registered.
-  app.setNotFoundHandler((req, reply) => sendError(req, reply, fail.route()))
+  // Fastify knows only some methods: a route's path with another one (TRACE, PROPFIND) is still a 405.
+  app.setNotFoundHandler((req, reply) =>
+    sendError(req, reply, resolveRoute(req.url.split('?')[0] ?? '', models) ? fail.method() : fail.route()),
+  )
   app.setErrorHandler(async (err: { code?: string; statusCode?: number }, req, reply) => {
     // A body over MAX_BODY_BYTES is refused while it is read; the checks before the body still come
     // first (§1.11), so a bad token stays a 401.
@@ -102,8 +151,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     req.sentContentType = ct
     req.headers['content-type'] = 'text/plain'
   })
+  // Once closing, every reply closes its connection: a keep-alive client must not hold the server
+  // open after its in-flight request is answered (the server only drops connections idle at close).
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id)
+    if (closing) reply.header('connection', 'close')
   })
 
   const send = (reply: FastifyReply, status: number, body: unknown, headers: Record<string, string> = {}) =>

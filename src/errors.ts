@@ -13,6 +13,8 @@ export type Meaning =
   | { kind: 'rate'; retryAfter: number }
   | { kind: 'json' }
   | { kind: 'tooLarge' }
+  /** A request broken below the API: bad HTTP, headers over the size limit, too slow to arrive. */
+  | { kind: 'protocol'; problem: 'malformed' | 'headersTooLarge' | 'timeout' }
   | { kind: 'missing'; names: string[] }
   | { kind: 'badParam'; name: string }
   | { kind: 'unknownParam'; name: string }
@@ -34,6 +36,8 @@ export const fail = {
   rate: (retryAfter: number) => new AppError({ kind: 'rate', retryAfter }),
   json: () => new AppError({ kind: 'json' }),
   tooLarge: () => new AppError({ kind: 'tooLarge' }),
+  protocol: (problem: 'malformed' | 'headersTooLarge' | 'timeout') =>
+    new AppError({ kind: 'protocol', problem }),
   missing: (...names: string[]) => new AppError({ kind: 'missing', names }),
   badParam: (name: string) => new AppError({ kind: 'badParam', name }),
   unknownParam: (name: string) => new AppError({ kind: 'unknownParam', name }),
@@ -54,9 +58,11 @@ const REASON: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  408: 'Request Timeout',
   413: 'Payload Too Large',
   422: 'Unprocessable Entity',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
 }
 
@@ -90,6 +96,11 @@ export function toWire(err: unknown): WireError {
       return plain(400, 'Invalid JSON data in request body.')
     case 'tooLarge':
       return plain(413, 'Request body is too large.')
+    case 'protocol':
+      // Not in §3.7 (the real service's web server answers these before the framework); the §3.6 shape.
+      if (m.problem === 'headersTooLarge') return plain(431, 'Request header fields are too large.')
+      if (m.problem === 'timeout') return plain(408, 'Request timed out.')
+      return plain(400, 'Malformed HTTP request.')
     case 'missing':
       return plain(400, `Отсутствуют обязательные параметры: ${m.names.join(', ')}`)
     case 'badParam':

@@ -54,10 +54,13 @@ async function main(): Promise<void> {
   // WORKERS > 1 runs several processes on one port; sensible on PostgreSQL (SQLite has one writer).
   if (cluster.isPrimary && config.workers > 1) {
     for (let i = 0; i < config.workers; i++) cluster.fork()
+    let stopping = false
     cluster.on('exit', (worker, code) => {
-      if (code !== 0 && !worker.exitedAfterDisconnect) cluster.fork()
+      // A worker that dies is replaced, but not while the whole server shuts down.
+      if (!stopping && code !== 0 && !worker.exitedAfterDisconnect) cluster.fork()
     })
     const stop = () => {
+      stopping = true
       for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM')
     }
     process.on('SIGTERM', stop)

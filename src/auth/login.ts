@@ -15,7 +15,9 @@ export interface LoginDeps {
  * e-mail, successful ones included (§2.7). Credentials come from the body only.
  */
 export async function login(deps: LoginDeps, body: Record<string, unknown>, ip: string) {
-  const email = typeof body.email === 'string' ? body.email.trim().toLowerCase() : ''
+  // An e-mail with U+0000 names no user (and PostgreSQL refuses it in a query): no e-mail at all.
+  const given = typeof body.email === 'string' && !body.email.includes('\u0000') ? body.email : ''
+  const email = given.trim().toLowerCase()
   const key = typeof body.api_key === 'string' ? body.api_key : ''
   const wait = deps.limiter.hit(`${ip}\u0000${email}`)
   if (wait > 0) throw fail.rate(wait)

@@ -5,6 +5,7 @@ import { migrate } from '../db/migrate.js'
 import { branchCreate } from './branches.js'
 import { CliError, type Command, defineCommand, parseOptions } from './command.js'
 import { type Output, streamOutput } from './output.js'
+import { seed } from './seed.js'
 import { userRevokeTokens, userRotateKey } from './user-keys.js'
 import { userCreate, userList } from './users.js'
 
@@ -19,7 +20,7 @@ const migrateCommand = defineCommand({
   },
 })
 
-/** The operator's commands by name; `seed` joins them here. */
+/** The operator's commands by name. */
 const COMMANDS: Record<string, Command> = {
   'user create': userCreate,
   'user list': userList,
@@ -27,6 +28,7 @@ const COMMANDS: Record<string, Command> = {
   'user revoke-tokens': userRevokeTokens,
   'branch create': branchCreate,
   migrate: migrateCommand,
+  seed,
 }
 
 const HELP = new Set(['--help', '-h', 'help'])

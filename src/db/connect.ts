@@ -1,7 +1,16 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import SQLite from 'better-sqlite3'
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+  type TransactionSettings,
+} from 'kysely'
 import pg from 'pg'
 import type { AnyDb } from '../engine/model.js'
 
@@ -19,6 +28,27 @@ export interface DbOptions {
 
 // int8 (counts, sums in kopecks) fits a JS number well below 2^53 (§5.3 limits money to 10^12).
 pg.types.setTypeParser(20, (v) => Number(v))
+
+/**
+ * A SQLite write transaction takes the write lock when it begins (BEGIN IMMEDIATE): with several server
+ * processes (WORKERS) a writer then waits for the other (busy_timeout) instead of failing with
+ * SQLITE_BUSY when the snapshot it read from has gone stale. Read-only transactions stay deferred.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection, settings?: TransactionSettings) {
+    const begin = settings?.accessMode === 'read only' ? 'begin' : 'begin immediate'
+    await connection.executeQuery(CompiledQuery.raw(begin))
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: SqliteDialectConfig) {
+    super(settings)
+  }
+  override createDriver() {
+    return new ImmediateSqliteDriver(this.settings)
+  }
+}
 
 /** SQLite in DATA_DIR by default, PostgreSQL when DATABASE_URL is set. */
 export function connect(opts: DbOptions): Db {
@@ -40,6 +70,6 @@ export function connect(opts: DbOptions): Db {
   sqlite.function('lower', { deterministic: true }, (s: unknown) =>
     typeof s === 'string' ? s.toLowerCase() : s,
   )
-  const kysely = new Kysely({ dialect: new SqliteDialect({ database: sqlite }) })
+  const kysely = new Kysely({ dialect: new ImmediateSqliteDialect({ database: sqlite }) })
   return { kysely, dialect: 'sqlite', close: () => kysely.destroy() }
 }

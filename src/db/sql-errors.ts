@@ -34,8 +34,11 @@ export function translateDbError(err: unknown): AppError | null {
   return fail.field(field.key, `Значение для «${field.label}» уже занято.`)
 }
 
-/** PostgreSQL asks the client to retry a transaction that lost a deadlock or serialization race. */
+/**
+ * PostgreSQL asks the client to retry a transaction that lost a deadlock or serialization race; SQLite
+ * reports a lock it waited for in vain (busy_timeout) as SQLITE_BUSY*.
+ */
 export function isRetryable(err: unknown): boolean {
   const code = (err as DbError | null)?.code
-  return code === '40001' || code === '40P01'
+  return code === '40001' || code === '40P01' || (typeof code === 'string' && code.startsWith('SQLITE_BUSY'))
 }

@@ -100,6 +100,62 @@ export async function participantsOf(
   return [...set].sort((a, b) => a - b)
 }
 
+/**
+ * §6.10 on PostgreSQL (SQLite runs one writer at a time): the detail rows of a lesson are written under
+ * its row lock. A membership change locks its group, then the group's lessons (`resyncGroup`). A lesson
+ * that reads a group's memberships for the first time — created, generated, or given the group — is not
+ * among those lessons yet, so it takes a share lock of the group first (`shareGroups`): it waits for a
+ * membership change in progress, or that change waits for it, and no member is missed. A lesson already
+ * in the group needs no group lock (its row lock orders it with the change), so no two writers ever wait
+ * for each other in a circle.
+ */
+export async function shareGroups(groupIds: number[], ctx: ActionCtx): Promise<void> {
+  if (ctx.dialect !== 'postgres' || groupIds.length === 0) return
+  await ctx.trx
+    .selectFrom('groups')
+    .select('id')
+    .where('id', 'in', groupIds)
+    .orderBy('id')
+    .forShare()
+    .execute()
+}
+
+/**
+ * §6.3: a membership of the group was created, changed or deleted: its planned and cancelled lessons are
+ * re-synced, each under its row lock, in id order (a lesson conducted meanwhile drops out).
+ */
+export async function resyncGroup(groupId: number, ctx: ActionCtx): Promise<void> {
+  let q = ctx.trx
+    .selectFrom('lessons')
+    .selectAll()
+    .where('status', 'in', [1, 2])
+    .where(
+      'id',
+      'in',
+      ctx.trx.selectFrom('lessons_group_ids').select('record_id').where('value', '=', groupId),
+    )
+    .orderBy('id')
+  if (ctx.dialect === 'postgres') {
+    await ctx.trx.selectFrom('groups').select('id').where('id', '=', groupId).forUpdate().execute()
+    q = q.forUpdate()
+  }
+  for (const l of await q.execute()) {
+    await syncDetails(
+      {
+        id: Number(l.id),
+        branch_id: Number(l.branch_id),
+        date: l.date as string,
+        status: Number(l.status),
+        subject_id: Number(l.subject_id),
+        lesson_type_id: Number(l.lesson_type_id),
+        customer_ids: JSON.parse(l.customer_ids as string),
+        group_ids: JSON.parse(l.group_ids as string),
+      },
+      ctx,
+    )
+  }
+}
+
 /** Keeps one detail row per participant: adds rows with default marks, removes rows of non-participants. */
 export async function syncDetails(lesson: LessonShape, ctx: ActionCtx): Promise<void> {
   const wanted = await participantsOf(lesson, ctx)

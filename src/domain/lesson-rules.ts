@@ -67,9 +67,12 @@ export async function checkTeachers(draft: Draft, ctx: ActionCtx): Promise<void>
     .select(['id', 'name', 'branch_ids'])
     .where('id', 'in', ids)
     .execute()
-  if (rows.length !== ids.length) return draft.addError('teacher_ids', messages.invalid('Педагоги'))
-  for (const t of rows) {
-    const branches = JSON.parse(t.branch_ids as string) as number[]
+  const branchesOf = (t: (typeof rows)[number]) => JSON.parse(t.branch_ids as string) as number[]
+  // A teacher of no branch the user may use is unknown to it: its name must not come back (§2.5).
+  const known = rows.filter((t) => branchesOf(t).some((b) => ctx.allowedBranches.includes(b)))
+  if (known.length !== ids.length) return draft.addError('teacher_ids', messages.invalid('Педагоги'))
+  for (const t of known) {
+    const branches = branchesOf(t)
     if (!branches.includes(draft.values.branch_id as number)) {
       draft.addError('teacher_ids', `Филиал не доступен для преподавателя ${t.name}.`)
     }

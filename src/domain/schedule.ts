@@ -2,7 +2,7 @@ import { insertRecord, removeRecord } from '../engine/actions.js'
 import type { ActionCtx, Model, Rec } from '../engine/model.js'
 import { rowToRec } from '../engine/repository.js'
 import { addDays, diffMinutes, isoWeekday } from '../wire/dates.js'
-import { type LessonShape, syncDetails } from './attendance.js'
+import { type LessonShape, shareGroups, syncDetails } from './attendance.js'
 
 /**
  * Schedule generation (§6.7): a regular lesson is a weekly slot that makes planned lessons, one per
@@ -52,6 +52,11 @@ function lessonValues(slot: Slot, date: string): Record<string, unknown> {
   }
 }
 
+/** §6.10: the group's lock before its lessons' (see shareGroups), also before old lessons are dropped. */
+function shareSlotGroup(slot: Slot, ctx: ActionCtx): Promise<void> {
+  return shareGroups(slot.related_class === 'Group' ? [slot.related_id] : [], ctx)
+}
+
 /** Creates the slot's lessons for the given dates, in date order. */
 export async function generate(
   lessonModel: Model,
@@ -59,6 +64,7 @@ export async function generate(
   dates: string[],
   ctx: ActionCtx,
 ): Promise<void> {
+  await shareSlotGroup(slot, ctx)
   for (const date of dates) {
     const values = lessonValues(slot, date)
     const id = await insertRecord(lessonModel, values, {}, [], ctx)
@@ -81,6 +87,7 @@ export async function dropFuture(lessonModel: Model, slotId: number, ctx: Action
 
 /** §6.7 update: future planned lessons are replaced; kept lessons block their dates. */
 export async function regenerate(lessonModel: Model, slot: Slot, ctx: ActionCtx): Promise<void> {
+  await shareSlotGroup(slot, ctx)
   await dropFuture(lessonModel, slot.id, ctx)
   const kept = await ctx.trx.selectFrom('lessons').select('date').where('regular_id', '=', slot.id).execute()
   const taken = new Set(kept.map((k) => k.date as string))

@@ -147,26 +147,35 @@ const TEXTUAL = new Set(['string', 'text', 'select', 'multiselect'])
 export function customFilter(def: CustomDef, raw: unknown, eb: Eb, model: Model): Condition {
   const list = Array.isArray(raw) ? raw : [raw]
   if (list.length === 0 || list.length > 10_000) throw fail.badParam(def.key)
-  const matches = list.map((item) => {
+  const jsons = list.map((item) => {
     if (typeof item === 'object' && item !== null) throw fail.badParam(def.key)
     let value: unknown = String(item).trim()
     if (!TEXTUAL.has(def.type)) {
       const r = def.kind.filterValue(item)
       if (!r.ok) throw fail.badParam(def.key)
       value = r.value
+    } else if ([...(value as string)].length > (def.type === 'text' ? 10_000 : 255)) {
+      // Longer than any stored value (§5.10), and past SQLite's limit on a LIKE pattern.
+      throw fail.badParam(def.key)
     }
-    const json = JSON.stringify(value)
-    return def.type === 'multiselect'
-      ? sql<boolean>`value LIKE ${likePattern(json)} ESCAPE '\\'`
-      : sql<boolean>`value = ${json}`
+    return JSON.stringify(value)
   })
-  return eb(
-    `${model.table}.id`,
-    'in',
-    eb
-      .selectFrom('custom_values')
-      .select('record_id')
-      .where('field_id', '=', def.id)
-      .where((w) => w.or(matches)),
-  )
+  const values = eb.selectFrom('custom_values').select('record_id').where('field_id', '=', def.id)
+  const matching =
+    def.type === 'multiselect'
+      ? values.where((w) =>
+          anyOf(
+            w,
+            jsons.map((j) => sql<boolean>`value LIKE ${likePattern(j)} ESCAPE '\\'`),
+          ),
+        )
+      : values.where('value', 'in', jsons)
+  return eb(`${model.table}.id`, 'in', matching)
+}
+
+/** OR as a balanced tree: SQLite refuses expressions nested deeper than 1000 (a flat OR of 10 000 is). */
+function anyOf(eb: Eb, conditions: Condition[]): Condition {
+  if (conditions.length <= 2) return eb.or(conditions)
+  const half = Math.ceil(conditions.length / 2)
+  return eb.or([anyOf(eb, conditions.slice(0, half)), anyOf(eb, conditions.slice(half))])
 }

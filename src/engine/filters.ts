@@ -3,7 +3,7 @@ import { fail } from '../errors.js'
 import type { FieldKind } from '../fields/kind.js'
 import { addYears, parseDateTime } from '../wire/dates.js'
 import { parseInt32 } from '../wire/numbers.js'
-import { type Condition, type FilterFn, linkTable, type Model } from './model.js'
+import { type Condition, type Eb, type FilterFn, linkTable, type Model } from './model.js'
 
 /**
  * Filter kinds of §4.5. Each factory names a field; the value is converted by that field's kind, and a
@@ -31,9 +31,17 @@ function values<T>(
 
 const col = (model: Model, field: string) => `${model.table}.${kindOf(model, field).column ?? field}`
 
+// SQLite refuses a LIKE pattern longer than this (SQLITE_MAX_LIKE_PATTERN_LENGTH) with an error.
+const MAX_PATTERN_BYTES = 50_000
+
+/** A filter value too long to become a LIKE pattern; the index action names its key in a 400 (§4.6). */
+export class PatternTooLong extends Error {}
+
 /** Escapes LIKE metacharacters so `%`, `_` and `\` match themselves. */
 export function likePattern(s: string): string {
-  return `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+  const pattern = `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+  if (Buffer.byteLength(pattern) > MAX_PATTERN_BYTES) throw new PatternTooLong()
+  return pattern
 }
 
 function like(expr: string, needle: string): Condition {
@@ -54,23 +62,47 @@ export function exact(field: string, key = field): FilterFn {
 
 export const flag = exact
 
+/** A text needle the field could hold (a string or number within its length), else a 400 (§4.6). */
+function textNeedle(raw: unknown, kind: FieldKind, key: string): string {
+  if ((typeof raw !== 'string' && typeof raw !== 'number') || !kind.filterValue(raw).ok)
+    throw fail.badParam(key)
+  return String(raw)
+}
+
 /** Case-insensitive substring (§4.5); `lower()` is Unicode-aware on both databases (see db/connect). */
 export function substring(field: string, key = field): FilterFn {
-  return (raw, _eb, _ctx, model) => {
-    if (typeof raw !== 'string' && typeof raw !== 'number') throw fail.badParam(key)
-    const needle = String(raw).trim().toLowerCase()
+  return (raw, eb, ctx, model) => {
     const kind = kindOf(model, field)
+    const needle = textNeedle(raw, kind, key).trim().toLowerCase()
+    if (model.trigram?.includes(field) && ctx.dialect === 'sqlite')
+      return trigramMatch(eb, model, field, needle)
     if (kind.type === 'string[]') return like(`${model.table}.${kind.column}_search`, needle)
     return sql<boolean>`lower(${sql.ref(col(model, field))}) LIKE ${likePattern(needle)} ESCAPE '\\'`
   }
 }
 
+/**
+ * A substring through the SQLite FTS5 trigram table `{table}_search` (migration 004), which holds the
+ * lower-cased text (digits for phones) under the field's name; GLOB with the metacharacters quoted
+ * matches literally and uses the index. PostgreSQL's pg_trgm indexes serve the plain LIKE instead.
+ */
+function trigramMatch(eb: Eb, model: Model, field: string, needle: string): Condition {
+  const glob = `*${needle.replace(/[*?[]/g, (c) => `[${c}]`)}*`
+  const fts = `${model.table}_search`
+  const matches = eb
+    .selectFrom(fts)
+    .select(`${fts}.rowid`)
+    .where(sql<boolean>`${sql.ref(`${fts}.${field}`)} GLOB ${glob}`)
+  return eb(`${model.table}.id`, 'in', matches)
+}
+
 /** Digits of the value as a substring of the digits of any phone; no digits → no filter (§4.5). */
 export function phone(field: string, key = field): FilterFn {
-  return (raw, _eb, _ctx, model) => {
-    if (typeof raw !== 'string' && typeof raw !== 'number') throw fail.badParam(key)
-    const digits = String(raw).replace(/\D/g, '')
+  return (raw, eb, ctx, model) => {
+    const digits = textNeedle(raw, kindOf(model, field), key).replace(/\D/g, '')
     if (digits === '') return sql<boolean>`1 = 1`
+    if (model.trigram?.includes(field) && ctx.dialect === 'sqlite')
+      return trigramMatch(eb, model, field, digits)
     return like(`${model.table}.${kindOf(model, field).column}_digits`, digits)
   }
 }

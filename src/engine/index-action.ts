@@ -1,7 +1,8 @@
 import { sql } from 'kysely'
 import { fail } from '../errors.js'
 import { customFilter, loadCustomDefs } from './custom-fields.js'
-import type { Action, ActionCtx, Condition, Model, RequestInput } from './model.js'
+import { PatternTooLong } from './filters.js'
+import type { Action, ActionCtx, Condition, Eb, Model, RequestInput } from './model.js'
 import { PAGING_KEYS, readPaging } from './paging.js'
 import { hydrate, present } from './present.js'
 import { rowToRec, visibleIn } from './repository.js'
@@ -9,6 +10,25 @@ import { readScoping } from './scoping.js'
 
 const isEmpty = (v: unknown) =>
   v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0)
+
+// The longest string a field holds (§5.10 `text`): a longer filter value cannot be converted (§4.6).
+const MAX_FILTER_CHARS = 10_000
+
+/** A string no column holds: with U+0000 (which PostgreSQL refuses in a query) or longer than any field. */
+const isUnstorable = (v: unknown) =>
+  typeof v === 'string' &&
+  (v.includes('\u0000') || (v.length > MAX_FILTER_CHARS && [...v].length > MAX_FILTER_CHARS))
+
+/** A filter whose value cannot become a pattern is a wrong value of its key (§4.6). */
+function naming(key: string, condition: (eb: Eb) => Condition): (eb: Eb) => Condition {
+  return (eb) => {
+    try {
+      return condition(eb)
+    } catch (err) {
+      throw err instanceof PatternTooLong ? fail.badParam(key) : err
+    }
+  }
+}
 
 /**
  * `index` (§4): filters from body over query, defaults for absent keys, branch visibility, a total
@@ -26,16 +46,19 @@ export async function indexAction(
   const params: Record<string, unknown> = { ...input.query, ...input.body }
   const conditions: Array<(eb: Parameters<typeof visibleIn>[1]) => Condition> = []
   for (const [key, value] of Object.entries(params)) {
-    if (PAGING_KEYS.has(key) || key in scoping) continue
-    const filter = model.filters[key]
+    // Own keys only: a body key `constructor` or `__proto__` must not find Object.prototype's members.
+    if (PAGING_KEYS.has(key) || Object.hasOwn(scoping, key)) continue
+    const filter = Object.hasOwn(model.filters, key) ? model.filters[key] : undefined
     const custom = defs.find((d) => d.key === key)
     if (!filter && !custom) {
-      if (ctx.strict && !model.fields[key] && !model.inputKeys?.includes(key)) throw fail.unknownParam(key)
+      const known = Object.hasOwn(model.fields, key) || model.inputKeys?.includes(key)
+      if (ctx.strict && !known) throw fail.unknownParam(key)
       continue
     }
     if (isEmpty(value)) continue
-    if (filter) conditions.push((eb) => filter(value, eb, ctx, model))
-    else if (custom) conditions.push((eb) => customFilter(custom, value, eb, model))
+    if ((Array.isArray(value) ? value : [value]).some(isUnstorable)) throw fail.badParam(key)
+    if (filter) conditions.push(naming(key, (eb) => filter(value, eb, ctx, model)))
+    else if (custom) conditions.push(naming(key, (eb) => customFilter(custom, value, eb, model)))
   }
   for (const [key, filter] of Object.entries(model.defaultFilters)) {
     // A default filter gets every parameter, so it can step aside for related keys (cgi date_to).

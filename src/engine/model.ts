@@ -130,6 +130,8 @@ export interface ModelDef {
   readers?: 'admin'
   /** Paths that address this model under another's segment (teacher/working-hour). */
   parent?: string
+  /** Text fields with a trigram index for substring search (migration 004: `{table}_search` on SQLite). */
+  trigram?: string[]
   /** Rows a user may see beyond branch scoping (non-admins see only their own branches, §7.1). */
   restrict?(eb: Eb, ctx: ActionCtx): Condition
   /** Server-set stamps: `created` names a read-only datetime field or a hidden column, `updated` a hidden column. */

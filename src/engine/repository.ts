@@ -8,10 +8,15 @@ export function visibleIn(model: Model, eb: Eb, b: number): Condition {
   if (scope === 'global' || scope === 'tenant') return sql<boolean>`1 = 1`
   if (scope === 'branch') return eb(`${model.table}.branch_id`, '=', b)
   if (scope === 'branches') {
-    return eb(
-      `${model.table}.id`,
-      'in',
-      eb.selectFrom(linkTable(model, 'branch_ids')).select('record_id').where('value', '=', b),
+    // Correlated on the link table's key: a page or a single record costs O(rows read), never the
+    // whole branch's id list (bench: 229 ms for page 0 at 1M customers with an IN list).
+    const link = linkTable(model, 'branch_ids')
+    return eb.exists(
+      eb
+        .selectFrom(link)
+        .select(sql.lit(1).as('one'))
+        .whereRef(`${link}.record_id`, '=', `${model.table}.id`)
+        .where(`${link}.value`, '=', b),
     )
   }
   return scope.visible(eb, b)

@@ -10,6 +10,8 @@ export interface IntListOptions extends FieldOptions {
   linked?: boolean
 }
 
+const MAX_ITEMS = 10_000
+
 /**
  * `int[]` / `ref(Model)[]` (§5, §5.8): a single value becomes a one-element list, `null` → `[]`;
  * output has no duplicates and is sorted ascending.
@@ -28,6 +30,8 @@ export function intList(opts: IntListOptions = {}): FieldKind {
         if (input === null) return { ok: true, value: [] }
         const list = Array.isArray(input) ? input : typeof input === 'object' ? null : [input]
         if (list === null) return { ok: false, message: messages.list(label) }
+        // Every id becomes a query parameter (reference check, link rows): SQLite takes 32 766 at most.
+        if (list.length > MAX_ITEMS) return { ok: false, message: messages.invalid(label) }
         const out = new Set<number>()
         for (const item of list) {
           const r = parseOne(item)

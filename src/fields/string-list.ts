@@ -19,6 +19,8 @@ export function stringList(opts: StringListOptions = {}): FieldKind {
           if (typeof item !== 'string' && typeof item !== 'number')
             return { ok: false, message: messages.list(label) }
           const v = String(item).trim()
+          // PostgreSQL cannot store U+0000 in text; refused on both databases alike.
+          if (v.includes('\u0000')) return { ok: false, message: messages.invalid(label) }
           if ([...v].length > 255) {
             return { ok: false, message: `Значение «${label}» должно содержать максимум 255 символов.` }
           }

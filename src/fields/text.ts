@@ -1,5 +1,5 @@
 import { pluralRu } from '../wire/numbers.js'
-import { type FieldKind, type FieldOptions, makeKind } from './kind.js'
+import { type FieldKind, type FieldOptions, makeKind, messages } from './kind.js'
 
 /** `string(n)`: trimmed, ≤ max characters; numbers are accepted and turned into strings (§5.7). */
 export function text(max: number, opts: FieldOptions = {}): FieldKind {
@@ -12,6 +12,8 @@ export function text(max: number, opts: FieldOptions = {}): FieldKind {
         if (typeof input !== 'string')
           return { ok: false, message: `Значение «${label}» должно быть строкой.` }
         const v = input.trim()
+        // PostgreSQL cannot store U+0000 in text; refused on both databases alike.
+        if (v.includes('\u0000')) return { ok: false, message: messages.invalid(label) }
         if ([...v].length > max) {
           const unit = pluralRu(max, ['символ', 'символа', 'символов'])
           return { ok: false, message: `Значение «${label}» должно содержать максимум ${max} ${unit}.` }

@@ -47,9 +47,14 @@ export async function runAction(
   input: RequestInput,
 ): Promise<unknown> {
   const { date, dateTime } = nowParts(env.tz)
-  const run = route.model.extra?.[route.action]?.run ?? bind(route.model, route.action)
+  const extra = route.model.extra
+  const run =
+    extra && Object.hasOwn(extra, route.action) ? extra[route.action]!.run : bind(route.model, route.action)
+  // A read runs in a read-only transaction: SQLite starts it deferred, a write takes the write lock at
+  // once (see db/connect), so writers of several processes queue instead of failing (§6.10).
+  const transaction = env.db.kysely.transaction()
   const attempt = () =>
-    env.db.kysely.transaction().execute(async (trx) => {
+    (route.isRead ? transaction.setAccessMode('read only') : transaction).execute(async (trx) => {
       const ctx: ActionCtx = {
         trx,
         dialect: env.db.dialect,
@@ -77,7 +82,7 @@ export async function runAction(
 }
 
 function bind(model: Model, action: string) {
-  const fn = STANDARD[action]
+  const fn = Object.hasOwn(STANDARD, action) ? STANDARD[action] : undefined
   if (!fn) throw new AppError({ kind: 'route' })
   return (ctx: ActionCtx, input: RequestInput) => fn(model, ctx, input)
 }

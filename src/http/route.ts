@@ -26,7 +26,8 @@ export function resolveRoute(path: string, models: Registry): Route | null {
   const model = models.get(key)
   if (!model || segs.length > 1) return null
   const action = segs[0] ?? 'index'
-  const extra = model.extra?.[action]
+  // Own keys only: `constructor` or `toString` must not find Object.prototype's members.
+  const extra = model.extra && Object.hasOwn(model.extra, action) ? model.extra[action] : undefined
   if (!extra && !model.actions.includes(action)) return null
   return { kind: 'action', branch, model, action, isRead: extra ? extra.read : READ_ACTIONS.has(action) }
 }

@@ -1,7 +1,8 @@
 import { sql } from 'kysely'
-import { type LessonShape, syncDetails } from '../domain/attendance.js'
+import { resyncGroup } from '../domain/attendance.js'
 import { ids, onDate } from '../engine/filters.js'
 import { indexAction } from '../engine/index-action.js'
+import { serialiseOn } from '../engine/locks.js'
 import { type ActionCtx, defineModel, type Eb, type Rec } from '../engine/model.js'
 import { findById, visibleIn } from '../engine/repository.js'
 import { fail } from '../errors.js'
@@ -10,35 +11,6 @@ import { messages } from '../fields/kind.js'
 import { parseDate } from '../wire/dates.js'
 import { customer } from './customer.js'
 import { group } from './group.js'
-
-/** Re-syncs the participants of the group's planned and cancelled lessons (§6.3, §7.6 effects). */
-async function resyncGroup(groupId: number, ctx: ActionCtx): Promise<void> {
-  const lessons = await ctx.trx
-    .selectFrom('lessons')
-    .selectAll()
-    .where('status', 'in', [1, 2])
-    .where(
-      'id',
-      'in',
-      ctx.trx.selectFrom('lessons_group_ids').select('record_id').where('value', '=', groupId),
-    )
-    .execute()
-  for (const l of lessons) {
-    await syncDetails(
-      {
-        id: Number(l.id),
-        branch_id: Number(l.branch_id),
-        date: l.date as string,
-        status: Number(l.status),
-        subject_id: Number(l.subject_id),
-        lesson_type_id: Number(l.lesson_type_id),
-        customer_ids: JSON.parse(l.customer_ids as string),
-        group_ids: JSON.parse(l.group_ids as string),
-      } satisfies LessonShape,
-      ctx,
-    )
-  }
-}
 
 const dateParam = (key: string) => (raw: unknown) => {
   const r = parseDate(raw)
@@ -127,6 +99,7 @@ export const cgi = defineModel({
         draft.addError('e_date', messages.period())
       }
       if (Object.keys(draft.errors).length > 0) return
+      await serialiseOn(ctx, 'cgi', v.customer_id as number, v.group_id as number)
       const end = (v.e_date as string | null) ?? '9999-12-31'
       const overlap = await ctx.trx
         .selectFrom('cgis')

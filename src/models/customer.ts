@@ -58,6 +58,7 @@ export const customer = defineModel({
   archive: { openEDate: '2030-12-31' },
   customFields: true,
   stamps: { created: 'b_date', updated: 'updated_at' },
+  trigram: ['name', 'phone'],
   fields: {
     id: int({ readOnly: true }),
     branch_ids: intList({ ref: 'branch', label: 'Филиалы' }),

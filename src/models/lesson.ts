@@ -5,6 +5,7 @@ import {
   dropCharges,
   type LessonShape,
   presentDetails,
+  shareGroups,
   syncDetails,
   writeDetails,
 } from '../domain/attendance.js'
@@ -117,7 +118,14 @@ export const lesson: Model = defineModel({
       const l = rec as unknown as LessonShape
       const old = draft.old as unknown as LessonShape | null
       const before = old ? (await detailsOf([l.id], ctx)).map((d) => d.customer_id) : []
-      if (syncRuns(draft)) await syncDetails(l, ctx)
+      if (syncRuns(draft)) {
+        // §6.10: a group whose memberships this lesson reads for the first time is share-locked first.
+        await shareGroups(
+          l.group_ids.filter((g) => !old?.group_ids.includes(g)),
+          ctx,
+        )
+        await syncDetails(l, ctx)
+      }
       const list = entries.get(draft)
       if (list) await writeDetails(lesson, l.id, list, ctx)
       const setConducted = draft.changed.has('status') && 'status' in draft.body && l.status === 3

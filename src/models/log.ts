@@ -31,7 +31,13 @@ export const log = defineModel({
       eb.or([
         eb('log.visibility', '=', 'all'),
         eb('log.visibility', '=', 'admin'),
-        eb('log.id', 'in', eb.selectFrom('log_branches').select('log_id').where('branch_id', '=', b)),
+        eb.exists(
+          eb
+            .selectFrom('log_branches')
+            .select(sql.lit(1).as('one'))
+            .whereRef('log_branches.log_id', '=', 'log.id')
+            .where('log_branches.branch_id', '=', b),
+        ),
       ]),
     branchesOf: async () => [],
   },
@@ -51,9 +57,13 @@ export const log = defineModel({
   },
   filters: {
     ...ids(),
-    entity: (raw) => {
+    // Case-insensitive (§7.20) by mapping the value to the stored spelling, so the (entity, entity_id)
+    // index serves it; an unknown name matches nothing.
+    entity: (raw, eb, ctx) => {
       if (typeof raw !== 'string') throw fail.badParam('entity')
-      return sql<boolean>`lower(log.entity) = ${raw.trim().toLowerCase()}`
+      const wanted = raw.trim().toLowerCase()
+      const names = ['LessonDetails', ...[...ctx.models.values()].map((m) => m.logName)]
+      return eb('log.entity', '=', names.find((n) => n.toLowerCase() === wanted) ?? raw.trim())
     },
     entity_id: exact('entity_id'),
     user_id: exact('user_id'),

@@ -61,6 +61,7 @@ export const m002_schedule = {
   async up(db: Db): Promise<void> {
     for (const [name, spec] of Object.entries(TABLES)) await createTable(db, name, spec)
     for (const name of LINKS) await createLink(db, name)
-    for (const [name, table, cols] of INDEXES) await db.schema.createIndex(name).on(table).columns(cols).execute()
+    for (const [name, table, cols] of INDEXES)
+      await db.schema.createIndex(name).on(table).columns(cols).execute()
   },
 }

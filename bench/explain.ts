@@ -1,0 +1,133 @@
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import SQLite from 'better-sqlite3'
+import { Kysely, type LogEvent, PostgresDialect, SqliteDialect } from 'kysely'
+import pg from 'pg'
+import { buildApp } from '../src/app.js'
+import { loadConfig } from '../src/config.js'
+import type { Db } from '../src/db/connect.js'
+import { datetimeZone } from '../src/fields/datetime.js'
+import { models } from '../src/models/index.js'
+import { prepareFixtures } from './fixtures.js'
+import { routes } from './routes.js'
+
+/**
+ * `node dist/bench/explain.js` on a seeded database (DATA_DIR or DATABASE_URL, e.g. one kept by
+ * `npm run bench -- --keep`): runs each bench route once in-process, and prints the SQL it sent with
+ * the time of each statement, and the plan of the slowest ones (EXPLAIN QUERY PLAN on SQLite,
+ * EXPLAIN ANALYZE on PostgreSQL) — where a route's time goes, for whoever makes it faster.
+ */
+interface Query {
+  sql: string
+  parameters: readonly unknown[]
+  ms: number
+}
+
+const ADMIN = { email: 'bench@school.example', api_key: 'bench-0123456789-abcdef' }
+
+/** The server's connection (src/db/connect.ts) with a statement log. */
+function tracedDb(
+  config: ReturnType<typeof loadConfig>,
+  seen: Query[],
+): Db & { raw: (q: Query) => Promise<string[]> } {
+  const log = (e: LogEvent) => {
+    seen.push({ sql: e.query.sql, parameters: e.query.parameters, ms: e.queryDurationMillis })
+  }
+  if (config.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 2 })
+    const kysely = new Kysely({ dialect: new PostgresDialect({ pool }), log })
+    const raw = async (q: Query) => {
+      const c = await pool.connect()
+      try {
+        await c.query('BEGIN')
+        const r = await c.query(`EXPLAIN (ANALYZE, BUFFERS) ${q.sql}`, q.parameters as unknown[])
+        return r.rows.map((row: Record<string, string>) => row['QUERY PLAN'] ?? '')
+      } finally {
+        await c.query('ROLLBACK')
+        c.release()
+      }
+    }
+    return { kysely, dialect: 'postgres', close: () => kysely.destroy(), raw }
+  }
+  const sqlite = new SQLite(path.join(config.dataDir, 'parta.db'))
+  sqlite.pragma('journal_mode = WAL')
+  sqlite.pragma('synchronous = NORMAL')
+  sqlite.pragma('busy_timeout = 10000')
+  sqlite.pragma('foreign_keys = OFF')
+  sqlite.function('lower', { deterministic: true }, (s: unknown) =>
+    typeof s === 'string' ? s.toLowerCase() : s,
+  )
+  const kysely = new Kysely({ dialect: new SqliteDialect({ database: sqlite }), log })
+  const raw = async (q: Query) => {
+    const rows = sqlite.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...(q.parameters as unknown[])) as Array<{
+      id: number
+      parent: number
+      detail: string
+    }>
+    const depth = new Map<number, number>([[0, 0]])
+    return rows.map((r) => {
+      const d = (depth.get(r.parent) ?? 0) + 1
+      depth.set(r.id, d)
+      return `${'  '.repeat(d - 1)}${r.detail}`
+    })
+  }
+  return { kysely, dialect: 'sqlite', close: () => kysely.destroy(), raw }
+}
+
+async function main(): Promise<void> {
+  const { values: v } = parseArgs({
+    options: { routes: { type: 'string' }, top: { type: 'string', default: '3' } },
+  })
+  const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent' })
+  datetimeZone.tz = config.tz
+  const facts = await prepareFixtures(
+    { databaseUrl: config.databaseUrl, dataDir: config.dataDir },
+    config.tz,
+    5,
+  )
+  const seen: Query[] = []
+  const db = tracedDb(config, seen)
+  const app = await buildApp({ config, db, models })
+  const call = async (p: string, body: string, token?: string) => {
+    const r = await app.inject({
+      method: 'POST',
+      url: p,
+      headers: { 'content-type': 'application/json', ...(token ? { 'x-alfacrm-token': token } : {}) },
+      payload: body,
+    })
+    return r
+  }
+  const token = JSON.parse((await call('/v2api/auth/login', JSON.stringify(ADMIN))).body).token as string
+  const total = JSON.parse((await call('/v2api/1/customer/index', '{}', token)).body).total as number
+  const only = v.routes ? v.routes.split(',') : []
+  for (const route of routes({ facts, admin: ADMIN, total, name: 'Соколов' })) {
+    if (only.length > 0 && !only.some((o) => route.name.startsWith(o))) continue
+    const request = (i: number) => (route.next ? route.next(i) : { path: route.path, body: route.body })
+    await call(request(0).path, request(0).body, token)
+    seen.length = 0
+    const started = performance.now()
+    const r = await call(request(1).path, request(1).body, token)
+    const ms = performance.now() - started
+    const sqlMs = seen.reduce((s, q) => s + q.ms, 0)
+    process.stdout.write(
+      `\n### ${route.name}: ${r.statusCode}, ${ms.toFixed(1)} ms in all, ${seen.length} statements taking ${sqlMs.toFixed(1)} ms\n`,
+    )
+    const slowest = [...seen].sort((a, b) => b.ms - a.ms)
+    for (const [i, q] of slowest.entries()) {
+      if (i >= 8) break
+      process.stdout.write(`${q.ms.toFixed(2).padStart(8)} ms  ${q.sql.replace(/\s+/g, ' ').slice(0, 400)}\n`)
+      if (q.parameters.length > 0)
+        process.stdout.write(`             params ${JSON.stringify(q.parameters).slice(0, 200)}\n`)
+      if (i < Number(v.top) && /^\s*select/i.test(q.sql)) {
+        for (const line of await db.raw(q)) process.stdout.write(`             | ${line}\n`)
+      }
+    }
+  }
+  await app.close()
+  await db.close()
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`explain: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,195 @@
+import { connect } from '../src/db/connect.js'
+import { models } from '../src/models/index.js'
+import { BulkWriter } from '../src/seed/bulk-writer.js'
+import { clock } from '../src/seed/calendar.js'
+import { Rng } from '../src/seed/random.js'
+import { RecordSink } from '../src/seed/records.js'
+import { addDays, isoWeekday, nowParts } from '../src/wire/dates.js'
+
+/**
+ * What the routes of a bench run need from the seeded database, read before the server starts, and
+ * the lessons the "conduct" route conducts: up to 50 groups of 20 students of branch 1 with `pool`
+ * planned lessons of the past weeks in turn, so that every request conducts a lesson of its own and
+ * concurrent requests concern different students, as in a school.
+ */
+export interface Facts {
+  today: string
+  /** Monday and Sunday of last week (its lessons are conducted). */
+  week: [string, string]
+  /** First and last day of this month. */
+  month: [string, string]
+  teacherId: number
+  /** A customer of branch 1 with log rows. */
+  logCustomerId: number
+  /** Phone digits of a customer of branch 1, as an operator types part of a number. */
+  phonePart: string
+  payAccountId: number
+  /** Customers of branch 1 that the pay route pays for, in turn. */
+  payCustomers: number[]
+  /** Planned lessons to conduct; lesson k belongs to group k mod groups.length, of those 20 customers. */
+  conduct: { lessons: number[]; groups: number[][] }
+}
+
+export interface Target {
+  databaseUrl: string | null
+  dataDir: string
+}
+
+const dmy = (iso: string) => iso.split('-').reverse().join('.')
+
+export { dmy }
+
+export async function prepareFixtures(target: Target, tz: string, pool: number): Promise<Facts> {
+  const db = connect({ databaseUrl: target.databaseUrl, dataDir: target.dataDir, poolSize: 1 })
+  const k = db.kysely
+  const { date: today, dateTime: now } = nowParts(tz)
+  try {
+    const inMain = k.selectFrom('customers_branch_ids').select('record_id').where('value', '=', 1)
+    const students = await k
+      .selectFrom('customers')
+      .select(['id', 'phone'])
+      .where('id', 'in', inMain)
+      .where('is_study', '=', 1)
+      .where('removed', '=', 0)
+      .orderBy('id')
+      .limit(2000)
+      .execute()
+    if (students.length < 20)
+      throw new Error('bench: the seeded database has fewer than 20 students in branch 1')
+    const rng = new Rng(7)
+    const phones = JSON.parse(String(students[Math.floor(students.length / 2)]!.phone)) as string[]
+    const digits = (phones[0] ?? '').replace(/\D/g, '')
+    const teacher = await k
+      .selectFrom('lessons_teacher_ids as t')
+      .innerJoin('lessons as l', 'l.id', 't.record_id')
+      .select('t.value')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('l.branch_id', '=', 1)
+      .where('l.date', '>=', `${today.slice(0, 8)}01`)
+      .groupBy('t.value')
+      .orderBy('n', 'desc')
+      .limit(1)
+      .executeTakeFirstOrThrow()
+    const account = await k
+      .selectFrom('pay_accounts')
+      .select('id')
+      .where('branch_id', '=', 1)
+      .orderBy('id')
+      .executeTakeFirstOrThrow()
+    const monday = addDays(today, 1 - isoWeekday(today))
+    const conduct = await conductPool(
+      target,
+      rng,
+      students.map((s) => Number(s.id)),
+      pool,
+      today,
+      now,
+      tz,
+    )
+    const nextMonth = addDays(`${today.slice(0, 8)}28`, 7)
+    return {
+      today,
+      week: [addDays(monday, -7), addDays(monday, -1)],
+      month: [`${today.slice(0, 8)}01`, addDays(`${nextMonth.slice(0, 8)}01`, -1)],
+      teacherId: Number(teacher.value),
+      logCustomerId: Number(students[10]!.id),
+      phonePart: `${digits.slice(-7, -4)}-${digits.slice(-4, -2)}-${digits.slice(-2)}`,
+      payAccountId: Number(account.id),
+      payCustomers: rng.sample(
+        students.map((s) => Number(s.id)),
+        1000,
+      ),
+      conduct,
+    }
+  } finally {
+    await db.close()
+  }
+}
+
+/** Groups of 20 students with `pool` planned past lessons in turn, each with its 20 details (§6.3). */
+async function conductPool(
+  target: Target,
+  rng: Rng,
+  students: number[],
+  pool: number,
+  today: string,
+  now: string,
+  tz: string,
+) {
+  const shuffled = rng.sample(students, students.length)
+  const count = Math.max(1, Math.min(50, Math.floor(students.length / 20)))
+  const members = Array.from({ length: count }, (_, g) =>
+    shuffled.slice(g * 20, g * 20 + 20).sort((a, b) => a - b),
+  )
+  const writer = await BulkWriter.open(target)
+  try {
+    await writer.prepareIds(['groups', 'cgis', 'lessons', 'lesson_details', 'log'])
+    const sink = new RecordSink(writer, { today, now, tz, pathBranch: 1, userId: 0 })
+    const first = addDays(today, -90)
+    const groups = members.map((customers, g) => {
+      const id = sink.record(
+        models.get('group')!,
+        {
+          branch_ids: [1],
+          teacher_ids: [],
+          name: `Бенчмарк: группа ${g + 1} на 20 человек`,
+          b_date: first,
+          e_date: addDays(today, 90),
+        },
+        { hidden: { archived_e_date: null, created_at: now, updated_at: now } },
+      )
+      for (const c of customers) {
+        sink.record(models.get('cgi')!, { customer_id: c, group_id: id, b_date: first, e_date: null })
+      }
+      return id
+    })
+    const subject = 1
+    const lessons: number[] = []
+    for (let i = 0; i < pool; i++) {
+      const date = addDays(first, i % 89)
+      const start = (8 * 60 + (Math.floor(i / 89) % 28) * 30) % (23 * 60)
+      const id = sink.record(models.get('lesson')!, {
+        branch_id: 1,
+        date,
+        time_from: `${date} ${clock(start)}`,
+        time_to: `${date} ${clock(start + 30)}`,
+        duration: 30,
+        lesson_type_id: 2,
+        status: 1,
+        subject_id: subject,
+        room_id: null,
+        teacher_ids: [],
+        customer_ids: [],
+        group_ids: [groups[i % count]!],
+        streaming: 0,
+        topic: '',
+        homework: '',
+        note: '',
+        regular_id: null,
+      })
+      lessons.push(id)
+      for (const c of members[i % count]!) {
+        writer.add('lesson_details', {
+          id: writer.nextId('lesson_details'),
+          lesson_id: id,
+          customer_id: c,
+          branch_id: 1,
+          ctt_id: null,
+          is_attend: 0,
+          reason_id: null,
+          commission: 0,
+          commission_override: null,
+          grade: null,
+          homework_grade_id: null,
+          bonus: 0,
+          note: '',
+        })
+      }
+      if (i % 1000 === 999) await writer.commit()
+    }
+    await writer.finish()
+    return { lessons, groups: members }
+  } finally {
+    await writer.close()
+  }
+}

@@ -1,0 +1,84 @@
+import type { Measured } from './load.js'
+
+/** The table a bench run prints, and the JSON it writes under bench/results/. */
+export interface RouteResult {
+  route: string
+  bytes: number
+  /** Connections of the server's measurement: 1 for a route slower than half a second. */
+  connections: number
+  server: Measured & { rssMb: number }
+  ceiling: Measured & { rssMb: number }
+  /** Requests of a route that had to repeat its inputs (the conduct pool ran out). */
+  wrapped?: number
+}
+
+export interface RunResult {
+  db: 'sqlite' | 'postgres'
+  customers: number
+  workers: number
+  seedSeconds: number
+  seedRows: Record<string, number>
+  startToHealthyMs: number
+  rssAfterMb: number
+  routes: RouteResult[]
+}
+
+const n = (v: number, digits = 0) => v.toFixed(digits)
+const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : '—')
+
+function cells(r: RouteResult): string[] {
+  const s = r.server
+  const c = r.ceiling
+  const failed = s.non2xx + s.errors
+  return [
+    r.connections === 1 ? `${r.route} [1 conn]` : r.route,
+    `${n(s.rps)} (${ratio(s.rps, c.rps)})`,
+    `${n(s.p50, 1)} (${ratio(s.p50, c.p50)})`,
+    `${n(s.p99, 1)} (${ratio(s.p99, c.p99)})`,
+    `${n(s.rssMb)} (${ratio(s.rssMb, c.rssMb)})`,
+    n(c.rps),
+    String(r.bytes),
+    failed > 0 ? `${failed} failed` : '',
+  ]
+}
+
+const HEAD = [
+  'route',
+  'req/s (×ceil)',
+  'p50 ms (×ceil)',
+  'p99 ms (×ceil)',
+  'RSS MB (×ceil)',
+  'ceil req/s',
+  'bytes',
+  '',
+]
+
+export function title(run: Omit<RunResult, 'routes'>): string {
+  const db = run.db === 'sqlite' ? 'SQLite' : 'PostgreSQL'
+  const procs = run.workers === 1 ? '1 process' : `${run.workers} processes`
+  return (
+    `${db}, ${run.customers} customers, ${procs}: seeded in ${n(run.seedSeconds, 1)} s, ` +
+    `start to healthy ${n(run.startToHealthyMs)} ms`
+  )
+}
+
+export function table(rows: RouteResult[]): string[] {
+  const all = [HEAD, ...rows.map(cells)]
+  const widths = HEAD.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)))
+  return all.map((r) =>
+    r
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd(),
+  )
+}
+
+/** A Markdown table of one run, for the README and notes. */
+export function markdown(run: RunResult): string[] {
+  const md = (r: string[]) => `| ${r.join(' | ')} |`
+  return [
+    md(HEAD.slice(0, -1)),
+    md(HEAD.slice(0, -1).map(() => '---')),
+    ...run.routes.map((r) => md(cells(r).slice(0, -1))),
+  ]
+}

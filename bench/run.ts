@@ -1,0 +1,387 @@
+import { execFileSync } from 'node:child_process'
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import pg from 'pg'
+import { type Facts, prepareFixtures } from './fixtures.js'
+import { type Measured, measure } from './load.js'
+import { freePort, type Proc, rssOf, runToEnd, startProcess } from './processes.js'
+import { markdown, type RouteResult, type RunResult, table, title } from './report.js'
+import { type Route, routes } from './routes.js'
+
+/**
+ * `npm run bench`: for each size, seeds a fresh database (SQLite in a temp DATA_DIR, or a new
+ * PostgreSQL database on the server of DATABASE_URL), starts the real server on it, and drives every
+ * route with autocannon over loopback — then drives a bare node:http server sending the same bytes
+ * (the ceiling) the same way, and prints each figure beside its ratio to the ceiling's.
+ */
+const USAGE = `Usage: npm run bench -- [options]
+  --quick             10 000 customers only, shorter measurements (under 3 minutes on 2 cores)
+  --sizes A,B,…       customer counts (default 10000,100000,1000000)
+  --workers A,B,…     server processes to measure on each size (default: $WORKERS or 1)
+  --seconds S         measurement per route and server (default 5; --quick 3, the ceiling 2)
+  --warmup S          warm-up before each measurement (default 2; --quick 1)
+  --connections C     concurrent connections (default 50)
+  --routes a,b        only the routes whose names start with these
+  --pool N            planned 20-participant lessons for the conduct route (default 4000)
+  --cpu-prof DIR      run the server with --cpu-prof, profiles written to DIR when it stops
+  --keep              keep the seeded databases (their place is printed)
+Environment: DATABASE_URL=postgres://… benches PostgreSQL (a fresh database per size is created and
+dropped on that server); WORKERS=2 runs two server processes (node:cluster).`
+
+const ADMIN = { email: 'bench@school.example', api_key: 'bench-0123456789-abcdef' }
+const NAME_QUERY = 'Соколов'
+
+interface Options {
+  sizes: number[]
+  workers: number[]
+  seconds: number
+  warmup: number
+  ceilingSeconds: number
+  connections: number
+  only: string[]
+  pool: number
+  cpuProf: string | null
+  keep: boolean
+  quick: boolean
+}
+
+function options(argv: string[]): Options {
+  const { values: v } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      sizes: { type: 'string' },
+      workers: { type: 'string' },
+      seconds: { type: 'string' },
+      warmup: { type: 'string' },
+      connections: { type: 'string' },
+      routes: { type: 'string' },
+      pool: { type: 'string' },
+      'cpu-prof': { type: 'string' },
+      keep: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  })
+  if (v.help) {
+    process.stdout.write(`${USAGE}\n`)
+    process.exit(0)
+  }
+  const list = (s: string | undefined, d: number[]) => (s ? s.split(',').map((x) => Number(x.trim())) : d)
+  const seconds = Number(v.seconds ?? (v.quick ? 3 : 5))
+  return {
+    quick: v.quick,
+    sizes: list(v.sizes, v.quick ? [10_000] : [10_000, 100_000, 1_000_000]),
+    workers: list(v.workers, [Number(process.env.WORKERS ?? 1)]),
+    seconds,
+    warmup: Number(v.warmup ?? (v.quick ? 1 : 2)),
+    ceilingSeconds: v.quick ? 2 : seconds,
+    connections: Number(v.connections ?? 50),
+    only: v.routes ? v.routes.split(',') : [],
+    pool: Number(v.pool ?? 4000),
+    cpuProf: v['cpu-prof'] ?? null,
+    keep: v.keep,
+  }
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const compiled = path.resolve(here, '..')
+const SERVER = path.join(compiled, 'src/main.js')
+const CLI = path.join(compiled, 'src/cli/main.js')
+const CEILING = path.join(compiled, 'bench/ceiling.js')
+
+/** The repository root: the nearest folder upwards with a package.json. */
+function repoRoot(): string {
+  for (let dir = here; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir
+    if (path.dirname(dir) === dir) return process.cwd()
+  }
+}
+
+interface Db {
+  kind: 'sqlite' | 'postgres'
+  env: Record<string, string>
+  target: { databaseUrl: string | null; dataDir: string }
+  where: string
+  drop(): Promise<void>
+}
+
+async function freshDb(customers: number): Promise<Db> {
+  const base = process.env.DATABASE_URL
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `parta-bench-${customers}-`))
+  if (!base) {
+    return {
+      kind: 'sqlite',
+      env: { DATA_DIR: dataDir },
+      target: { databaseUrl: null, dataDir },
+      where: dataDir,
+      drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }),
+    }
+  }
+  const name = `parta_bench_${customers}_${crypto.randomBytes(3).toString('hex')}`
+  const admin = async (q: string) => {
+    const c = new pg.Client({ connectionString: base })
+    await c.connect()
+    try {
+      await c.query(q)
+    } finally {
+      await c.end()
+    }
+  }
+  await admin(`CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8'`)
+  const url = new URL(base)
+  url.pathname = `/${name}`
+  return {
+    kind: 'postgres',
+    env: { DATABASE_URL: url.toString() },
+    target: { databaseUrl: url.toString(), dataDir },
+    where: url.toString(),
+    drop: async () => {
+      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      fs.rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+function baseEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env }
+  for (const k of [
+    'DATABASE_URL',
+    'DATA_DIR',
+    'WORKERS',
+    'PORT',
+    'ALFACRM_ADMIN_EMAIL',
+    'ALFACRM_ADMIN_API_KEY',
+  ])
+    delete env[k]
+  return env
+}
+
+async function post(base: string, p: string, body: string, token?: string) {
+  const r = await fetch(`${base}${p}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { 'x-alfacrm-token': token } : {}) },
+    body,
+  })
+  return { status: r.status, bytes: Buffer.from(await r.arrayBuffer()) }
+}
+
+const mb = (bytes: number) => bytes / 1024 / 1024
+const SLOW_MS = 500
+
+/**
+ * Waits until the server has worked off the requests still in flight when a measurement stopped (a
+ * slow route leaves up to `connections` of them), so they do not weigh on the next measurement.
+ */
+async function settle(base: string): Promise<void> {
+  const until = Date.now() + 300_000
+  for (let quick = 0; quick < 2 && Date.now() < until; ) {
+    const t = performance.now()
+    await fetch(`${base}/healthz`).catch(() => null)
+    quick = performance.now() - t < 20 ? quick + 1 : 0
+  }
+}
+
+async function benchRoute(
+  o: Options,
+  route: Route,
+  key: string,
+  server: Proc,
+  ceiling: Proc,
+  token: string,
+): Promise<RouteResult> {
+  const serverBase = `http://127.0.0.1:${server.port}`
+  const ceilingBase = `http://127.0.0.1:${ceiling.port}`
+  const counter = { n: 0 }
+  const first = route.next ? route.next(counter.n++) : { path: route.path, body: route.body }
+  const sent = performance.now()
+  const captured = await post(serverBase, first.path, first.body, token)
+  const once = performance.now() - sent
+  if (captured.status !== 200) {
+    throw new Error(`${route.name}: ${captured.status} ${captured.bytes.toString('utf8').slice(0, 300)}`)
+  }
+  await fetch(`${ceilingBase}/__body/${key}`, { method: 'PUT', body: captured.bytes })
+  const headers: Record<string, string> = route.name === 'login' ? {} : { 'x-alfacrm-token': token }
+  // A route slower than half a second a request is measured over one connection: 50 of them would
+  // leave minutes of queued work behind (the log at a million customers), spoiling what follows.
+  const connections = once > SLOW_MS ? 1 : o.connections
+  const load = { connections, seconds: o.seconds }
+  if (o.warmup > 0) await measure(serverBase, route, headers, counter, { ...load, seconds: o.warmup })
+  await settle(serverBase)
+  const s: Measured = await measure(serverBase, route, headers, counter, load)
+  const serverRss = mb(rssOf(server.child.pid!))
+  await settle(serverBase)
+  const toCeiling: Route = {
+    ...route,
+    path: `/${key}`,
+    next: route.next ? (i) => ({ path: `/${key}`, body: route.next!(i).body }) : undefined,
+  }
+  const ceilingCounter = { n: 0 }
+  await measure(ceilingBase, toCeiling, headers, ceilingCounter, { ...load, seconds: o.quick ? 0.5 : 1 })
+  await settle(ceilingBase)
+  const c = await measure(ceilingBase, toCeiling, headers, ceilingCounter, {
+    ...load,
+    seconds: o.ceilingSeconds,
+  })
+  const pool = route.name.startsWith('lesson conduct') ? counter.n : 0
+  return {
+    route: route.name,
+    bytes: captured.bytes.length,
+    connections,
+    server: { ...s, rssMb: serverRss },
+    ceiling: { ...c, rssMb: mb(rssOf(ceiling.child.pid!)) },
+    ...(pool > o.pool ? { wrapped: pool - o.pool } : {}),
+  }
+}
+
+async function benchSize(o: Options, customers: number, out: RunResult[]): Promise<void> {
+  const db = await freshDb(customers)
+  const env = { ...baseEnv(), ...db.env, LOG_LEVEL: 'warn' }
+  try {
+    process.stderr.write(`\n== ${customers} customers on ${db.kind} (${db.where})\n`)
+    const seedStarted = performance.now()
+    const seedOut = await runToEnd(
+      CLI,
+      ['seed', '--customers', String(customers), '--json', '--check', '50'],
+      {
+        ...env,
+        ALFACRM_ADMIN_EMAIL: ADMIN.email,
+        ALFACRM_ADMIN_API_KEY: ADMIN.api_key,
+      },
+    )
+    const seedSeconds = (performance.now() - seedStarted) / 1000
+    const seeded = JSON.parse(seedOut.trim().split('\n').pop() ?? '{}') as { rows?: Record<string, number> }
+    const tz = process.env.TZ ?? 'Europe/Moscow'
+    const facts: Facts = await prepareFixtures(db.target, tz, o.pool)
+    for (const workers of o.workers) {
+      out.push(
+        await benchServer(o, {
+          db,
+          env,
+          customers,
+          workers,
+          seedSeconds,
+          seedRows: seeded.rows ?? {},
+          facts,
+        }),
+      )
+    }
+  } finally {
+    if (o.keep) process.stderr.write(`kept ${db.where}\n`)
+    else await db.drop()
+  }
+}
+
+interface ServerRun {
+  db: Db
+  env: NodeJS.ProcessEnv
+  customers: number
+  workers: number
+  seedSeconds: number
+  seedRows: Record<string, number>
+  facts: Facts
+}
+
+async function benchServer(o: Options, r: ServerRun): Promise<RunResult> {
+  const nodeArgs = o.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(o.cpuProf)}`] : []
+  const server = await startProcess(SERVER, {
+    env: { ...r.env, HOST: '127.0.0.1', WORKERS: String(r.workers), LOGIN_RATE_LIMIT: '1000000' },
+    nodeArgs,
+    healthPath: '/healthz',
+  })
+  const ceiling = await startProcess(CEILING, {
+    env: baseEnv(),
+    healthPath: '/healthz',
+    port: await freePort(),
+  })
+  const run: RunResult = {
+    db: r.db.kind,
+    customers: r.customers,
+    workers: r.workers,
+    seedSeconds: r.seedSeconds,
+    seedRows: r.seedRows,
+    startToHealthyMs: server.startMs,
+    rssAfterMb: 0,
+    routes: [],
+  }
+  try {
+    process.stderr.write(`${title(run)}\n`)
+    const base = `http://127.0.0.1:${server.port}`
+    const login = await post(base, '/v2api/auth/login', JSON.stringify(ADMIN))
+    const token = (JSON.parse(login.bytes.toString('utf8')) as { token: string }).token
+    const index = await post(base, '/v2api/1/customer/index', '{}', token)
+    const total = (JSON.parse(index.bytes.toString('utf8')) as { total: number }).total
+    const list = routes({ facts: r.facts, admin: ADMIN, total, name: NAME_QUERY }).filter(
+      (x) => o.only.length === 0 || o.only.some((p) => x.name.startsWith(p)),
+    )
+    process.stderr.write(`${table([])[0]}\n`)
+    for (const [i, route] of list.entries()) {
+      const result = await benchRoute(o, route, String(i), server, ceiling, token)
+      run.routes.push(result)
+      process.stderr.write(`${table([result])[1]}\n`)
+    }
+    run.rssAfterMb = mb(rssOf(server.child.pid!))
+  } finally {
+    await server.stop()
+    await ceiling.stop()
+  }
+  return run
+}
+
+function commit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()
+  } catch {
+    return ''
+  }
+}
+
+async function main(): Promise<void> {
+  const o = options(process.argv.slice(2))
+  const started = new Date()
+  const loadAtStart = os.loadavg()
+  const runs: RunResult[] = []
+  for (const size of o.sizes) await benchSize(o, size, runs)
+  const kind = process.env.DATABASE_URL ? 'postgres' : 'sqlite'
+  const dir = path.join(repoRoot(), 'bench/results')
+  fs.mkdirSync(dir, { recursive: true })
+  const stamp = started.toISOString().replace(/[:.]/g, '-').slice(0, 19)
+  const file = path.join(dir, `${stamp}-${kind}${o.quick ? '-quick' : ''}.json`)
+  const meta = {
+    date: started.toISOString(),
+    commit: commit(),
+    node: process.version,
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model ?? '',
+    memoryGb: Math.round(os.totalmem() / 1024 ** 3),
+    connections: o.connections,
+    seconds: o.seconds,
+    ceilingSeconds: o.ceilingSeconds,
+    warmup: o.warmup,
+    quick: o.quick,
+    // Other work on the machine skews every figure; the ratios to the ceiling less so.
+    loadAverageAtStart: loadAtStart,
+    loadAverageAtEnd: os.loadavg(),
+    seconds_total: (Date.now() - started.getTime()) / 1000,
+  }
+  fs.writeFileSync(file, `${JSON.stringify({ meta, runs }, null, 2)}\n`)
+  for (const run of runs) {
+    process.stdout.write(`\n${title(run)}; RSS after the run ${run.rssAfterMb.toFixed(0)} MB\n`)
+    process.stdout.write(`${table(run.routes).join('\n')}\n`)
+  }
+  const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(' ')
+  process.stdout.write(
+    `\nWrote ${path.relative(process.cwd(), file)} (${meta.seconds_total.toFixed(0)} s in all; load average ` +
+      `${load(meta.loadAverageAtStart)} at the start, ${load(meta.loadAverageAtEnd)} at the end).\n`,
+  )
+  if (process.env.BENCH_MARKDOWN)
+    for (const run of runs) process.stdout.write(`\n${markdown(run).join('\n')}\n`)
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`)
+  process.exit(1)
+})
