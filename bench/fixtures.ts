@@ -1,4 +1,5 @@
 import { connect } from '../src/db/connect.js'
+import { newDetailRow } from '../src/domain/attendance.js'
 import { models } from '../src/models/index.js'
 import { BulkWriter } from '../src/seed/bulk-writer.js'
 import { clock } from '../src/seed/calendar.js'
@@ -169,21 +170,7 @@ async function conductPool(
       })
       lessons.push(id)
       for (const c of members[i % count]!) {
-        writer.add('lesson_details', {
-          id: writer.nextId('lesson_details'),
-          lesson_id: id,
-          customer_id: c,
-          branch_id: 1,
-          ctt_id: null,
-          is_attend: 0,
-          reason_id: null,
-          commission: 0,
-          commission_override: null,
-          grade: null,
-          homework_grade_id: null,
-          bonus: 0,
-          note: '',
-        })
+        writer.add('lesson_details', { id: writer.nextId('lesson_details'), ...newDetailRow(id, c, 1) })
       }
       if (i % 1000 === 999) await writer.commit()
     }

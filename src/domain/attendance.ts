@@ -156,6 +156,24 @@ export async function resyncGroup(groupId: number, ctx: ActionCtx): Promise<void
   }
 }
 
+/** A new participant's detail row (§6.3): not attended, no marks, no charge, no override. */
+export function newDetailRow(lessonId: number, customerId: number, branchId: number) {
+  return {
+    lesson_id: lessonId,
+    customer_id: customerId,
+    branch_id: branchId,
+    ctt_id: null,
+    is_attend: 0,
+    reason_id: null,
+    commission: 0,
+    commission_override: null,
+    grade: null,
+    homework_grade_id: null,
+    bonus: 0,
+    note: '',
+  }
+}
+
 /** Keeps one detail row per participant: adds rows with default marks, removes rows of non-participants. */
 export async function syncDetails(lesson: LessonShape, ctx: ActionCtx): Promise<void> {
   const wanted = await participantsOf(lesson, ctx)
@@ -167,22 +185,7 @@ export async function syncDetails(lesson: LessonShape, ctx: ActionCtx): Promise<
   if (added.length > 0) {
     await ctx.trx
       .insertInto('lesson_details')
-      .values(
-        added.map((customer_id) => ({
-          lesson_id: lesson.id,
-          customer_id,
-          branch_id: lesson.branch_id,
-          ctt_id: null,
-          is_attend: 0,
-          reason_id: null,
-          commission: 0,
-          commission_override: null,
-          grade: null,
-          homework_grade_id: null,
-          bonus: 0,
-          note: '',
-        })),
-      )
+      .values(added.map((customerId) => newDetailRow(lesson.id, customerId, lesson.branch_id)))
       .execute()
   }
   if (existing.some((d) => d.branch_id !== lesson.branch_id)) {
