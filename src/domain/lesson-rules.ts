@@ -36,13 +36,22 @@ export function readTimes(draft: Draft): void {
   const v = draft.values
   if (['time_from', 'time_to', 'duration', 'date'].some((k) => draft.errors[k])) return
   const from = timeOf(v.time_from)
-  if (!from) return draft.addError('time_from', messages.required('Время начала'))
+  if (!from) {
+    draft.addError('time_from', messages.required('Время начала'))
+    return
+  }
   let duration: number
   if (given(draft.body.time_to)) duration = diffMinutes(from, timeOf(v.time_to)!)
   else if (given(draft.body.duration) || draft.action === 'update') duration = Number(v.duration)
-  else return draft.addError('time_to', messages.required('Время окончания'))
+  else {
+    draft.addError('time_to', messages.required('Время окончания'))
+    return
+  }
   const start = Number(from.slice(0, 2)) * 60 + Number(from.slice(3, 5))
-  if (duration <= 0 || start + duration > 1440) return draft.addError('time_to', messages.period())
+  if (duration <= 0 || start + duration > 1440) {
+    draft.addError('time_to', messages.period())
+    return
+  }
   draft.set('duration', duration)
   draft.set('time_from', `${v.date} ${from}`)
   draft.set('time_to', `${v.date} ${addMinutes(from, duration)}`)

@@ -22,7 +22,9 @@ export interface Slot extends Rec {
 /** Dates of the period whose ISO weekday is one of the slot's days, in order. */
 export function slotDates(slot: Pick<Slot, 'b_date' | 'e_date' | 'days'>, from = slot.b_date): string[] {
   const out: string[] = []
-  for (let d = from < slot.b_date ? slot.b_date : from; d <= slot.e_date; d = addDays(d, 1)) {
+  // Dates are `yyyy-mm-dd` strings, so the later one is the greater string (Math.max is for numbers).
+  const first = [from, slot.b_date].sort()[1]!
+  for (let d = first; d <= slot.e_date; d = addDays(d, 1)) {
     if (slot.days.includes(isoWeekday(d))) out.push(d)
   }
   return out

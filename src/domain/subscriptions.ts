@@ -1,5 +1,4 @@
 import type { ActionCtx, Draft, Rec, Scope } from '../engine/model.js'
-import { fail } from '../errors.js'
 import { messages } from '../fields/kind.js'
 import { addDays, addMonths, addYears } from '../wire/dates.js'
 
