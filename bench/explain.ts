@@ -1,11 +1,9 @@
-import path from 'node:path'
 import { parseArgs } from 'node:util'
-import SQLite from 'better-sqlite3'
 import { Kysely, type LogEvent, PostgresDialect, SqliteDialect } from 'kysely'
 import pg from 'pg'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
-import type { Db } from '../src/db/connect.js'
+import { type Db, openSqlite } from '../src/db/connect.js'
 import { datetimeZone } from '../src/fields/datetime.js'
 import { models } from '../src/models/index.js'
 import { prepareFixtures } from './fixtures.js'
@@ -49,14 +47,7 @@ function tracedDb(
     }
     return { kysely, dialect: 'postgres', close: () => kysely.destroy(), raw }
   }
-  const sqlite = new SQLite(path.join(config.dataDir, 'parta.db'))
-  sqlite.pragma('journal_mode = WAL')
-  sqlite.pragma('synchronous = NORMAL')
-  sqlite.pragma('busy_timeout = 10000')
-  sqlite.pragma('foreign_keys = OFF')
-  sqlite.function('lower', { deterministic: true }, (s: unknown) =>
-    typeof s === 'string' ? s.toLowerCase() : s,
-  )
+  const sqlite = openSqlite(config.dataDir)
   const kysely = new Kysely({ dialect: new SqliteDialect({ database: sqlite }), log })
   const raw = async (q: Query) => {
     const rows = sqlite.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...(q.parameters as unknown[])) as Array<{

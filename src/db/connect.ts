@@ -60,16 +60,28 @@ export function connect(opts: DbOptions): Db {
     return { kysely, dialect: 'postgres', close: () => kysely.destroy() }
   }
   fs.mkdirSync(opts.dataDir, { recursive: true })
-  const sqlite = new SQLite(path.join(opts.dataDir, 'parta.db'))
-  // WAL: readers never block the writer; NORMAL sync keeps every commit across a process kill.
+  const sqlite = openSqlite(opts.dataDir)
+  const kysely = new Kysely({ dialect: new ImmediateSqliteDialect({ database: sqlite }) })
+  return { kysely, dialect: 'sqlite', close: () => kysely.destroy() }
+}
+
+/**
+ * The SQLite file of a data folder, set up as the server uses it (also by the seed and the bench).
+ * WAL: readers never block the writer; NORMAL sync keeps every commit across a process kill.
+ */
+export function openSqlite(dataDir: string): SQLite.Database {
+  const sqlite = new SQLite(path.join(dataDir, 'parta.db'))
   sqlite.pragma('journal_mode = WAL')
   sqlite.pragma('synchronous = NORMAL')
   sqlite.pragma('busy_timeout = 10000')
   sqlite.pragma('foreign_keys = OFF')
-  // SQLite's lower() folds ASCII only; PostgreSQL's folds Cyrillic. Same behaviour on both (§4.5).
+  registerUnicodeLower(sqlite)
+  return sqlite
+}
+
+/** SQLite's lower() folds ASCII only; PostgreSQL's folds Cyrillic. Same behaviour on both (§4.5). */
+export function registerUnicodeLower(sqlite: SQLite.Database): void {
   sqlite.function('lower', { deterministic: true }, (s: unknown) =>
     typeof s === 'string' ? s.toLowerCase() : s,
   )
-  const kysely = new Kysely({ dialect: new ImmediateSqliteDialect({ database: sqlite }) })
-  return { kysely, dialect: 'sqlite', close: () => kysely.destroy() }
 }

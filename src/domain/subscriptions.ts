@@ -1,4 +1,5 @@
-import type { ActionCtx, Draft, Rec, Scope } from '../engine/model.js'
+import type { ActionCtx, Draft, Scope } from '../engine/model.js'
+import { throughParent } from '../engine/repository.js'
 import { messages } from '../fields/kind.js'
 import { addDays, addMonths, addYears } from '../wire/dates.js'
 
@@ -11,23 +12,7 @@ import { addDays, addMonths, addYears } from '../wire/dates.js'
 const CUSTOMER_BRANCHES = 'customers_branch_ids'
 
 /** §2.5: a subscription belongs to the branches of its customer. */
-export const throughCustomer: Scope = {
-  visible: (eb, b) =>
-    eb(
-      'customer_tariffs.customer_id',
-      'in',
-      eb.selectFrom(CUSTOMER_BRANCHES).select('record_id').where('value', '=', b),
-    ),
-  async branchesOf(rec: Rec, ctx: ActionCtx) {
-    const rows = await ctx.trx
-      .selectFrom(CUSTOMER_BRANCHES)
-      .select('value')
-      .where('record_id', '=', rec.customer_id as number)
-      .orderBy('value')
-      .execute()
-    return rows.map((r) => Number(r.value))
-  },
-}
+export const throughCustomer: Scope = throughParent('customer_tariffs', 'customer_id', CUSTOMER_BRANCHES)
 
 export interface TariffTerms {
   id: number

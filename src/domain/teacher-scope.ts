@@ -1,4 +1,5 @@
 import type { ActionCtx, Draft, Scope, Scoping } from '../engine/model.js'
+import { throughParent } from '../engine/repository.js'
 import { messages } from '../fields/kind.js'
 
 /**
@@ -14,23 +15,7 @@ export const byTeacher: Scoping = { params: [{ name: 'teacher_id', field: 'teach
 
 /** Rows of `table` whose teacher belongs to the branch. */
 export function teacherScope(table: string): Scope {
-  return {
-    visible: (eb, b) =>
-      eb(
-        `${table}.teacher_id`,
-        'in',
-        eb.selectFrom(TEACHER_BRANCHES).select('record_id').where('value', '=', b),
-      ),
-    async branchesOf(rec, ctx) {
-      const rows = await ctx.trx
-        .selectFrom(TEACHER_BRANCHES)
-        .select('value')
-        .where('record_id', '=', rec.teacher_id as number)
-        .orderBy('value')
-        .execute()
-      return rows.map((r) => Number(r.value))
-    },
-  }
+  return throughParent(table, 'teacher_id', TEACHER_BRANCHES)
 }
 
 /** On create the teacher must exist and belong to the path branch (archived teachers included), else 422. */

@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import type { ActionCtx, Condition, Eb, Model, Rec } from './model.js'
+import type { ActionCtx, Condition, Eb, Model, Rec, Scope } from './model.js'
 import { linkTable } from './model.js'
 
 /** Records of `model` that belong to branch `b` (§2.5). Global and tenant-wide models: all. */
@@ -20,6 +20,33 @@ export function visibleIn(model: Model, eb: Eb, b: number): Condition {
     )
   }
   return scope.visible(eb, b)
+}
+
+/**
+ * The scope of a record that belongs to the branches of its parent (§2.5: a membership through its
+ * group, a subscription through its customer, a working hour through its teacher): `column` names the
+ * parent, whose branches are kept in the link table `parentLinks`.
+ */
+export function throughParent(table: string, column: string, parentLinks: string): Scope {
+  return {
+    visible: (eb, b) =>
+      eb.exists(
+        eb
+          .selectFrom(parentLinks)
+          .select(sql.lit(1).as('one'))
+          .whereRef(`${parentLinks}.record_id`, '=', `${table}.${column}`)
+          .where(`${parentLinks}.value`, '=', b),
+      ),
+    async branchesOf(rec, ctx) {
+      const rows = await ctx.trx
+        .selectFrom(parentLinks)
+        .select('value')
+        .where('record_id', '=', rec[column] as number)
+        .orderBy('value')
+        .execute()
+      return rows.map((r) => Number(r.value))
+    },
+  }
 }
 
 /** The branches a record belongs to, for the log and for reference checks (§2.5, §2.6). */

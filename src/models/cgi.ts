@@ -3,8 +3,8 @@ import { resyncGroup } from '../domain/attendance.js'
 import { ids, onDate } from '../engine/filters.js'
 import { indexAction } from '../engine/index-action.js'
 import { serialiseOn } from '../engine/locks.js'
-import { type ActionCtx, defineModel, type Eb, type Rec } from '../engine/model.js'
-import { findById, visibleIn } from '../engine/repository.js'
+import { type ActionCtx, defineModel, type Rec } from '../engine/model.js'
+import { throughParent, visibleIn } from '../engine/repository.js'
 import { fail } from '../errors.js'
 import { date, int, readOnly } from '../fields/index.js'
 import { messages } from '../fields/kind.js'
@@ -23,18 +23,8 @@ export const cgi = defineModel({
   slug: 'cgi',
   table: 'cgis',
   logName: 'CustomerGroupInvolve',
-  scope: {
-    visible: (eb: Eb, b: number) =>
-      eb(
-        'cgis.group_id',
-        'in',
-        eb.selectFrom('groups_branch_ids').select('record_id').where('value', '=', b),
-      ),
-    async branchesOf(rec, ctx) {
-      const g = await findById(group, rec.group_id as number, ctx)
-      return (g?.branch_ids as number[] | undefined) ?? []
-    },
-  },
+  // §2.5: a membership belongs to the branches of its group.
+  scope: throughParent('cgis', 'group_id', 'groups_branch_ids'),
   scoping: {
     params: [
       { name: 'customer_id', field: 'customer_id' },

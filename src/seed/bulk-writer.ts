@@ -1,6 +1,7 @@
 import path from 'node:path'
 import SQLite from 'better-sqlite3'
 import pg from 'pg'
+import { registerUnicodeLower } from '../db/connect.js'
 
 /**
  * Bulk loading for the generator: rows are buffered per table and written with multi-row INSERTs in one
@@ -115,8 +116,8 @@ function sqliteTarget(dataDir: string): Target {
   // A seed that dies half-way is thrown away, so durability per commit buys nothing here.
   db.pragma('synchronous = OFF')
   db.pragma('cache_size = -262144')
-  // As in db/connect.ts: Unicode-aware lower(), which triggers (search tables) may call on insert.
-  db.function('lower', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : s))
+  // Unicode-aware lower(), which the search-table triggers call on insert.
+  registerUnicodeLower(db)
   const statements = new Map<string, SQLite.Statement>()
   const statement = (table: string, columns: string[], n: number) => {
     const key = `${table}|${columns.join(',')}|${n}`
