@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util'
-import { Kysely, type LogEvent, PostgresDialect, SqliteDialect } from 'kysely'
+import type { LogEvent } from 'kysely'
 import pg from 'pg'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
-import { type Db, openSqlite } from '../src/db/connect.js'
+import { connect, type Db, openSqlite } from '../src/db/connect.js'
 import { datetimeZone } from '../src/fields/datetime.js'
 import { models } from '../src/models/index.js'
 import { prepareFixtures } from './fixtures.js'
@@ -23,7 +23,7 @@ interface Query {
 
 const ADMIN = { email: 'bench@school.example', api_key: 'bench-0123456789-abcdef' }
 
-/** The server's connection (src/db/connect.ts) with a statement log. */
+/** The server's connection (src/db/connect.ts) with a statement log, and a second one for plans. */
 function tracedDb(
   config: ReturnType<typeof loadConfig>,
   seen: Query[],
@@ -31,9 +31,9 @@ function tracedDb(
   const log = (e: LogEvent) => {
     seen.push({ sql: e.query.sql, parameters: e.query.parameters, ms: e.queryDurationMillis })
   }
+  const db = connect({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2, log })
   if (config.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 2 })
-    const kysely = new Kysely({ dialect: new PostgresDialect({ pool }), log })
+    const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 1 })
     const raw = async (q: Query) => {
       const c = await pool.connect()
       try {
@@ -45,10 +45,13 @@ function tracedDb(
         c.release()
       }
     }
-    return { kysely, dialect: 'postgres', close: () => kysely.destroy(), raw }
+    const close = async () => {
+      await db.close()
+      await pool.end()
+    }
+    return { ...db, raw, close }
   }
   const sqlite = openSqlite(config.dataDir)
-  const kysely = new Kysely({ dialect: new SqliteDialect({ database: sqlite }), log })
   const raw = async (q: Query) => {
     const rows = sqlite.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...(q.parameters as unknown[])) as Array<{
       id: number
@@ -62,7 +65,11 @@ function tracedDb(
       return `${'  '.repeat(d - 1)}${r.detail}`
     })
   }
-  return { kysely, dialect: 'sqlite', close: () => kysely.destroy(), raw }
+  const close = async () => {
+    await db.close()
+    sqlite.close()
+  }
+  return { ...db, raw, close }
 }
 
 async function main(): Promise<void> {

@@ -149,10 +149,11 @@ async function conductPool(
     for (let i = 0; i < pool; i++) {
       const date = addDays(first, i % 89)
       const start = (8 * 60 + (Math.floor(i / 89) % 28) * 30) % (23 * 60)
+      const time_from = `${date} ${clock(start)}`
       const id = sink.record(models.get('lesson')!, {
         branch_id: 1,
         date,
-        time_from: `${date} ${clock(start)}`,
+        time_from,
         time_to: `${date} ${clock(start + 30)}`,
         duration: 30,
         lesson_type_id: 2,
@@ -170,7 +171,10 @@ async function conductPool(
       })
       lessons.push(id)
       for (const c of members[i % count]!) {
-        writer.add('lesson_details', { id: writer.nextId('lesson_details'), ...newDetailRow(id, c, 1) })
+        writer.add('lesson_details', {
+          id: writer.nextId('lesson_details'),
+          ...newDetailRow({ id, branch_id: 1, status: 1, time_from }, c),
+        })
       }
       if (i % 1000 === 999) await writer.commit()
     }

@@ -29,6 +29,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --pool N            planned 20-participant lessons for the conduct route (default 4000)
   --cpu-prof DIR      run the server with --cpu-prof, profiles written to DIR when it stops
   --keep              keep the seeded databases (their place is printed)
+  --reuse WHERE       bench an already seeded database instead of seeding one (a DATA_DIR, or a
+                      postgres:// URL); one size, given by --sizes, is assumed to match it
 Environment: DATABASE_URL=postgres://… benches PostgreSQL (a fresh database per size is created and
 dropped on that server); WORKERS=2 runs two server processes (node:cluster).`
 
@@ -47,6 +49,7 @@ interface Options {
   cpuProf: string | null
   keep: boolean
   quick: boolean
+  reuse: string | null
 }
 
 function options(argv: string[]): Options {
@@ -63,6 +66,7 @@ function options(argv: string[]): Options {
       pool: { type: 'string' },
       'cpu-prof': { type: 'string' },
       keep: { type: 'boolean', default: false },
+      reuse: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   })
@@ -84,6 +88,7 @@ function options(argv: string[]): Options {
     pool: Number(v.pool ?? 4000),
     cpuProf: v['cpu-prof'] ?? null,
     keep: v.keep,
+    reuse: v.reuse ?? null,
   }
 }
 
@@ -207,7 +212,7 @@ async function benchRoute(
   const headers: Record<string, string> = route.name === 'login' ? {} : { 'x-alfacrm-token': token }
   // A route slower than half a second a request is measured over one connection: 50 of them would
   // leave minutes of queued work behind (the log at a million customers), spoiling what follows.
-  const connections = once > SLOW_MS ? 1 : o.connections
+  const connections = route.connections ?? (once > SLOW_MS ? 1 : o.connections)
   const load = { connections, seconds: o.seconds }
   if (o.warmup > 0) await measure(serverBase, route, headers, counter, { ...load, seconds: o.warmup })
   await settle(serverBase)
@@ -226,6 +231,7 @@ async function benchRoute(
     ...load,
     seconds: o.ceilingSeconds,
   })
+  // Each conduct route has half the pool of planned lessons; past it, lessons are conducted again.
   const pool = route.name.startsWith('lesson conduct') ? counter.n : 0
   return {
     route: route.name,
@@ -233,27 +239,40 @@ async function benchRoute(
     connections,
     server: { ...s, rssMb: serverRss },
     ceiling: { ...c, rssMb: mb(rssOf(ceiling.child.pid!)) },
-    ...(pool > o.pool ? { wrapped: pool - o.pool } : {}),
+    ...(pool > o.pool / 2 ? { wrapped: pool - Math.floor(o.pool / 2) } : {}),
   }
 }
 
+/** A database seeded earlier (`--keep`), benched as it is and kept. */
+function existingDb(where: string): Db {
+  const url = where.startsWith('postgres') ? where : null
+  return {
+    kind: url ? 'postgres' : 'sqlite',
+    env: url ? { DATABASE_URL: url } : { DATA_DIR: where },
+    target: { databaseUrl: url, dataDir: url ? os.tmpdir() : where },
+    where,
+    drop: async () => {},
+  }
+}
+
+async function seed(env: NodeJS.ProcessEnv, customers: number) {
+  const seedStarted = performance.now()
+  const seedOut = await runToEnd(CLI, ['seed', '--customers', String(customers), '--json', '--check', '50'], {
+    ...env,
+    ALFACRM_ADMIN_EMAIL: ADMIN.email,
+    ALFACRM_ADMIN_API_KEY: ADMIN.api_key,
+  })
+  const seedSeconds = (performance.now() - seedStarted) / 1000
+  const seeded = JSON.parse(seedOut.trim().split('\n').pop() ?? '{}') as { rows?: Record<string, number> }
+  return { seedSeconds, seedRows: seeded.rows ?? {} }
+}
+
 async function benchSize(o: Options, customers: number, out: RunResult[]): Promise<void> {
-  const db = await freshDb(customers)
+  const db = o.reuse ? existingDb(o.reuse) : await freshDb(customers)
   const env = { ...baseEnv(), ...db.env, LOG_LEVEL: 'warn' }
   try {
     process.stderr.write(`\n== ${customers} customers on ${db.kind} (${db.where})\n`)
-    const seedStarted = performance.now()
-    const seedOut = await runToEnd(
-      CLI,
-      ['seed', '--customers', String(customers), '--json', '--check', '50'],
-      {
-        ...env,
-        ALFACRM_ADMIN_EMAIL: ADMIN.email,
-        ALFACRM_ADMIN_API_KEY: ADMIN.api_key,
-      },
-    )
-    const seedSeconds = (performance.now() - seedStarted) / 1000
-    const seeded = JSON.parse(seedOut.trim().split('\n').pop() ?? '{}') as { rows?: Record<string, number> }
+    const { seedSeconds, seedRows } = o.reuse ? { seedSeconds: 0, seedRows: {} } : await seed(env, customers)
     const tz = process.env.TZ ?? 'Europe/Moscow'
     const facts: Facts = await prepareFixtures(db.target, tz, o.pool)
     for (const workers of o.workers) {
@@ -264,13 +283,13 @@ async function benchSize(o: Options, customers: number, out: RunResult[]): Promi
           customers,
           workers,
           seedSeconds,
-          seedRows: seeded.rows ?? {},
+          seedRows,
           facts,
         }),
       )
     }
   } finally {
-    if (o.keep) process.stderr.write(`kept ${db.where}\n`)
+    if (o.keep || o.reuse) process.stderr.write(`kept ${db.where}\n`)
     else await db.drop()
   }
 }

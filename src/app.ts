@@ -7,6 +7,7 @@ import { hashToken } from './auth/secrets.js'
 import { authenticate } from './auth/tokens.js'
 import type { Config } from './config.js'
 import type { Db } from './db/connect.js'
+import { Memo } from './db/memo.js'
 import type { Registry } from './engine/model.js'
 import { AppError, fail, toWire } from './errors.js'
 import { authorize, type CallEnv, checkRole, runAction } from './http/dispatch.js'
@@ -138,6 +139,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     tz: config.tz,
     maxPageSize: config.maxPageSize,
     strict: config.strictInput,
+    memo: new Memo(),
   }
   const loginLimiter = new SlidingWindow(config.loginRateLimit, 60_000)
   const tokenLimiter = config.rateLimitRps > 0 ? new SlidingWindow(config.rateLimitRps, 1000) : null
@@ -177,18 +179,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const route = resolveRoute(path, models)
     if (!route) throw fail.route()
     if (req.method !== 'GET' && req.method !== 'POST') throw fail.method()
-    if (route.kind === 'login') return { route, user: null, access: null }
+    if (route.kind === 'login') return { route, user: null, access: null, reading: null }
     const tokenHeader = req.headers['x-alfacrm-token']
     const token = Array.isArray(tokenHeader) ? tokenHeader[0] : tokenHeader
-    const user = await authenticate(db.kysely, token)
+    const reading = { memo: env.memo, version: await db.version() }
+    const user = await authenticate(db.kysely, token, reading)
     if (!user) throw fail.token()
-    const access = await authorize(env, route, user)
+    const access = await authorize(env, route, user, reading)
     if (tokenLimiter) {
       const wait = tokenLimiter.hit(hashToken(token!))
       if (wait > 0) throw fail.rate(wait)
     }
     checkRole(route, user)
-    return { route, user, access }
+    return { route, user, access, reading }
   }
 
   const readBody = async (req: FastifyRequest): Promise<Record<string, unknown>> => {
@@ -209,7 +212,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     url: '/v2api/*',
     handler: async (req, reply) => {
       try {
-        const { route, user, access } = await preBody(req)
+        const { route, user, access, reading } = await preBody(req)
         // §1.11: login is handled before the body checks, so an unreadable login body is just
         // missing credentials (403), never a 400.
         const body = route.kind === 'login' ? await readBody(req).catch(() => ({})) : await readBody(req)
@@ -222,7 +225,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           )
         }
         const strict = env.strict || req.headers['x-strict'] === '1'
-        const result = await runAction({ ...env, strict }, route, user!, access!, { query, body })
+        const result = await runAction({ ...env, strict }, route, user!, access!, { query, body }, reading!)
         return send(reply, 200, result)
       } catch (err) {
         return sendError(req, reply, err)

@@ -1,3 +1,4 @@
+import { type Reading, remembered } from '../db/memo.js'
 import type { AnyDb, User } from '../engine/model.js'
 import type { Role } from './roles.js'
 import { hashToken, newToken } from './secrets.js'
@@ -28,17 +29,26 @@ export function rowToUser(row: Record<string, unknown>): User {
 }
 
 /** The user of a valid token, or null for a missing, unknown, expired or revoked one (§2.3). */
-export async function authenticate(db: AnyDb, token: string | undefined): Promise<User | null> {
+export async function authenticate(
+  db: AnyDb,
+  token: string | undefined,
+  reading?: Reading | null,
+): Promise<User | null> {
   if (!token || !/^[0-9a-f]{64}$/i.test(token)) return null
-  const row = await db
-    .selectFrom('tokens')
-    .innerJoin('users', 'users.id', 'tokens.user_id')
-    .selectAll('users')
-    .where('tokens.token_hash', '=', hashToken(token.toLowerCase()))
-    .where('tokens.expires_at', '>', Date.now())
-    .executeTakeFirst()
-  if (!row || Number(row.is_active) !== 1) return null
-  return rowToUser(row)
+  const hash = hashToken(token.toLowerCase())
+  // Kept with its expiry: a token outlives no second of its TTL by being remembered.
+  const found = await remembered(reading, `token:${hash}`, async () => {
+    const row = await db
+      .selectFrom('tokens')
+      .innerJoin('users', 'users.id', 'tokens.user_id')
+      .selectAll('users')
+      .select('tokens.expires_at')
+      .where('tokens.token_hash', '=', hash)
+      .executeTakeFirst()
+    return row ? { user: rowToUser(row), expiresAt: Number(row.expires_at) } : null
+  })
+  if (!found || found.expiresAt <= Date.now() || !found.user.isActive) return null
+  return found.user
 }
 
 export async function revokeTokens(db: AnyDb, userId: number): Promise<number> {

@@ -4,12 +4,14 @@ import { m001_init } from './migrations/001-init.js'
 import { m002_schedule } from './migrations/002-schedule.js'
 import { m003_money } from './migrations/003-money.js'
 import { m004_search } from './migrations/004-search.js'
+import { m005_upcoming } from './migrations/005-upcoming.js'
 
 const migrations: Record<string, Migration> = {
   '001-init': m001_init,
   '002-schedule': m002_schedule,
   '003-money': m003_money,
   '004-search': m004_search,
+  '005-upcoming': m005_upcoming,
 }
 
 /** Runs pending migrations; safe to call from several processes (Kysely takes a lock). */

@@ -1,7 +1,7 @@
 import type { ActionCtx, Model, Rec } from '../engine/model.js'
 import { bool, int, money, number, text } from '../fields/index.js'
 import type { FieldKind } from '../fields/kind.js'
-import { EVENT, writeLog } from '../log/write.js'
+import { EVENT, type LogEntry, writeLogs } from '../log/write.js'
 import { loadPriceBook, priceOf } from './pricing.js'
 
 /**
@@ -43,6 +43,7 @@ export interface LessonShape {
   id: number
   branch_id: number
   date: string
+  time_from: string
   status: number
   subject_id: number
   lesson_type_id: number
@@ -145,6 +146,7 @@ export async function resyncGroup(groupId: number, ctx: ActionCtx): Promise<void
         id: Number(l.id),
         branch_id: Number(l.branch_id),
         date: l.date as string,
+        time_from: l.time_from as string,
         status: Number(l.status),
         subject_id: Number(l.subject_id),
         lesson_type_id: Number(l.lesson_type_id),
@@ -157,11 +159,16 @@ export async function resyncGroup(groupId: number, ctx: ActionCtx): Promise<void
 }
 
 /** A new participant's detail row (§6.3): not attended, no marks, no charge, no override. */
-export function newDetailRow(lessonId: number, customerId: number, branchId: number) {
+/** What a detail row keeps of its lesson, written with the lesson (see `copyLessonToDetails`). */
+type LessonCopy = Pick<LessonShape, 'id' | 'branch_id' | 'status' | 'time_from'>
+
+export function newDetailRow(lesson: LessonCopy, customerId: number) {
   return {
-    lesson_id: lessonId,
+    lesson_id: lesson.id,
     customer_id: customerId,
-    branch_id: branchId,
+    branch_id: lesson.branch_id,
+    lesson_status: lesson.status,
+    lesson_time: lesson.time_from,
     ctt_id: null,
     is_attend: 0,
     reason_id: null,
@@ -172,6 +179,25 @@ export function newDetailRow(lessonId: number, customerId: number, branchId: num
     bonus: 0,
     note: '',
   }
+}
+
+/**
+ * Brings the lesson's branch, status and start kept on its detail rows up to date (migration 005: the
+ * upcoming lessons of a customer are read from them). Every lesson write calls it.
+ */
+export async function copyLessonToDetails(lesson: LessonCopy, ctx: ActionCtx): Promise<void> {
+  await ctx.trx
+    .updateTable('lesson_details')
+    .set({ branch_id: lesson.branch_id, lesson_status: lesson.status, lesson_time: lesson.time_from })
+    .where('lesson_id', '=', lesson.id)
+    .where((eb) =>
+      eb.or([
+        eb('branch_id', '!=', lesson.branch_id),
+        eb('lesson_status', '!=', lesson.status),
+        eb('lesson_time', '!=', lesson.time_from),
+      ]),
+    )
+    .execute()
 }
 
 /** Keeps one detail row per participant: adds rows with default marks, removes rows of non-participants. */
@@ -185,14 +211,7 @@ export async function syncDetails(lesson: LessonShape, ctx: ActionCtx): Promise<
   if (added.length > 0) {
     await ctx.trx
       .insertInto('lesson_details')
-      .values(added.map((customerId) => newDetailRow(lesson.id, customerId, lesson.branch_id)))
-      .execute()
-  }
-  if (existing.some((d) => d.branch_id !== lesson.branch_id)) {
-    await ctx.trx
-      .updateTable('lesson_details')
-      .set({ branch_id: lesson.branch_id })
-      .where('lesson_id', '=', lesson.id)
+      .values(added.map((customerId) => newDetailRow(lesson, customerId)))
       .execute()
   }
 }
@@ -214,6 +233,8 @@ export async function writeDetails(
   ctx: ActionCtx,
 ) {
   const byCustomer = new Map((await detailsOf([lessonId], ctx)).map((d) => [d.customer_id, d]))
+  const changes: Array<{ id: number; set: Record<string, unknown> }> = []
+  const logs: LogEntry[] = []
   for (const entry of entries) {
     const d = byCustomer.get(entry.customer_id)
     if (!d) continue
@@ -230,8 +251,8 @@ export async function writeDetails(
       now[key] = after
     }
     if (Object.keys(set).length === 0) continue
-    await ctx.trx.updateTable('lesson_details').set(set).where('id', '=', d.id).execute()
-    await writeLog(ctx, {
+    changes.push({ id: d.id, set })
+    logs.push({
       model: lessonModel,
       entity: 'LessonDetails',
       event: EVENT.update,
@@ -241,6 +262,27 @@ export async function writeDetails(
       branches: [d.branch_id],
     })
   }
+  await updateDetails(changes, ctx)
+  await writeLogs(ctx, logs)
+}
+
+/**
+ * Updates detail rows, one statement per distinct set of new values (a register of twenty pupils is
+ * typically two: those who came and those who did not).
+ */
+async function updateDetails(
+  changes: Array<{ id: number; set: Record<string, unknown> }>,
+  ctx: ActionCtx,
+): Promise<void> {
+  const alike = new Map<string, { set: Record<string, unknown>; ids: number[] }>()
+  for (const c of changes) {
+    const key = JSON.stringify(Object.entries(c.set).sort(([a], [b]) => a.localeCompare(b)))
+    const group = alike.get(key) ?? { set: c.set, ids: [] }
+    group.ids.push(c.id)
+    alike.set(key, group)
+  }
+  for (const { set, ids } of alike.values())
+    await ctx.trx.updateTable('lesson_details').set(set).where('id', 'in', ids).execute()
 }
 
 /**
@@ -253,16 +295,14 @@ export async function chargeLesson(lesson: LessonShape, ctx: ActionCtx): Promise
     details.map((d) => d.customer_id),
     ctx,
   )
+  const changes: Array<{ id: number; set: Record<string, unknown> }> = []
   for (const d of details) {
     const price = priceOf(book, d.customer_id, lesson)
     const commission = d.commission_override ?? (d.is_attend === 1 ? price.price : 0)
     if (commission === d.commission && price.cttId === d.ctt_id) continue
-    await ctx.trx
-      .updateTable('lesson_details')
-      .set({ commission, ctt_id: price.cttId })
-      .where('id', '=', d.id)
-      .execute()
+    changes.push({ id: d.id, set: { commission, ctt_id: price.cttId } })
   }
+  await updateDetails(changes, ctx)
 }
 
 /** §6.4 reversal: a lesson moved back to planned or cancelled keeps its marks but charges nothing. */

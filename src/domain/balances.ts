@@ -33,14 +33,16 @@ export async function refreshCustomers(customerIds: Iterable<number | null>, ctx
     .where('p.pay_type_id', 'in', [1, 2])
     .groupBy('p.customer_id')
     .execute()
+  // The lesson's status and start as kept on its details (migration 005): an index range per customer.
   const lessons = await ctx.trx
     .selectFrom('lesson_details as d')
-    .innerJoin('lessons as l', 'l.id', 'd.lesson_id')
     .leftJoin('customer_tariffs as ct', 'ct.id', 'd.ctt_id')
     .select('d.customer_id')
     .select(sql<number>`sum(CASE WHEN ct.is_separate_balance = 1 THEN 0 ELSE d.commission END)`.as('charged'))
-    .select(sql<string | null>`max(CASE WHEN d.is_attend = 1 THEN l.date END)`.as('last'))
-    .where('l.status', '=', 3)
+    .select(
+      sql<string | null>`max(CASE WHEN d.is_attend = 1 THEN substr(d.lesson_time, 1, 10) END)`.as('last'),
+    )
+    .where('d.lesson_status', '=', 3)
     .where('d.customer_id', 'in', ids)
     .groupBy('d.customer_id')
     .execute()
@@ -55,17 +57,32 @@ export async function refreshCustomers(customerIds: Iterable<number | null>, ctx
   const pay = new Map(pays.map((r) => [Number(r.customer_id), r]))
   const lesson = new Map(lessons.map((r) => [Number(r.customer_id), r]))
   const period = new Map(periods.map((r) => [Number(r.customer_id), Number(r.charged)]))
-  for (const id of ids) {
-    const balance =
-      Number(pay.get(id)?.net ?? 0) - Number(lesson.get(id)?.charged ?? 0) - (period.get(id) ?? 0)
+  const figures = ids.map((id) => ({
+    id,
+    balance: Number(pay.get(id)?.net ?? 0) - Number(lesson.get(id)?.charged ?? 0) - (period.get(id) ?? 0),
+    paid: Number(pay.get(id)?.paid ?? 0),
+    last: lesson.get(id)?.last ?? null,
+  }))
+  // One statement for all of them (a conducted lesson refreshes twenty customers).
+  for (let at = 0; at < figures.length; at += 1000) {
+    const chunk = figures.slice(at, at + 1000)
+    const pick = (type: string, value: (f: (typeof figures)[number]) => unknown) =>
+      sql`CASE id ${sql.join(
+        chunk.map((f) => sql`WHEN ${f.id} THEN CAST(${value(f)} AS ${sql.raw(type)})`),
+        sql` `,
+      )} END`
     await ctx.trx
       .updateTable('customers')
       .set({
-        balance_base: balance,
-        paid_count: Number(pay.get(id)?.paid ?? 0),
-        last_attend_date: lesson.get(id)?.last ?? null,
+        balance_base: pick('bigint', (f) => f.balance),
+        paid_count: pick('integer', (f) => f.paid),
+        last_attend_date: pick('text', (f) => f.last),
       })
-      .where('id', '=', id)
+      .where(
+        'id',
+        'in',
+        chunk.map((f) => f.id),
+      )
       .execute()
   }
 }

@@ -48,10 +48,12 @@ export async function loadInputs(recs: Rec[], ctx: ActionCtx): Promise<Map<numbe
   return out
 }
 
-/** Planned lessons with start ≥ now in which the customer takes part (§6.5), as SQL. */
+/**
+ * Planned lessons with start ≥ now in which the customer takes part (§6.5), as SQL: read from the
+ * copies of the lesson's status and start kept on its detail rows (one index range per customer).
+ */
 function upcomingSql(now: string) {
-  return sql`FROM lesson_details d INNER JOIN lessons l ON l.id = d.lesson_id
-    WHERE l.status = 1 AND l.time_from >= ${now}`
+  return sql`FROM lesson_details d WHERE d.lesson_status = 1 AND d.lesson_time >= ${now}`
 }
 
 /**
@@ -67,8 +69,8 @@ async function loadUpcoming(recs: Rec[], out: Map<number, FigureInputs>, ctx: Ac
   const ids = recs.map((r) => r.id)
   const rows = await sql<{ customer_id: number; time_from: string; rn: number }>`
     SELECT r.customer_id, r.time_from, r.rn FROM (
-      SELECT d.customer_id, l.time_from,
-        row_number() OVER (PARTITION BY d.customer_id ORDER BY l.time_from, l.id) AS rn
+      SELECT d.customer_id, d.lesson_time AS time_from,
+        row_number() OVER (PARTITION BY d.customer_id ORDER BY d.lesson_time, d.lesson_id) AS rn
       ${upcomingSql(ctx.now)} AND d.customer_id IN (${sql.join(ids)})
     ) r
     WHERE r.rn = 1 OR ${sql.join(wanted, sql` OR `)}`.execute(ctx.trx)
@@ -79,7 +81,7 @@ async function loadUpcoming(recs: Rec[], out: Map<number, FigureInputs>, ctx: Ac
 export function nextLessonRange(op: '>=' | '<=', key: string) {
   return (raw: unknown, _eb: Eb, ctx: ActionCtx): Condition => {
     const edge = datetimeBound(raw, op, ctx.tz, key)
-    const next = sql`(SELECT min(l.time_from) ${upcomingSql(ctx.now)} AND d.customer_id = customers.id)`
+    const next = sql`(SELECT min(d.lesson_time) ${upcomingSql(ctx.now)} AND d.customer_id = customers.id)`
     return sql<boolean>`${next} ${sql.raw(op)} ${edge}`
   }
 }

@@ -1,4 +1,5 @@
-import { sql } from 'kysely'
+import { type SelectQueryBuilder, sql } from 'kysely'
+import { remembered } from '../db/memo.js'
 import { fail } from '../errors.js'
 import { customFilter, loadCustomDefs } from './custom-fields.js'
 import { PatternTooLong } from './filters.js'
@@ -41,7 +42,7 @@ export async function indexAction(
   action: Action = 'index',
 ) {
   const { page, size } = readPaging(input, ctx.maxPageSize)
-  const defs = await loadCustomDefs(model, ctx)
+  const defs = await remembered(ctx.reading, `defs:${model.slug}`, () => loadCustomDefs(model, ctx))
   const scoping = readScoping(model, action, input)
   const params: Record<string, unknown> = { ...input.query, ...input.body }
   const conditions: Array<(eb: Parameters<typeof visibleIn>[1]) => Condition> = []
@@ -72,23 +73,62 @@ export async function indexAction(
   const where = (eb: Parameters<typeof visibleIn>[1]) =>
     eb.and([visibleIn(model, eb, ctx.pathBranch), ...conditions.map((c) => c(eb))])
 
-  const countRow = await ctx.trx
-    .selectFrom(model.table)
-    .select(sql<number>`count(*)`.as('n'))
-    .where(where)
-    .executeTakeFirstOrThrow()
-  const total = Number(countRow.n)
-  let rows: Record<string, unknown>[] = []
-  if (page * size < total) {
-    let q = ctx.trx.selectFrom(model.table).selectAll(model.table).where(where)
-    for (const [column, dir] of model.order) q = q.orderBy(`${model.table}.${column}`, dir)
-    rows = await q
-      .limit(size)
-      .offset(page * size)
-      .execute()
-  }
+  const filtered = ctx.trx.selectFrom(model.table).where(where)
+  const counting = filtered.select(sql<number>`count(*)`.as('n')).compile()
+  const shape = `${counting.sql}\u0000${JSON.stringify(counting.parameters)}`
+  const total = await remembered(ctx.reading, `total:${shape}`, async () => {
+    const r = await ctx.trx.executeQuery<{ n: number }>(counting)
+    return Number(r.rows[0]?.n ?? 0)
+  })
+  const rows = page * size < total ? await readPage(model, ctx, filtered, shape, page * size, size) : []
   const recs = rows.map((r) => rowToRec(model, r))
   await hydrate(model, recs, defs, ctx)
   const items = recs.map((r) => present(model, r, defs, ctx))
   return { total, count: items.length, page, items }
+}
+
+type Filtered = SelectQueryBuilder<Record<string, Record<string, unknown>>, string, object>
+
+/**
+ * One page in the model's order. Models ordered by id alone seek: where a page begins is kept in the
+ * memo (db/memo) with the id just before it, so page N+1 after page N, or page N again, starts at its
+ * first row by the primary key instead of stepping over every row before it (OFFSET). The first
+ * request for a far page steps over them once, reading one row more to learn where its page starts.
+ */
+async function readPage(
+  model: Model,
+  ctx: ActionCtx,
+  filtered: Filtered,
+  shape: string,
+  offset: number,
+  size: number,
+): Promise<Record<string, unknown>[]> {
+  const byId = model.order.length === 1 && model.order[0]![0] === 'id' ? model.order[0]![1] : null
+  let q = filtered.selectAll(model.table)
+  for (const [column, dir] of model.order) q = q.orderBy(`${model.table}.${column}`, dir)
+  if (!byId || !ctx.reading) return q.limit(size).offset(offset).execute()
+
+  const starts = await remembered(ctx.reading, `starts:${shape}`, async () => new Map<number, number>())
+  // The nearest known start at or before the page: the id of the row just before that position.
+  let from = 0
+  let after: number | null = null
+  for (const [position, id] of starts) {
+    if (position <= offset && position > from) {
+      from = position
+      after = id
+    }
+  }
+  const gap = offset - from
+  const idColumn = `${model.table}.id`
+  if (after !== null) q = q.where(idColumn, byId === 'asc' ? '>' : '<', after)
+  // Stepping over rows (gap > 0): read the row before the page too, to keep where the page starts.
+  const lead = gap > 0 ? 1 : 0
+  const rows = await q
+    .limit(size + lead)
+    .offset(gap - lead)
+    .execute()
+  if (lead === 1 && rows.length > 0) starts.set(offset, Number(rows[0]!.id))
+  const page = lead === 1 ? rows.slice(1) : rows
+  if (page.length > 0 && starts.size < 10_000) starts.set(offset + page.length, Number(page.at(-1)!.id))
+  return page
 }

@@ -1,5 +1,6 @@
 import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely'
 import type { Role } from '../auth/roles.js'
+import type { Reading } from '../db/memo.js'
 import type { FieldErrors } from '../errors.js'
 import type { FieldContext, FieldKind } from '../fields/kind.js'
 
@@ -32,6 +33,8 @@ export interface ActionCtx extends FieldContext {
   strict: boolean
   maxPageSize: number
   models: Registry
+  /** Set in read-only actions: the memo and the data version read when the request began. */
+  reading?: Reading | null
 }
 
 export type Action = 'index' | 'create' | 'update' | 'delete' | 'restore' | (string & {})

@@ -1,5 +1,6 @@
 import { mayRun } from '../auth/roles.js'
 import type { Db } from '../db/connect.js'
+import type { Memo, Reading } from '../db/memo.js'
 import { isRetryable, translateDbError } from '../db/sql-errors.js'
 import { createAction, deleteAction, restoreAction, updateAction } from '../engine/actions.js'
 import { indexAction } from '../engine/index-action.js'
@@ -23,14 +24,21 @@ export interface CallEnv {
   tz: string
   maxPageSize: number
   strict: boolean
+  /** Values read from the database, kept while its data version stays (db/memo). */
+  memo: Memo
 }
 
 /** Steps 5, 6 and 8 of §1.11 for an authenticated user; returns the path branch and allowed branches. */
-export async function authorize(env: CallEnv, route: Extract<Route, { kind: 'action' }>, user: User) {
+export async function authorize(
+  env: CallEnv,
+  route: Extract<Route, { kind: 'action' }>,
+  user: User,
+  reading: Reading,
+) {
   if (!user.isV2api) throw fail.access()
-  const allowed = await allowedBranches(env.db.kysely, user)
+  const allowed = await allowedBranches(env.db.kysely, user, reading)
   const global = route.model.scope === 'global'
-  const branch = global ? (allowed[0] ?? 0) : await pathBranch(env.db.kysely, allowed, route.branch)
+  const branch = global ? (allowed[0] ?? 0) : await pathBranch(env.db.kysely, allowed, route.branch, reading)
   return { branch, allowed }
 }
 
@@ -45,6 +53,7 @@ export async function runAction(
   user: User,
   access: { branch: number; allowed: number[] },
   input: RequestInput,
+  reading: Reading,
 ): Promise<unknown> {
   const { date, dateTime } = nowParts(env.tz)
   const extra = route.model.extra
@@ -68,6 +77,8 @@ export async function runAction(
         today: date,
         now: dateTime,
         tz: env.tz,
+        // Reads may keep what they computed (totals, page starts); a write sees its own changes.
+        reading: route.isRead ? reading : null,
       }
       return run(ctx, input)
     })

@@ -1,5 +1,6 @@
 import {
   chargeLesson,
+  copyLessonToDetails,
   type DetailInput,
   detailsOf,
   dropCharges,
@@ -126,6 +127,7 @@ export const lesson: Model = defineModel({
         )
         await syncDetails(l, ctx)
       }
+      await copyLessonToDetails(l, ctx)
       const list = entries.get(draft)
       if (list) await writeDetails(lesson, l.id, list, ctx)
       const setConducted = draft.changed.has('status') && 'status' in draft.body && l.status === 3

@@ -493,6 +493,8 @@ function lesson(c: CohortCtx, p: LessonPlan): void {
       lesson_id: id,
       customer_id: d.customer.id,
       branch_id: p.branch,
+      lesson_status: status,
+      lesson_time: from,
       ctt_id: price.ctt,
       is_attend: d.attend ? 1 : 0,
       reason_id: null,

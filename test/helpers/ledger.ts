@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict'
+import { datetimeZone } from '../../src/fields/datetime.js'
+import { nowParts } from '../../src/wire/dates.js'
 
 /**
  * Reading a whole school back through the API and checking its money (§6.1, §6.5), for the tests
@@ -72,7 +74,7 @@ export async function readSchool(post: Post, branch = 1) {
  * Recomputes every customer's `balance` and `paid_count` from its pays and the charges of conducted
  * details (§6.1, §6.5) and asserts the server's figures equal them. Meant for schools whose
  * subscriptions are packages on the base account (no separate balances, no period charges).
- * Also asserts each lesson has one detail per customer. Returns the number of customers checked.
+ * Also asserts each lesson has one detail per customer, and each customer's `next_lesson_date`. Returns the number of customers checked.
  */
 export async function assertLedger(post: Post, branch = 1): Promise<number> {
   const { customers, pays, lessons } = await readSchool(post, branch)
@@ -96,8 +98,25 @@ export async function assertLedger(post: Post, branch = 1): Promise<number> {
       if (e) e.balance -= kopecks(d.commission)
     }
   }
+  // next_lesson_date (§6.5): the earliest planned lesson from now on with a detail of the customer.
+  // Lessons starting within ten minutes of now are ambiguous (the server's clock moved on) and skipped.
+  const { dateTime: now } = nowParts(datetimeZone.tz)
+  const soon = (t: string) =>
+    Math.abs(Date.parse(t.replace(' ', 'T')) - Date.parse(now.replace(' ', 'T'))) < 600_000
+  const next = new Map<number, string>()
+  const unsure = new Set<number>()
+  for (const l of lessons) {
+    if (l.status !== 1) continue
+    for (const d of l.details) {
+      if (soon(l.time_from)) unsure.add(d.customer_id)
+      else if (l.time_from >= now && !(next.get(d.customer_id)! <= l.time_from))
+        next.set(d.customer_id, l.time_from)
+    }
+  }
   for (const c of customers) {
     const e = expected.get(c.id)!
+    if (!unsure.has(c.id))
+      assert.equal(c.next_lesson_date, next.get(c.id) ?? null, `customer ${c.id}: next_lesson_date`)
     assert.equal(c.balance, rubles(e.balance), `customer ${c.id}: balance = pays − charges`)
     assert.equal(c.balance_base, rubles(e.balance), `customer ${c.id}: balance_base`)
     assert.equal(c.paid_count, e.paid, `customer ${c.id}: paid_count = confirmed incomes`)
