@@ -10,7 +10,7 @@ import type { Db } from './db/connect.js'
 import { Memo } from './db/memo.js'
 import type { Registry } from './engine/model.js'
 import { AppError, fail, toWire } from './errors.js'
-import { authorize, type CallEnv, checkRole, runAction } from './http/dispatch.js'
+import { authorize, reply as answer, type CallEnv, checkRole } from './http/dispatch.js'
 import { registerDocs } from './http/docs.js'
 import { resolveRoute } from './http/route.js'
 import { parseBody, parseQueryString } from './wire/body.js'
@@ -140,6 +140,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     maxPageSize: config.maxPageSize,
     strict: config.strictInput,
     memo: new Memo(),
+    replies: new Memo(5000, config.replyMemoBytes),
   }
   const loginLimiter = new SlidingWindow(config.loginRateLimit, 60_000)
   const tokenLimiter = config.rateLimitRps > 0 ? new SlidingWindow(config.rateLimitRps, 1000) : null
@@ -225,8 +226,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           )
         }
         const strict = env.strict || req.headers['x-strict'] === '1'
-        const result = await runAction({ ...env, strict }, route, user!, access!, { query, body }, reading!)
-        return send(reply, 200, result)
+        const bytes = await answer({ ...env, strict }, route, user!, access!, { query, body }, reading!)
+        return reply.code(200).type(JSON_TYPE).send(bytes)
       } catch (err) {
         return sendError(req, reply, err)
       }

@@ -18,6 +18,8 @@ export interface Config {
   readonly adminEmail: string | null
   readonly adminApiKey: string | null
   readonly workers: number
+  /** Memory for the replies of read actions kept while nothing changes (http/dispatch `reply`); 0 = off. */
+  readonly replyMemoBytes: number
 }
 
 export class ConfigError extends Error {
@@ -82,6 +84,7 @@ export function loadConfig(env: Env = process.env): Config {
     adminEmail,
     adminApiKey,
     workers: int('WORKERS', 1, 1, 64),
+    replyMemoBytes: int('REPLY_MEMO_MB', 32, 0, 4096) * 1024 * 1024,
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(config)

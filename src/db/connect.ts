@@ -102,13 +102,27 @@ class CachingSqliteDriver implements Driver {
     this.connection = new CachingSqliteConnection(statements)
   }
   async init() {}
+  /** Runs `fn` on the connection when no transaction or query holds it: at once if none does. */
+  async whenIdle<T>(fn: () => T): Promise<T> {
+    if (this.release === null && this.waiting === 0) return fn()
+    await this.acquireConnection()
+    try {
+      return fn()
+    } finally {
+      await this.releaseConnection()
+    }
+  }
+  private waiting = 0
+
   async acquireConnection(): Promise<DatabaseConnection> {
     const previous = this.queue
     let release!: () => void
     this.queue = new Promise<void>((resolve) => {
       release = resolve
     })
+    this.waiting++
     await previous
+    this.waiting--
     this.release = release
     return this.connection
   }
@@ -145,11 +159,13 @@ const parseSavepoint = (command: string, name: string) =>
   RawNode.createWithChildren([RawNode.createWithSql(`${command} `), IdentifierNode.create(name)])
 
 class CachingSqliteDialect extends SqliteDialect {
-  constructor(private readonly statements: SqliteStatements) {
+  readonly driver: CachingSqliteDriver
+  constructor(statements: SqliteStatements) {
     super({ database: statements.sqlite })
+    this.driver = new CachingSqliteDriver(statements)
   }
   override createDriver() {
-    return new CachingSqliteDriver(this.statements)
+    return this.driver
   }
 }
 
@@ -166,10 +182,8 @@ export function connect(opts: DbOptions): Db {
   }
   fs.mkdirSync(opts.dataDir, { recursive: true })
   const sqlite = openSqlite(opts.dataDir)
-  const kysely = new Kysely({
-    dialect: new CachingSqliteDialect(new SqliteStatements(sqlite)),
-    log: opts.log,
-  })
+  const dialect = new CachingSqliteDialect(new SqliteStatements(sqlite))
+  const kysely = new Kysely({ dialect, log: opts.log })
   // Rows this connection changed (total_changes) and commits of other connections (data_version).
   const changes = sqlite.prepare('SELECT total_changes() AS c, data_version AS d FROM pragma_data_version')
   return {
@@ -178,7 +192,7 @@ export function connect(opts: DbOptions): Db {
     // Read while holding the connection, so never inside another request's open transaction (whose
     // snapshot may predate another process's commit).
     version: () =>
-      kysely.connection().execute(async () => {
+      dialect.driver.whenIdle(() => {
         const r = changes.get() as { c: number; d: number }
         return `${r.c}.${r.d}`
       }),

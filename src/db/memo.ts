@@ -10,23 +10,34 @@
  */
 export class Memo {
   private version: string | null = null
-  private values = new Map<string, unknown>()
+  private values = new Map<string, { value: unknown; weight: number }>()
+  private weight = 0
 
-  constructor(private readonly max = 5000) {}
+  /** At most `max` values weighing at most `maxWeight` in all (bytes, for kept replies). */
+  constructor(
+    private readonly max = 5000,
+    private readonly maxWeight = Number.POSITIVE_INFINITY,
+  ) {}
 
   get<T>(version: string, key: string): T | undefined {
     if (version !== this.version) return undefined
-    return this.values.get(key) as T | undefined
+    return this.values.get(key)?.value as T | undefined
   }
 
-  set(version: string, key: string, value: unknown): void {
+  set(version: string, key: string, value: unknown, weight = 1): void {
     if (version !== this.version) {
       this.version = version
       this.values = new Map()
+      this.weight = 0
     }
+    if (weight > this.maxWeight / 8) return
     // Bounded: a client sending ever new filters must not grow the process.
-    if (this.values.size >= this.max) this.values.clear()
-    this.values.set(key, value)
+    if (this.values.size >= this.max || this.weight + weight > this.maxWeight) {
+      this.values.clear()
+      this.weight = 0
+    }
+    this.values.set(key, { value, weight })
+    this.weight += weight
   }
 
   /** The kept value of `key`, or `compute()`'s result, kept. */

@@ -26,6 +26,8 @@ export interface CallEnv {
   strict: boolean
   /** Values read from the database, kept while its data version stays (db/memo). */
   memo: Memo
+  /** Replies of read actions, kept while the data version and the clock's second stay. */
+  replies: Memo
 }
 
 /** Steps 5, 6 and 8 of §1.11 for an authenticated user; returns the path branch and allowed branches. */
@@ -54,8 +56,9 @@ export async function runAction(
   access: { branch: number; allowed: number[] },
   input: RequestInput,
   reading: Reading,
+  at: Date = new Date(),
 ): Promise<unknown> {
-  const { date, dateTime } = nowParts(env.tz)
+  const { date, dateTime } = nowParts(env.tz, at)
   const extra = route.model.extra
   const run =
     extra && Object.hasOwn(extra, route.action) ? extra[route.action]!.run : bind(route.model, route.action)
@@ -96,4 +99,58 @@ function bind(model: Model, action: string) {
   const fn = Object.hasOwn(STANDARD, action) ? STANDARD[action] : undefined
   if (!fn) throw new AppError({ kind: 'route' })
   return (ctx: ActionCtx, input: RequestInput) => fn(model, ctx, input)
+}
+
+/**
+ * The JSON reply of an action. A read's reply is a function of the data, the clock's second (`now`,
+ * `today`), the caller (user, path branch) and the request: while the data version and the second are
+ * the same, the same request gets the reply already made (a client polling a list, many clients
+ * opening the same page), byte for byte what running it again would give. Kept as UTF-8 bytes, so
+ * sending it again encodes nothing.
+ */
+export async function reply(
+  env: CallEnv,
+  route: Extract<Route, { kind: 'action' }>,
+  user: User,
+  access: { branch: number; allowed: number[] },
+  input: RequestInput,
+  reading: Reading,
+): Promise<Buffer> {
+  const at = new Date()
+  const run = async () =>
+    Buffer.from(JSON.stringify(await runAction(env, route, user, access, input, reading, at)))
+  if (!route.isRead) return run()
+  const key = replyKey(env, route, user, access, input, at)
+  // A body nested past what JSON.stringify can walk is not kept; the action refuses or ignores it.
+  if (key === null) return run()
+  const kept = env.replies.get<Buffer>(reading.version, key)
+  if (kept !== undefined) return kept
+  const bytes = await run()
+  env.replies.set(reading.version, key, bytes, bytes.length)
+  return bytes
+}
+
+function replyKey(
+  env: CallEnv,
+  route: Extract<Route, { kind: 'action' }>,
+  user: User,
+  access: { branch: number },
+  input: RequestInput,
+  at: Date,
+): string | null {
+  const second = Math.floor(at.getTime() / 1000)
+  try {
+    return JSON.stringify([
+      route.model.slug,
+      route.action,
+      access.branch,
+      user.id,
+      env.strict,
+      second,
+      input.query,
+      input.body,
+    ])
+  } catch {
+    return null
+  }
 }
