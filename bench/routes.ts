@@ -53,6 +53,14 @@ export function routes(r: RouteInput): Route[] {
   return [
     { name: 'login', path: '/v2api/auth/login', body: json(r.admin) },
     { name: 'customer/index', path: '/v2api/1/customer/index', body: json({}) },
+    // The same page, each request different (an ignored query parameter), so no reply is reused: what
+    // a request costs when the reply memo (http/dispatch) cannot answer it.
+    {
+      name: 'customer/index, no reply memo',
+      path: '/v2api/1/customer/index',
+      body: json({}),
+      next: (i) => ({ path: `/v2api/1/customer/index?request=${i}`, body: json({}) }),
+    },
     { name: 'customer/index name', path: '/v2api/1/customer/index', body: json({ name: r.name }) },
     { name: 'customer/index phone', path: '/v2api/1/customer/index', body: json({ phone: f.phonePart }) },
     { name: 'customer/index is_study=2', path: '/v2api/1/customer/index', body: json({ is_study: 2 }) },

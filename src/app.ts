@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { login } from './auth/login.js'
 import { SlidingWindow } from './auth/rate-limit.js'
 import { hashToken } from './auth/secrets.js'
-import { authenticate } from './auth/tokens.js'
+import { authenticate, isTokenShaped } from './auth/tokens.js'
 import type { Config } from './config.js'
 import type { Db } from './db/connect.js'
 import { Memo } from './db/memo.js'
@@ -183,6 +183,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (route.kind === 'login') return { route, user: null, access: null, reading: null }
     const tokenHeader = req.headers['x-alfacrm-token']
     const token = Array.isArray(tokenHeader) ? tokenHeader[0] : tokenHeader
+    if (!isTokenShaped(token)) throw fail.token()
     const reading = { memo: env.memo, version: await db.version() }
     const user = await authenticate(db.kysely, token, reading)
     if (!user) throw fail.token()

@@ -28,13 +28,18 @@ export function rowToUser(row: Record<string, unknown>): User {
   }
 }
 
+/** Whether a header value can be a token at all (64 hex digits); anything else is refused unread. */
+export function isTokenShaped(token: string | undefined): token is string {
+  return token !== undefined && /^[0-9a-f]{64}$/i.test(token)
+}
+
 /** The user of a valid token, or null for a missing, unknown, expired or revoked one (§2.3). */
 export async function authenticate(
   db: AnyDb,
   token: string | undefined,
   reading?: Reading | null,
 ): Promise<User | null> {
-  if (!token || !/^[0-9a-f]{64}$/i.test(token)) return null
+  if (!isTokenShaped(token)) return null
   const hash = hashToken(token.toLowerCase())
   // Kept with its expiry: a token outlives no second of its TTL by being remembered.
   const found = await remembered(reading, `token:${hash}`, async () => {

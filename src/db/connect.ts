@@ -45,7 +45,8 @@ export interface DbOptions {
 pg.types.setTypeParser(20, (v) => Number(v))
 
 /**
- * better-sqlite3 behind Kysely, with two differences from Kysely's own driver:
+ * better-sqlite3 behind Kysely, with three differences from Kysely's own driver (the third, group
+ * commit, is described at CachingSqliteDriver):
  * - a write transaction takes the write lock when it begins (BEGIN IMMEDIATE): with several server
  *   processes (WORKERS) a writer then waits for the other (busy_timeout) instead of failing with
  *   SQLITE_BUSY when the snapshot it read from has gone stale. Read-only transactions stay deferred.
@@ -71,76 +72,190 @@ class SqliteStatements {
   }
 }
 
-class CachingSqliteConnection implements DatabaseConnection {
-  constructor(private readonly statements: SqliteStatements) {}
+/** What a holder of the connection is doing: nothing yet, a read-only transaction, or a write. */
+type Use = 'none' | 'read' | 'write'
 
+/** One turn on the connection, from acquire to release; a write hands its turn on early (see below). */
+class Lease implements DatabaseConnection {
+  use: Use = 'none'
+  released = false
+  constructor(
+    private readonly driver: CachingSqliteDriver,
+    readonly unlock: () => void,
+  ) {}
   executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
-    const stmt = this.statements.prepare(compiled.sql)
-    const params = compiled.parameters as unknown[]
-    if (stmt.reader) return Promise.resolve({ rows: stmt.all(params) as R[] })
-    const { changes, lastInsertRowid } = stmt.run(params)
-    return Promise.resolve({
-      numAffectedRows: BigInt(changes),
-      insertId: BigInt(lastInsertRowid),
-      rows: [],
-    })
+    return this.driver.run<R>(this, compiled)
   }
-
   // biome-ignore lint/correctness/useYield: streaming is not used; Kysely's interface requires it.
   async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
     throw new Error('streaming is not supported on SQLite here')
   }
 }
 
-/** One connection (SQLite has one writer), handed to one transaction or query at a time. */
-class CachingSqliteDriver implements Driver {
-  private readonly connection: CachingSqliteConnection
-  private queue: Promise<void> = Promise.resolve()
-  private release: (() => void) | null = null
+/** Write transactions committed together: each ran in a savepoint of one BEGIN IMMEDIATE. */
+interface Group {
+  members: number
+  done: Promise<void>
+  resolve(): void
+  reject(err: unknown): void
+}
 
-  constructor(private readonly statements: SqliteStatements) {
-    this.connection = new CachingSqliteConnection(statements)
-  }
+/** Writes per group commit: bounds how long the first one waits for its COMMIT. */
+const GROUP_MAX = 64
+
+/**
+ * One connection (SQLite has one writer), handed to one transaction or query at a time, in turn.
+ *
+ * Group commit: a write transaction runs as a savepoint inside a BEGIN IMMEDIATE that stays open while
+ * further writes are queued for the connection, so writes arriving together share one COMMIT (the
+ * WAL append and the FTS5 segment flush are most of a small write's cost). A write's own failure rolls
+ * back to its savepoint and touches no other; each write is answered only after the COMMIT that made
+ * it durable, so an acknowledged write is never lost; if that COMMIT fails every write of the group
+ * fails. Anything else that gets the connection (a read, a query outside a transaction) commits an
+ * open group first, so no reader ever sees a write that is not committed.
+ */
+class CachingSqliteDriver implements Driver {
+  private queue: Promise<void> = Promise.resolve()
+  private holder: Lease | null = null
+  private waiting = 0
+  private group: Group | null = null
+  /** Bumped when a group's COMMIT fails: rows changed by it were rolled back (see `version`). */
+  epoch = 0
+
+  constructor(readonly statements: SqliteStatements) {}
   async init() {}
-  /** Runs `fn` on the connection when no transaction or query holds it: at once if none does. */
+
+  /** Runs `fn` on the connection when nothing holds it: at once if nothing does. */
   async whenIdle<T>(fn: () => T): Promise<T> {
-    if (this.release === null && this.waiting === 0) return fn()
-    await this.acquireConnection()
+    if (this.holder === null && this.waiting === 0 && this.group === null) return fn()
+    const lease = (await this.acquireConnection()) as Lease
     try {
+      await this.closeGroup()
       return fn()
     } finally {
-      await this.releaseConnection()
+      await this.releaseConnection(lease)
     }
   }
-  private waiting = 0
 
   async acquireConnection(): Promise<DatabaseConnection> {
     const previous = this.queue
-    let release!: () => void
+    let unlock!: () => void
     this.queue = new Promise<void>((resolve) => {
-      release = resolve
+      unlock = resolve
     })
     this.waiting++
     await previous
     this.waiting--
-    this.release = release
-    return this.connection
+    this.holder = new Lease(this, unlock)
+    return this.holder
   }
-  async releaseConnection() {
-    const release = this.release
-    this.release = null
-    release?.()
+
+  async releaseConnection(connection: DatabaseConnection) {
+    const lease = connection as Lease
+    if (lease.released) return
+    lease.released = true
+    try {
+      // A group nobody else is queued to join is committed before the connection is let go.
+      if (this.waiting === 0) await this.closeGroup().catch(() => {})
+    } finally {
+      this.holder = null
+      lease.unlock()
+    }
   }
+
+  run<R>(lease: Lease, compiled: CompiledQuery): Promise<QueryResult<R>> {
+    if (this.group && lease.use !== 'write') return this.closeGroup().then(() => this.exec<R>(compiled))
+    return Promise.resolve(this.exec<R>(compiled))
+  }
+
+  private exec<R>(compiled: CompiledQuery): QueryResult<R> {
+    const stmt = this.statements.prepare(compiled.sql)
+    const params = compiled.parameters as unknown[]
+    if (stmt.reader) return { rows: stmt.all(params) as R[] }
+    const { changes, lastInsertRowid } = stmt.run(params)
+    return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] }
+  }
+
+  private raw(text: string) {
+    this.statements.prepare(text).run()
+  }
+
+  private async closeGroup(): Promise<void> {
+    const group = this.group
+    if (!group) return
+    this.group = null
+    try {
+      this.raw('commit')
+    } catch (err) {
+      this.epoch++
+      try {
+        this.raw('rollback')
+      } catch {}
+      group.reject(err)
+      throw err
+    }
+    group.resolve()
+  }
+
   async beginTransaction(connection: DatabaseConnection, settings?: TransactionSettings) {
-    const begin = settings?.accessMode === 'read only' ? 'begin' : 'begin immediate'
-    await connection.executeQuery(CompiledQuery.raw(begin))
+    const lease = connection as Lease
+    if (settings?.accessMode === 'read only') {
+      await this.closeGroup()
+      this.raw('begin')
+      lease.use = 'read'
+      return
+    }
+    if (!this.group) {
+      this.raw('begin immediate')
+      let resolve!: () => void
+      let reject!: (err: unknown) => void
+      const done = new Promise<void>((res, rej) => {
+        resolve = res
+        reject = rej
+      })
+      // A group whose COMMIT nobody awaits (all its writes failed) must not be an unhandled rejection.
+      done.catch(() => {})
+      this.group = { members: 0, done, resolve, reject }
+    }
+    this.raw('savepoint w')
+    this.group.members++
+    lease.use = 'write'
   }
+
   async commitTransaction(connection: DatabaseConnection) {
-    await connection.executeQuery(CompiledQuery.raw('commit'))
+    const lease = connection as Lease
+    if (lease.use === 'read') {
+      lease.use = 'none'
+      this.raw('commit')
+      return
+    }
+    const group = this.group!
+    this.raw('release w')
+    lease.use = 'none'
+    if (this.waiting > 0 && group.members < GROUP_MAX) {
+      // Others are queued: hand the connection on with the group open and wait for its COMMIT.
+      lease.released = true
+      this.holder = null
+      lease.unlock()
+      await group.done
+      return
+    }
+    await this.closeGroup()
   }
+
   async rollbackTransaction(connection: DatabaseConnection) {
-    await connection.executeQuery(CompiledQuery.raw('rollback'))
+    const lease = connection as Lease
+    if (lease.use === 'read') {
+      lease.use = 'none'
+      this.raw('rollback')
+    } else if (lease.use === 'write') {
+      lease.use = 'none'
+      this.raw('rollback to w')
+      this.raw('release w')
+    }
+    // 'none': the COMMIT of its group failed; that group is already rolled back.
   }
+
   async savepoint(c: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']) {
     await c.executeQuery(compile(parseSavepoint('savepoint', name), createQueryId()))
   }
@@ -151,6 +266,7 @@ class CachingSqliteDriver implements Driver {
     await c.executeQuery(compile(parseSavepoint('release', name), createQueryId()))
   }
   async destroy() {
+    await this.closeGroup().catch(() => {})
     this.statements.sqlite.close()
   }
 }
@@ -194,7 +310,7 @@ export function connect(opts: DbOptions): Db {
     version: () =>
       dialect.driver.whenIdle(() => {
         const r = changes.get() as { c: number; d: number }
-        return `${r.c}.${r.d}`
+        return `${dialect.driver.epoch}.${r.c}.${r.d}`
       }),
     close: () => kysely.destroy(),
   }

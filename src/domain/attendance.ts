@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import type { ActionCtx, Model, Rec } from '../engine/model.js'
 import { bool, int, money, number, text } from '../fields/index.js'
 import type { FieldKind } from '../fields/kind.js'
@@ -267,22 +268,54 @@ export async function writeDetails(
 }
 
 /**
- * Updates detail rows, one statement per distinct set of new values (a register of twenty pupils is
- * typically two: those who came and those who did not).
+ * Updates detail rows in one statement per set of changed columns (a register of twenty pupils is one
+ * or two): each column takes its row's value through `CASE id`.
  */
 async function updateDetails(
   changes: Array<{ id: number; set: Record<string, unknown> }>,
   ctx: ActionCtx,
 ): Promise<void> {
-  const alike = new Map<string, { set: Record<string, unknown>; ids: number[] }>()
+  const byColumns = new Map<string, Array<{ id: number; set: Record<string, unknown> }>>()
   for (const c of changes) {
-    const key = JSON.stringify(Object.entries(c.set).sort(([a], [b]) => a.localeCompare(b)))
-    const group = alike.get(key) ?? { set: c.set, ids: [] }
-    group.ids.push(c.id)
-    alike.set(key, group)
+    const key = Object.keys(c.set).sort().join(',')
+    byColumns.set(key, [...(byColumns.get(key) ?? []), c])
   }
-  for (const { set, ids } of alike.values())
-    await ctx.trx.updateTable('lesson_details').set(set).where('id', 'in', ids).execute()
+  for (const [key, rows] of byColumns) {
+    if (rows.length === 1) {
+      await ctx.trx.updateTable('lesson_details').set(rows[0]!.set).where('id', '=', rows[0]!.id).execute()
+      continue
+    }
+    const set: Record<string, unknown> = {}
+    for (const column of key.split(',')) {
+      const type = DETAIL_SQL_TYPE[column] ?? 'text'
+      set[column] = sql`CASE id ${sql.join(
+        rows.map((r) => sql`WHEN ${r.id} THEN CAST(${r.set[column] ?? null} AS ${sql.raw(type)})`),
+        sql` `,
+      )} END`
+    }
+    await ctx.trx
+      .updateTable('lesson_details')
+      .set(set)
+      .where(
+        'id',
+        'in',
+        rows.map((r) => r.id),
+      )
+      .execute()
+  }
+}
+
+/** SQL types of the detail columns a write changes, for the CASE of `updateDetails` (PostgreSQL types it). */
+const DETAIL_SQL_TYPE: Record<string, string> = {
+  ctt_id: 'integer',
+  is_attend: 'integer',
+  reason_id: 'integer',
+  commission: 'bigint',
+  commission_override: 'bigint',
+  grade: 'integer',
+  homework_grade_id: 'integer',
+  bonus: 'integer',
+  note: 'text',
 }
 
 /**

@@ -4,7 +4,9 @@ import { type Kysely, sql } from 'kysely'
  * Issue 5. Each detail row keeps a copy of its lesson's `status` and `time_from` (as it keeps
  * `branch_id`), written with the lesson in the same transaction (domain/attendance `copyLessonToDetails`),
  * so a customer's upcoming planned lessons (§6.5 `next_lesson_date`, `paid_lesson_date`) are one index
- * range per customer instead of a lookup of every lesson the customer ever had. And customers get an
+ * range per customer (by start, from now on) instead of a lookup of every lesson the customer ever had.
+ * The status stays out of the index: conducting a lesson then rewrites its detail rows only, not an
+ * index page per participant. And customers get an
  * index in id order for "not archived" alone (`is_study=2`), which otherwise sorted the whole branch.
  */
 type Db = Kysely<unknown>
@@ -21,7 +23,7 @@ export const m005_upcoming = {
     await db.schema
       .createIndex('lesson_details_customer')
       .on('lesson_details')
-      .columns(['customer_id', 'lesson_status', 'lesson_time', 'lesson_id'])
+      .columns(['customer_id', 'lesson_time', 'lesson_id'])
       .execute()
     await db.schema.createIndex('customers_removed').on('customers').columns(['removed', 'id']).execute()
   },
