@@ -19,7 +19,11 @@ async function prepare(config: Config): Promise<void> {
 }
 
 async function serve(config: Config): Promise<void> {
-  const db = connect({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
+  const db = connect({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    backgroundCheckpoints: true,
+  })
   const app = await buildApp({ config, db, models })
   let closing = false
   const shutdown = async (signal: string) => {

@@ -18,6 +18,7 @@ import {
 } from 'kysely'
 import pg from 'pg'
 import type { AnyDb } from '../engine/model.js'
+import { checkpointInBackground } from './checkpoints.js'
 
 export interface Db {
   kysely: AnyDb
@@ -39,6 +40,8 @@ export interface DbOptions {
   poolSize?: number
   /** Kysely's query log (bench/explain times every statement with it). */
   log?: KyselyConfig['log']
+  /** SQLite: WAL checkpoints in a worker thread instead of on commit (the server; db/checkpoints). */
+  backgroundCheckpoints?: boolean
 }
 
 // int8 (counts, sums in kopecks) fits a JS number well below 2^53 (§5.3 limits money to 10^12).
@@ -298,6 +301,9 @@ export function connect(opts: DbOptions): Db {
   }
   fs.mkdirSync(opts.dataDir, { recursive: true })
   const sqlite = openSqlite(opts.dataDir)
+  const stopCheckpoints = opts.backgroundCheckpoints
+    ? checkpointInBackground(sqlite, path.join(opts.dataDir, 'parta.db'))
+    : async () => {}
   const dialect = new CachingSqliteDialect(new SqliteStatements(sqlite))
   const kysely = new Kysely({ dialect, log: opts.log })
   // Rows this connection changed (total_changes) and commits of other connections (data_version).
@@ -312,7 +318,10 @@ export function connect(opts: DbOptions): Db {
         const r = changes.get() as { c: number; d: number }
         return `${dialect.driver.epoch}.${r.c}.${r.d}`
       }),
-    close: () => kysely.destroy(),
+    close: async () => {
+      await stopCheckpoints()
+      await kysely.destroy()
+    },
   }
 }
 

@@ -184,21 +184,18 @@ export function newDetailRow(lesson: LessonCopy, customerId: number) {
 
 /**
  * Brings the lesson's branch, status and start kept on its detail rows up to date (migration 005: the
- * upcoming lessons of a customer are read from them). Every lesson write calls it.
+ * upcoming lessons of a customer are read from them) after a lesson write; `old` is the lesson before
+ * it (null for a new one, whose details were made with the copies). Only the columns that changed are
+ * set, so conducting a lesson does not rewrite the index on the start.
  */
-export async function copyLessonToDetails(lesson: LessonCopy, ctx: ActionCtx): Promise<void> {
-  await ctx.trx
-    .updateTable('lesson_details')
-    .set({ branch_id: lesson.branch_id, lesson_status: lesson.status, lesson_time: lesson.time_from })
-    .where('lesson_id', '=', lesson.id)
-    .where((eb) =>
-      eb.or([
-        eb('branch_id', '!=', lesson.branch_id),
-        eb('lesson_status', '!=', lesson.status),
-        eb('lesson_time', '!=', lesson.time_from),
-      ]),
-    )
-    .execute()
+export async function copyLessonToDetails(lesson: LessonCopy, old: LessonCopy | null, ctx: ActionCtx) {
+  if (!old) return
+  const set: Record<string, unknown> = {}
+  if (old.branch_id !== lesson.branch_id) set.branch_id = lesson.branch_id
+  if (old.status !== lesson.status) set.lesson_status = lesson.status
+  if (old.time_from !== lesson.time_from) set.lesson_time = lesson.time_from
+  if (Object.keys(set).length === 0) return
+  await ctx.trx.updateTable('lesson_details').set(set).where('lesson_id', '=', lesson.id).execute()
 }
 
 /** Keeps one detail row per participant: adds rows with default marks, removes rows of non-participants. */

@@ -127,7 +127,7 @@ export const lesson: Model = defineModel({
         )
         await syncDetails(l, ctx)
       }
-      await copyLessonToDetails(l, ctx)
+      await copyLessonToDetails(l, old, ctx)
       const list = entries.get(draft)
       if (list) await writeDetails(lesson, l.id, list, ctx)
       const setConducted = draft.changed.has('status') && 'status' in draft.body && l.status === 3

@@ -85,7 +85,11 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ser
     ...env,
   })
   datetimeZone.tz = config.tz
-  const db = connect({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
+  const db = connect({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    backgroundCheckpoints: true,
+  })
   await migrate(db)
   await bootstrap(db.kysely, config.adminEmail, config.adminApiKey)
   const app = await buildApp({ config, db, models })
