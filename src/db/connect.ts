@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import SQLite from 'better-sqlite3'
 import {
-  CompiledQuery,
+  type CompiledQuery,
   createQueryId,
   type DatabaseConnection,
   type Driver,
