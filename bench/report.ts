@@ -6,6 +6,8 @@ export interface RouteResult {
   bytes: number
   /** Connections of the server's measurement: 1 for a route slower than half a second. */
   connections: number
+  /** The first request's time alone, before any warm-up: nothing kept from an earlier identical one. */
+  firstMs: number
   server: Measured & { rssMb: number }
   ceiling: Measured & { rssMb: number }
   /** Requests of a route that had to repeat its inputs (the conduct pool ran out). */
@@ -36,6 +38,7 @@ function cells(r: RouteResult): string[] {
     `${n(s.p50, 1)} (${ratio(s.p50, c.p50)})`,
     `${n(s.p99, 1)} (${ratio(s.p99, c.p99)})`,
     `${n(s.rssMb)} (${ratio(s.rssMb, c.rssMb)})`,
+    n(r.firstMs, 1),
     n(c.rps),
     String(r.bytes),
     failed > 0 ? `${failed} failed` : '',
@@ -48,6 +51,7 @@ const HEAD = [
   'p50 ms (×ceil)',
   'p99 ms (×ceil)',
   'RSS MB (×ceil)',
+  'first ms',
   'ceil req/s',
   'bytes',
   '',

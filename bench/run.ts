@@ -237,6 +237,7 @@ async function benchRoute(
     route: route.name,
     bytes: captured.bytes.length,
     connections,
+    firstMs: once,
     server: { ...s, rssMb: serverRss },
     ceiling: { ...c, rssMb: mb(rssOf(ceiling.child.pid!)) },
     ...(pool > o.pool / 2 ? { wrapped: pool - Math.floor(o.pool / 2) } : {}),

@@ -108,7 +108,7 @@ function bind(model: Model, action: string) {
  * opening the same page), byte for byte what running it again would give. Kept as UTF-8 bytes, so
  * sending it again encodes nothing.
  */
-export async function reply(
+export async function answer(
   env: CallEnv,
   route: Extract<Route, { kind: 'action' }>,
   user: User,
