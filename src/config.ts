@@ -84,7 +84,7 @@ export function loadConfig(env: Env = process.env): Config {
     adminEmail,
     adminApiKey,
     workers: int('WORKERS', 1, 1, 64),
-    replyMemoBytes: int('REPLY_MEMO_MB', 32, 0, 4096) * 1024 * 1024,
+    replyMemoBytes: int('REPLY_MEMO_MB', 16, 0, 4096) * 1024 * 1024,
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(config)
