@@ -25,6 +25,8 @@ export interface Server {
   url: string
   db: Db
   dialect: 'sqlite' | 'postgres'
+  /** Where its database is: another connection to it acts as another process would. */
+  target: { databaseUrl: string | null; dataDir: string }
   /** POSTs JSON (or a raw string) to /v2api/{path} with the given token. */
   call<T = any>(path: string, body?: unknown, opts?: CallOptions): Promise<Reply<T>>
   /** Logs in and returns a token. */
@@ -121,6 +123,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ser
     url,
     db,
     dialect: db.dialect,
+    target: { databaseUrl: config.databaseUrl, dataDir: config.dataDir },
     call,
     login,
     api: (p, body, opts = {}) => call(p, body, { token: adminToken, ...opts }),
@@ -172,6 +175,9 @@ export function suiteServer(
     },
     get dialect() {
       return current().dialect
+    },
+    get target() {
+      return current().target
     },
     call: (p, body, opts) => current().call(p, body, opts),
     login: (email, apiKey) => current().login(email, apiKey),
