@@ -244,6 +244,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   })
 
-  await registerDocs(app, models)
+  registerDocs(app, models)
   return app
 }

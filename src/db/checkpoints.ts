@@ -13,6 +13,8 @@ const EVERY_MS = 200
 export function checkpointInBackground(sqlite: SQLite.Database, file: string): () => Promise<void> {
   const worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url), {
     workerData: { file, everyMs: EVERY_MS },
+    // It runs one statement: a small heap keeps the server's memory down.
+    resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4, codeRangeSizeMb: 4 },
   })
   worker.unref()
   sqlite.pragma('wal_autocheckpoint = 0')

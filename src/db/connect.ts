@@ -1,4 +1,5 @@
 import fs from 'node:fs'
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import SQLite from 'better-sqlite3'
 import {
@@ -16,7 +17,6 @@ import {
   SqliteDialect,
   type TransactionSettings,
 } from 'kysely'
-import pg from 'pg'
 import type { AnyDb } from '../engine/model.js'
 import { checkpointInBackground } from './checkpoints.js'
 
@@ -44,8 +44,16 @@ export interface DbOptions {
   backgroundCheckpoints?: boolean
 }
 
-// int8 (counts, sums in kopecks) fits a JS number well below 2^53 (§5.3 limits money to 10^12).
-pg.types.setTypeParser(20, (v) => Number(v))
+/** The PostgreSQL driver, loaded only when a server uses PostgreSQL (a SQLite server starts faster). */
+let pgModule: typeof import('pg') | null = null
+export function postgres(): typeof import('pg') {
+  if (!pgModule) {
+    pgModule = createRequire(import.meta.url)('pg') as typeof import('pg')
+    // int8 (counts, sums in kopecks) fits a JS number well below 2^53 (§5.3 limits money to 10^12).
+    pgModule.types.setTypeParser(20, (v) => Number(v))
+  }
+  return pgModule
+}
 
 /**
  * better-sqlite3 behind Kysely, with three differences from Kysely's own driver (the third, group
@@ -291,7 +299,7 @@ class CachingSqliteDialect extends SqliteDialect {
 /** SQLite in DATA_DIR by default, PostgreSQL when DATABASE_URL is set. */
 export function connect(opts: DbOptions): Db {
   if (opts.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 })
+    const pool = new (postgres().Pool)({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 })
     // An idle client's error (server restart) must not crash the process; the pool replaces it.
     pool.on('error', () => {})
     const kysely = new Kysely({ dialect: new PostgresDialect({ pool }), log: opts.log })

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import SQLite from 'better-sqlite3'
-import pg from 'pg'
-import { registerUnicodeLower } from '../db/connect.js'
+import type pg from 'pg'
+import { postgres, registerUnicodeLower } from '../db/connect.js'
 
 /**
  * Bulk loading for the generator: rows are buffered per table and written with multi-row INSERTs in one
@@ -174,7 +174,7 @@ function sqliteTarget(dataDir: string): Target {
 const PG_ARRAY: Record<string, string> = { integer: 'int4[]', bigint: 'int8[]', text: 'text[]' }
 
 async function postgresTarget(url: string): Promise<Target> {
-  const client = new pg.Client({ connectionString: url })
+  const client = new (postgres().Client)({ connectionString: url })
   await client.connect()
   const types = new Map<string, Map<string, string>>()
   const typesOf = async (table: string) => {

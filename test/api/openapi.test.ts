@@ -61,5 +61,14 @@ test('serves a readable docs page at /docs', async () => {
   const res = await fetch(`${server.url}/docs`)
   assert.equal(res.status, 200)
   assert.match(res.headers.get('content-type') ?? '', /text\/html/)
-  assert.match(await res.text(), /swagger/i)
+  const page = await res.text()
+  assert.match(page, /swagger/i)
+  // Every file the page loads is served, and nothing else from that folder.
+  for (const src of page.matchAll(/(?:href|src)="(\/docs\/static\/[^"]+)"/g)) {
+    const asset = await fetch(`${server.url}${src[1]}`)
+    assert.equal(asset.status, 200, src[1])
+    assert.ok((await asset.arrayBuffer()).byteLength > 100, src[1])
+  }
+  assert.equal((await fetch(`${server.url}/docs/static/..%2Fpackage.json`)).status, 404)
+  assert.equal((await fetch(`${server.url}/docs/static/oauth2-redirect.html`)).status, 404)
 })
