@@ -1,11 +1,4 @@
-import {
-  type ActionCtx,
-  type Condition,
-  defineModel,
-  type Eb,
-  type Model,
-  type RequestInput,
-} from '../engine/model.js'
+import { type ActionCtx, defineModel, type Model, type RequestInput } from '../engine/model.js'
 import { visibleIn } from '../engine/repository.js'
 import { fail } from '../errors.js'
 import { addDays, parseDate } from '../wire/dates.js'
@@ -34,7 +27,7 @@ function readPeriod(input: RequestInput) {
  * A calendar view: the lessons of the path branch in the period, of any status, ordered by start,
  * as a bare array (§7.27). An unknown or invisible id gives [].
  */
-function view(owner: Model, lessonsOf: (eb: Eb, id: number) => Condition) {
+function view(owner: Model, link: Link) {
   return async (ctx: ActionCtx, input: RequestInput) => {
     const p = readPeriod(input)
     const visible = await ctx.trx
@@ -44,8 +37,11 @@ function view(owner: Model, lessonsOf: (eb: Eb, id: number) => Condition) {
       .where((eb) => visibleIn(owner, eb, ctx.pathBranch))
       .executeTakeFirst()
     if (!visible) return []
+    // Driven by the owner's own lessons (the link table, by its index), then their date: a teacher's
+    // month reads that teacher's lessons, not the branch's (SQLite keeps the CROSS JOIN's order).
     const rows = await ctx.trx
-      .selectFrom('lessons')
+      .selectFrom(`${link.table} as link`)
+      .crossJoin('lessons')
       .innerJoin('subjects', 'subjects.id', 'lessons.subject_id')
       .select([
         'lessons.id',
@@ -59,7 +55,8 @@ function view(owner: Model, lessonsOf: (eb: Eb, id: number) => Condition) {
       .where('lessons.branch_id', '=', ctx.pathBranch)
       .where('lessons.date', '>=', p.from)
       .where('lessons.date', '<=', p.to)
-      .where((eb) => lessonsOf(eb, p.id))
+      .where(`link.${link.owner}`, '=', p.id)
+      .whereRef('lessons.id', '=', `link.${link.lesson}`)
       .orderBy('lessons.time_from')
       .orderBy('lessons.id')
       .execute()
@@ -75,10 +72,11 @@ function view(owner: Model, lessonsOf: (eb: Eb, id: number) => Condition) {
   }
 }
 
-/** Lessons whose `select` column in `table` pairs with the owner id in `column`. */
-function lessonsLinked(table: string, column: string, select: string) {
-  return (eb: Eb, id: number): Condition =>
-    eb('lessons.id', 'in', eb.selectFrom(table).select(select).where(column, '=', id))
+/** Where an owner's lessons are listed: `table` pairs the owner in `owner` with a lesson in `lesson`. */
+interface Link {
+  table: string
+  owner: string
+  lesson: string
 }
 
 export const calendar: Model = defineModel({
@@ -92,9 +90,15 @@ export const calendar: Model = defineModel({
   extra: {
     customer: {
       read: true,
-      run: view(customer, lessonsLinked('lesson_details', 'customer_id', 'lesson_id')),
+      run: view(customer, { table: 'lesson_details', owner: 'customer_id', lesson: 'lesson_id' }),
     },
-    teacher: { read: true, run: view(teacher, lessonsLinked('lessons_teacher_ids', 'value', 'record_id')) },
-    group: { read: true, run: view(group, lessonsLinked('lessons_group_ids', 'value', 'record_id')) },
+    teacher: {
+      read: true,
+      run: view(teacher, { table: 'lessons_teacher_ids', owner: 'value', lesson: 'record_id' }),
+    },
+    group: {
+      read: true,
+      run: view(group, { table: 'lessons_group_ids', owner: 'value', lesson: 'record_id' }),
+    },
   },
 })
