@@ -21,7 +21,9 @@ const label = (r: RunResult) =>
   `${r.customers >= 1_000_000 ? `${r.customers / 1_000_000}M` : `${r.customers / 1000}k`}` +
   (r.workers > 1 ? ` ×${r.workers}` : '')
 const md = (cells: string[]) => `| ${cells.join(' | ')} |`
-const routes = [...new Set(runs.flatMap((r) => r.routes.map((x) => x.route.replace(/ page \d+$/, ' page N'))))]
+const routes = [
+  ...new Set(runs.flatMap((r) => r.routes.map((x) => x.route.replace(/ page \d+$/, ' page N')))),
+]
 const out: string[] = []
 out.push(
   `${runs[0]?.db === 'postgres' ? 'PostgreSQL' : 'SQLite'}, commit ${meta.commit}, ${meta.date.slice(0, 16)}Z, ` +
