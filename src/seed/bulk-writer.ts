@@ -1,6 +1,5 @@
 import path from 'node:path'
 import SQLite from 'better-sqlite3'
-import type pg from 'pg'
 import { postgres, registerUnicodeLower } from '../db/connect.js'
 
 /**
