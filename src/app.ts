@@ -227,7 +227,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           )
         }
         const strict = env.strict || req.headers['x-strict'] === '1'
-        const bytes = await answer({ ...env, strict }, route, user!, access!, { query, body }, reading!)
+        const input = { query, body }
+        const bytes = await answer(
+          { ...env, strict },
+          { route, user: user!, access: access!, input, reading: reading! },
+        )
         return reply.code(200).type(JSON_TYPE).send(bytes)
       } catch (err) {
         return sendError(req, reply, err)

@@ -1,5 +1,5 @@
-import { sql } from 'kysely'
 import type { ActionCtx, Model, Rec } from '../engine/model.js'
+import { type RowChange, updateEach } from '../engine/repository.js'
 import { bool, int, money, number, text } from '../fields/index.js'
 import type { FieldKind } from '../fields/kind.js'
 import { EVENT, type LogEntry, writeLogs } from '../log/write.js'
@@ -231,7 +231,7 @@ export async function writeDetails(
   ctx: ActionCtx,
 ) {
   const byCustomer = new Map((await detailsOf([lessonId], ctx)).map((d) => [d.customer_id, d]))
-  const changes: Array<{ id: number; set: Record<string, unknown> }> = []
+  const changes: RowChange[] = []
   const logs: LogEntry[] = []
   for (const entry of entries) {
     const d = byCustomer.get(entry.customer_id)
@@ -260,49 +260,11 @@ export async function writeDetails(
       branches: [d.branch_id],
     })
   }
-  await updateDetails(changes, ctx)
+  await updateEach(ctx, 'lesson_details', changes, DETAIL_SQL_TYPE)
   await writeLogs(ctx, logs)
 }
 
-/**
- * Updates detail rows in one statement per set of changed columns (a register of twenty pupils is one
- * or two): each column takes its row's value through `CASE id`.
- */
-async function updateDetails(
-  changes: Array<{ id: number; set: Record<string, unknown> }>,
-  ctx: ActionCtx,
-): Promise<void> {
-  const byColumns = new Map<string, Array<{ id: number; set: Record<string, unknown> }>>()
-  for (const c of changes) {
-    const key = Object.keys(c.set).sort().join(',')
-    byColumns.set(key, [...(byColumns.get(key) ?? []), c])
-  }
-  for (const [key, rows] of byColumns) {
-    if (rows.length === 1) {
-      await ctx.trx.updateTable('lesson_details').set(rows[0]!.set).where('id', '=', rows[0]!.id).execute()
-      continue
-    }
-    const set: Record<string, unknown> = {}
-    for (const column of key.split(',')) {
-      const type = DETAIL_SQL_TYPE[column] ?? 'text'
-      set[column] = sql`CASE id ${sql.join(
-        rows.map((r) => sql`WHEN ${r.id} THEN CAST(${r.set[column] ?? null} AS ${sql.raw(type)})`),
-        sql` `,
-      )} END`
-    }
-    await ctx.trx
-      .updateTable('lesson_details')
-      .set(set)
-      .where(
-        'id',
-        'in',
-        rows.map((r) => r.id),
-      )
-      .execute()
-  }
-}
-
-/** SQL types of the detail columns a write changes, for the CASE of `updateDetails` (PostgreSQL types it). */
+/** SQL types of the detail columns a write changes (engine/repository `updateEach`). */
 const DETAIL_SQL_TYPE: Record<string, string> = {
   ctt_id: 'integer',
   is_attend: 'integer',
@@ -325,14 +287,14 @@ export async function chargeLesson(lesson: LessonShape, ctx: ActionCtx): Promise
     details.map((d) => d.customer_id),
     ctx,
   )
-  const changes: Array<{ id: number; set: Record<string, unknown> }> = []
+  const changes: RowChange[] = []
   for (const d of details) {
     const price = priceOf(book, d.customer_id, lesson)
     const commission = d.commission_override ?? (d.is_attend === 1 ? price.price : 0)
     if (commission === d.commission && price.cttId === d.ctt_id) continue
     changes.push({ id: d.id, set: { commission, ctt_id: price.cttId } })
   }
-  await updateDetails(changes, ctx)
+  await updateEach(ctx, 'lesson_details', changes, DETAIL_SQL_TYPE)
 }
 
 /** §6.4 reversal: a lesson moved back to planned or cancelled keeps its marks but charges nothing. */

@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { ActionCtx } from '../engine/model.js'
+import { updateEach } from '../engine/repository.js'
 
 /**
  * Keeps the cached customer figures (`balance_base`, `paid_count`, `last_attend_date`) equal to their
@@ -57,34 +58,21 @@ export async function refreshCustomers(customerIds: Iterable<number | null>, ctx
   const pay = new Map(pays.map((r) => [Number(r.customer_id), r]))
   const lesson = new Map(lessons.map((r) => [Number(r.customer_id), r]))
   const period = new Map(periods.map((r) => [Number(r.customer_id), Number(r.charged)]))
-  const figures = ids.map((id) => ({
-    id,
-    balance: Number(pay.get(id)?.net ?? 0) - Number(lesson.get(id)?.charged ?? 0) - (period.get(id) ?? 0),
-    paid: Number(pay.get(id)?.paid ?? 0),
-    last: lesson.get(id)?.last ?? null,
-  }))
   // One statement for all of them (a conducted lesson refreshes twenty customers).
-  for (let at = 0; at < figures.length; at += 1000) {
-    const chunk = figures.slice(at, at + 1000)
-    const pick = (type: string, value: (f: (typeof figures)[number]) => unknown) =>
-      sql`CASE id ${sql.join(
-        chunk.map((f) => sql`WHEN ${f.id} THEN CAST(${value(f)} AS ${sql.raw(type)})`),
-        sql` `,
-      )} END`
-    await ctx.trx
-      .updateTable('customers')
-      .set({
-        balance_base: pick('bigint', (f) => f.balance),
-        paid_count: pick('integer', (f) => f.paid),
-        last_attend_date: pick('text', (f) => f.last),
-      })
-      .where(
-        'id',
-        'in',
-        chunk.map((f) => f.id),
-      )
-      .execute()
-  }
+  await updateEach(
+    ctx,
+    'customers',
+    ids.map((id) => ({
+      id,
+      set: {
+        balance_base:
+          Number(pay.get(id)?.net ?? 0) - Number(lesson.get(id)?.charged ?? 0) - (period.get(id) ?? 0),
+        paid_count: Number(pay.get(id)?.paid ?? 0),
+        last_attend_date: lesson.get(id)?.last ?? null,
+      },
+    })),
+    { balance_base: 'bigint', paid_count: 'integer', last_attend_date: 'text' },
+  )
 }
 
 /**

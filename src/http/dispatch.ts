@@ -48,16 +48,19 @@ export function checkRole(route: Extract<Route, { kind: 'action' }>, user: User)
   if (!mayRun(user.role, route.model, route.action, route.isRead)) throw fail.access()
 }
 
+/** An authorised call of an action: what preBody found out, and the parsed request. */
+export interface Call {
+  route: Extract<Route, { kind: 'action' }>
+  user: User
+  access: { branch: number; allowed: number[] }
+  input: RequestInput
+  /** The data version read when the request began, with the memo kept under it. */
+  reading: Reading
+}
+
 /** Runs one action in one transaction (§6.10): the change, its consequences and its log rows. */
-export async function runAction(
-  env: CallEnv,
-  route: Extract<Route, { kind: 'action' }>,
-  user: User,
-  access: { branch: number; allowed: number[] },
-  input: RequestInput,
-  reading: Reading,
-  at: Date = new Date(),
-): Promise<unknown> {
+export async function runAction(env: CallEnv, call: Call, at: Date): Promise<unknown> {
+  const { route, user, access, input, reading } = call
   const { date, dateTime } = nowParts(env.tz, at)
   const extra = route.model.extra
   const run =
@@ -108,36 +111,22 @@ function bind(model: Model, action: string) {
  * opening the same page), byte for byte what running it again would give. Kept as UTF-8 bytes, so
  * sending it again encodes nothing.
  */
-export async function answer(
-  env: CallEnv,
-  route: Extract<Route, { kind: 'action' }>,
-  user: User,
-  access: { branch: number; allowed: number[] },
-  input: RequestInput,
-  reading: Reading,
-): Promise<Buffer> {
+export async function answer(env: CallEnv, call: Call): Promise<Buffer> {
   const at = new Date()
-  const run = async () =>
-    Buffer.from(JSON.stringify(await runAction(env, route, user, access, input, reading, at)))
-  if (!route.isRead) return run()
-  const key = replyKey(env, route, user, access, input, at)
+  const run = async () => Buffer.from(JSON.stringify(await runAction(env, call, at)))
+  if (!call.route.isRead) return run()
+  const key = replyKey(env, call, at)
   // A body nested past what JSON.stringify can walk is not kept; the action refuses or ignores it.
   if (key === null) return run()
-  const kept = env.replies.get<Buffer>(reading.version, key)
+  const { version } = call.reading
+  const kept = env.replies.get<Buffer>(version, key)
   if (kept !== undefined) return kept
   const bytes = await run()
-  env.replies.set(reading.version, key, bytes, bytes.length)
+  env.replies.set(version, key, bytes, bytes.length)
   return bytes
 }
 
-function replyKey(
-  env: CallEnv,
-  route: Extract<Route, { kind: 'action' }>,
-  user: User,
-  access: { branch: number },
-  input: RequestInput,
-  at: Date,
-): string | null {
+function replyKey(env: CallEnv, { route, user, access, input }: Call, at: Date): string | null {
   const second = Math.floor(at.getTime() / 1000)
   try {
     return JSON.stringify([

@@ -118,7 +118,9 @@ export const lesson: Model = defineModel({
     async afterSave(rec, draft, ctx) {
       const l = rec as unknown as LessonShape
       const old = draft.old as unknown as LessonShape | null
-      const before = old ? (await detailsOf([l.id], ctx)).map((d) => d.customer_id) : []
+      // Balances change only when the lesson is or was conducted: only then are its pupils read before.
+      const charging = old?.status === 3 || l.status === 3
+      const before = old && charging ? (await detailsOf([l.id], ctx)).map((d) => d.customer_id) : []
       if (syncRuns(draft)) {
         // §6.10: a group whose memberships this lesson reads for the first time is share-locked first.
         await shareGroups(
@@ -136,7 +138,7 @@ export const lesson: Model = defineModel({
         CHARGING_KEYS.some((k) => JSON.stringify(old?.[k as keyof LessonShape]) !== JSON.stringify(rec[k]))
       if (l.status === 3 && (setConducted || touched)) await chargeLesson(l, ctx)
       if (old?.status === 3 && l.status !== 3) await dropCharges(l.id, ctx)
-      if (old?.status === 3 || l.status === 3) {
+      if (charging) {
         const after = (await detailsOf([l.id], ctx)).map((d) => d.customer_id)
         await refreshCustomers([...before, ...after], ctx)
       }

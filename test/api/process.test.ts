@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { runToExit, spawnServer } from '../helpers/process.js'
-import { ADMIN, freshDatabase } from '../helpers/server.js'
+import { ADMIN, adminEnv, freshDatabase } from '../helpers/server.js'
 
 const post = async (url: string, path: string, body: unknown, token?: string) => {
   const r = await fetch(`${url}/v2api/${path}`, {
@@ -25,7 +25,7 @@ test('a bad setting stops the server with one message naming every bad variable'
 
 test('every acknowledged write survives kill -9 of the server process', async () => {
   const db = await freshDatabase()
-  const env = { ...db.env, ALFACRM_ADMIN_EMAIL: ADMIN.email, ALFACRM_ADMIN_API_KEY: ADMIN.api_key }
+  const env = adminEnv(db)
   try {
     const first = await spawnServer(env)
     const token = (await post(first.url, 'auth/login', ADMIN)).body.token as string

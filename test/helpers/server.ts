@@ -135,6 +135,21 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ser
   }
 }
 
+/** The environment of a server on a fresh database whose first start creates the suite's admin. */
+export function adminEnv(
+  db: { env: Record<string, string> },
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return { ...db.env, ALFACRM_ADMIN_EMAIL: ADMIN.email, ALFACRM_ADMIN_API_KEY: ADMIN.api_key, ...extra }
+}
+
+/** Logs the suite's admin in at the server of `url` (a spawned one) and returns the token. */
+export async function adminToken(url: string): Promise<string> {
+  const r = await fetch(`${url}/v2api/auth/login`, { method: 'POST', body: JSON.stringify(ADMIN) })
+  if (r.status !== 200) throw new Error(`login failed: ${r.status} ${await r.text()}`)
+  return ((await r.json()) as { token: string }).token
+}
+
 /** Runs `body` against a server of its own, for settings the suite's server lacks; closes it after. */
 export async function withServer<T>(
   env: Record<string, string>,

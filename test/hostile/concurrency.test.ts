@@ -4,7 +4,7 @@ import { slotDates } from '../../src/domain/schedule.js'
 import { addDays, formatDate, nowParts } from '../../src/wire/dates.js'
 import { assertLedger, everything, logRows, type Post, seeded } from '../helpers/ledger.js'
 import { spawnServer } from '../helpers/process.js'
-import { ADMIN, freshDatabase, type Reply, suiteServer } from '../helpers/server.js'
+import { adminEnv, adminToken, freshDatabase, type Reply, suiteServer } from '../helpers/server.js'
 
 /**
  * Concurrent writers (§6.10): many clients at once on the same customer, lesson, group and schedule.
@@ -299,19 +299,10 @@ describe('concurrent writers (§6.10)', () => {
 describe('concurrent writers on two worker processes (WORKERS=2)', () => {
   test('pays and conducting from many clients through two processes: no 500, exact balances', async () => {
     const db = await freshDatabase()
-    const env = {
-      ...db.env,
-      ALFACRM_ADMIN_EMAIL: ADMIN.email,
-      ALFACRM_ADMIN_API_KEY: ADMIN.api_key,
-      WORKERS: '2',
-    }
+    const env = adminEnv(db, { WORKERS: '2' })
     const server = await spawnServer(env)
     try {
-      const login = await fetch(`${server.url}/v2api/auth/login`, {
-        method: 'POST',
-        body: JSON.stringify(ADMIN),
-      })
-      const token = ((await login.json()) as { token: string }).token
+      const token = await adminToken(server.url)
       const call: Post = async (path, body = {}) => {
         const r = await fetch(`${server.url}/v2api/${path}`, {
           method: 'POST',

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { seeded } from '../helpers/ledger.js'
 import { type RunningServer, spawnServer } from '../helpers/process.js'
-import { ADMIN, freshDatabase } from '../helpers/server.js'
+import { adminEnv, adminToken, freshDatabase } from '../helpers/server.js'
 import { guarded, WriteLoad } from '../helpers/write-load.js'
 
 /**
@@ -17,17 +17,12 @@ const CLIENTS = 4
 
 test('every acknowledged write survives repeated kill -9 under load; nothing is half-written', async (t) => {
   const db = await freshDatabase()
-  const env = {
-    ...db.env,
-    ALFACRM_ADMIN_EMAIL: ADMIN.email,
-    ALFACRM_ADMIN_API_KEY: ADMIN.api_key,
-    MAX_PAGE_SIZE: '1000',
-  }
+  const env = adminEnv(db, { MAX_PAGE_SIZE: '1000' })
   const rnd = seeded(SEED)
   let server: RunningServer | null = null
   try {
     server = await spawnServer(env)
-    const token = await login(server.url)
+    const token = await adminToken(server.url)
     let url = server.url
     const post = guarded(() => url, token)
     const load = new WriteLoad(SEED)
@@ -65,9 +60,3 @@ test('every acknowledged write survives repeated kill -9 under load; nothing is 
     await db.drop()
   }
 })
-
-async function login(url: string): Promise<string> {
-  const r = await fetch(`${url}/v2api/auth/login`, { method: 'POST', body: JSON.stringify(ADMIN) })
-  assert.equal(r.status, 200)
-  return ((await r.json()) as { token: string }).token
-}

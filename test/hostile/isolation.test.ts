@@ -9,7 +9,7 @@ import { everything, type Post } from '../helpers/ledger.js'
 import { type ApiUser, make } from '../helpers/make.js'
 import { spawnServer } from '../helpers/process.js'
 import { createPath, SCOPED, sampleBody } from '../helpers/samples.js'
-import { ADMIN, freshDatabase, suiteServer, withServer } from '../helpers/server.js'
+import { ADMIN, adminEnv, freshDatabase, suiteServer, withServer } from '../helpers/server.js'
 import { wire } from '../helpers/wire.js'
 
 /**
@@ -442,11 +442,7 @@ describe('tokens and logins (§2.1–§2.3, §2.7)', () => {
 
   test('tokens and api keys are stored only hashed and never appear in the log of a debug server', async () => {
     const db = await freshDatabase()
-    const env: Record<string, string> = {
-      ...db.env,
-      ALFACRM_ADMIN_EMAIL: ADMIN.email,
-      ALFACRM_ADMIN_API_KEY: ADMIN.api_key,
-    }
+    const env = adminEnv(db)
     const secrets = [ADMIN.api_key]
     try {
       const server = await spawnServer({ ...env, LOG_LEVEL: 'debug' })

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { seeded } from '../helpers/ledger.js'
 import { spawnServer } from '../helpers/process.js'
-import { ADMIN, freshDatabase } from '../helpers/server.js'
+import { adminEnv, adminToken, freshDatabase } from '../helpers/server.js'
 import { guarded, WriteLoad } from '../helpers/write-load.js'
 
 /**
@@ -17,20 +17,10 @@ const CLIENTS = 6
 for (const workers of [1, 2]) {
   test(`SIGTERM under load (WORKERS=${workers}): in-flight writes finish, exit 0, nothing acknowledged is lost`, async (t) => {
     const db = await freshDatabase()
-    const env = {
-      ...db.env,
-      ALFACRM_ADMIN_EMAIL: ADMIN.email,
-      ALFACRM_ADMIN_API_KEY: ADMIN.api_key,
-      MAX_PAGE_SIZE: '1000',
-      WORKERS: String(workers),
-    }
+    const env = adminEnv(db, { MAX_PAGE_SIZE: '1000', WORKERS: String(workers) })
     try {
       const first = await spawnServer(env)
-      const login = await fetch(`${first.url}/v2api/auth/login`, {
-        method: 'POST',
-        body: JSON.stringify(ADMIN),
-      })
-      const token = ((await login.json()) as { token: string }).token
+      const token = await adminToken(first.url)
       let url = first.url
       const post = guarded(() => url, token)
       const load = new WriteLoad(SEED + workers)
