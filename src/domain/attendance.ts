@@ -12,7 +12,8 @@ import { loadPriceBook, priceOf } from './pricing.js'
 export const DETAIL_FIELDS: Record<string, FieldKind> = {
   is_attend: bool({ label: 'Присутствие' }),
   reason_id: int({ nullable: true, label: 'Причина' }),
-  commission: money({ nullable: true, label: 'Стоимость' }),
+  // A commission is what the pupil is charged: a negative one would credit the balance.
+  commission: money({ nullable: true, minKopecks: 0, label: 'Стоимость' }),
   grade: number({ nullable: true, label: 'Оценка' }),
   homework_grade_id: int({ nullable: true, label: 'Оценка за ДЗ' }),
   bonus: number({ label: 'Бонусы' }),

@@ -1,5 +1,7 @@
 import { type FieldErrors, fail } from '../errors.js'
+import { messages } from '../fields/kind.js'
 import { diff, EVENT, storedAttributes, writeLog } from '../log/write.js'
+import { hasLoneSurrogate } from '../wire/body.js'
 import { type CustomDef, loadCustomDefs, writeCustom } from './custom-fields.js'
 import { changedKeys, newDraft, parseFields } from './draft.js'
 import { readId } from './ids.js'
@@ -49,9 +51,19 @@ function inFieldOrder(errors: FieldErrors, model: Model, defs: CustomDef[]): Fie
   return Object.fromEntries(Object.entries(errors).sort(([a], [b]) => rank(a) - rank(b)))
 }
 
+/** Text that cannot be stored as UTF-8 (a lone surrogate) is refused, naming the field it was sent in. */
+function rejectLoneSurrogates(model: Model, draft: Draft, defs: CustomDef[]) {
+  for (const [key, value] of Object.entries(draft.body)) {
+    if (!hasLoneSurrogate(value)) continue
+    const label = model.fields[key]?.label ?? defs.find((d) => d.key === key)?.label ?? key
+    draft.addError(key, messages.encoding(label))
+  }
+}
+
 /** Parse, apply the hooks' rules, check branches and references; 422 with every failure (§3.5). */
 async function validate(model: Model, draft: ReturnType<typeof newDraft>, defs: CustomDef[], ctx: ActionCtx) {
   rejectUnknownKeys(model, draft.body, defs, ctx)
+  rejectLoneSurrogates(model, draft, defs)
   parseFields(model, draft, defs, ctx)
   await applyBranchRules(model, draft, ctx)
   if (model.hooks?.prepare) await model.hooks.prepare(draft, ctx)

@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import { fail } from '../errors.js'
 import { bool, date, int, number, stringList, text } from '../fields/index.js'
 import type { FieldKind } from '../fields/kind.js'
-import { likePattern } from './filters.js'
+import { inList, likeAny, likePattern } from './filters.js'
 import type { ActionCtx, Condition, Eb, Model, Rec } from './model.js'
 
 /** A declared custom field (§5.10, §7.29) with the field kind that parses and formats its values. */
@@ -144,7 +144,7 @@ const TEXTUAL = new Set(['string', 'text', 'select', 'multiselect'])
  * matches records containing the value. Text values need not be current options (kept values stay
  * findable, §7.29).
  */
-export function customFilter(def: CustomDef, raw: unknown, eb: Eb, model: Model): Condition {
+export function customFilter(def: CustomDef, raw: unknown, eb: Eb, ctx: ActionCtx, model: Model): Condition {
   const list = Array.isArray(raw) ? raw : [raw]
   if (list.length === 0 || list.length > 10_000) throw fail.badParam(def.key)
   const jsons = list.map((item) => {
@@ -164,18 +164,13 @@ export function customFilter(def: CustomDef, raw: unknown, eb: Eb, model: Model)
   const matching =
     def.type === 'multiselect'
       ? values.where((w) =>
-          anyOf(
+          likeAny(
             w,
-            jsons.map((j) => sql<boolean>`value LIKE ${likePattern(j)} ESCAPE '\\'`),
+            ctx.dialect,
+            'custom_values.value',
+            jsons.map((j) => likePattern(j)),
           ),
         )
-      : values.where('value', 'in', jsons)
+      : values.where((w) => inList(w, ctx.dialect, 'custom_values.value', jsons))
   return eb(`${model.table}.id`, 'in', matching)
-}
-
-/** OR as a balanced tree: SQLite refuses expressions nested deeper than 1000 (a flat OR of 10 000 is). */
-function anyOf(eb: Eb, conditions: Condition[]): Condition {
-  if (conditions.length <= 2) return eb.or(conditions)
-  const half = Math.ceil(conditions.length / 2)
-  return eb.or([anyOf(eb, conditions.slice(0, half)), anyOf(eb, conditions.slice(half))])
 }

@@ -48,15 +48,40 @@ function like(expr: string, needle: string): Condition {
   return sql<boolean>`${sql.ref(expr)} LIKE ${likePattern(needle)} ESCAPE '\\'`
 }
 
+/**
+ * `column IN (values)` as one statement shape whatever the list's length. Written out, a list of L
+ * values is L placeholders: a new SQL text, and a new prepared statement, for every length a client
+ * sends. SQLite reads the list from one JSON parameter, PostgreSQL from one array parameter.
+ */
+export function inList(eb: Eb, dialect: 'sqlite' | 'postgres', column: string, list: unknown[]): Condition {
+  if (list.length === 1) return eb(column, '=', list[0])
+  return dialect === 'sqlite'
+    ? sql<boolean>`${sql.ref(column)} IN (SELECT j.value FROM json_each(${JSON.stringify(list)}) AS j)`
+    : sql<boolean>`${sql.ref(column)} = ANY(${list})`
+}
+
+/** `expr LIKE` any of the patterns, one statement shape whatever their number (see inList). */
+export function likeAny(eb: Eb, dialect: 'sqlite' | 'postgres', expr: string, patterns: string[]): Condition {
+  if (patterns.length === 1) return sql<boolean>`${sql.ref(expr)} LIKE ${patterns[0]} ESCAPE '\\'`
+  return dialect === 'sqlite'
+    ? eb.exists(
+        eb
+          .selectFrom(sql<{ value: string }>`json_each(${JSON.stringify(patterns)})`.as('p'))
+          .select(sql`1`.as('one'))
+          .where(sql<boolean>`${sql.ref(expr)} LIKE p.value ESCAPE '\\'`),
+      )
+    : sql<boolean>`${sql.ref(expr)} LIKE ANY(${patterns})`
+}
+
 export function idFilter(key = 'id'): FilterFn {
-  return (raw, eb, _ctx, model) => eb(`${model.table}.id`, 'in', values(raw, key, parseInt32))
+  return (raw, eb, ctx, model) => inList(eb, ctx.dialect, `${model.table}.id`, values(raw, key, parseInt32))
 }
 
 export function exact(field: string, key = field): FilterFn {
-  return (raw, eb, _ctx, model) => {
+  return (raw, eb, ctx, model) => {
     const kind = kindOf(model, field)
     const vs = values(raw, key, (v) => kind.filterValue(v)).map((v) => kind.toDb(v))
-    return vs.length === 1 ? eb(col(model, field), '=', vs[0]) : eb(col(model, field), 'in', vs)
+    return inList(eb, ctx.dialect, col(model, field), vs)
   }
 }
 
@@ -109,7 +134,7 @@ export function phone(field: string, key = field): FilterFn {
 
 /** The list field contains the value, or any of the values (§4.5). */
 export function contains(field: string, key = field): FilterFn {
-  return (raw, eb, _ctx, model) => {
+  return (raw, eb, ctx, model) => {
     const kind = kindOf(model, field)
     const vs = values(raw, key, (v) => kind.filterValue(v))
     return eb(
@@ -118,7 +143,7 @@ export function contains(field: string, key = field): FilterFn {
       eb
         .selectFrom(linkTable(model, field))
         .select('record_id')
-        .where('value', 'in', vs as number[]),
+        .where((w) => inList(w, ctx.dialect, 'value', vs)),
     )
   }
 }

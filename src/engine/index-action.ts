@@ -59,7 +59,7 @@ export async function indexAction(
     if (isEmpty(value)) continue
     if ((Array.isArray(value) ? value : [value]).some(isUnstorable)) throw fail.badParam(key)
     if (filter) conditions.push(naming(key, (eb) => filter(value, eb, ctx, model)))
-    else if (custom) conditions.push(naming(key, (eb) => customFilter(custom, value, eb, model)))
+    else if (custom) conditions.push(naming(key, (eb) => customFilter(custom, value, eb, ctx, model)))
   }
   for (const [key, filter] of Object.entries(model.defaultFilters)) {
     // A default filter gets every parameter, so it can step aside for related keys (cgi date_to).

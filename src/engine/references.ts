@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import { fail } from '../errors.js'
 import { messages } from '../fields/kind.js'
+import { inList } from './filters.js'
 import type { ActionCtx, Draft, Model, Rec } from './model.js'
 import { branchesOf, visibleIn } from './repository.js'
 
@@ -27,6 +28,10 @@ export async function applyBranchRules(model: Model, draft: Draft, ctx: ActionCt
   const existing = await ctx.trx.selectFrom('branches').select('id').where('id', 'in', wanted).execute()
   if (existing.length !== new Set(wanted).size) return draft.addError(field, messages.invalid(label))
   if (wanted.some((b) => !ctx.allowedBranches.includes(b))) throw fail.access()
+  // Taking a record out of a branch is as much a change of that branch as adding one (§2.6).
+  const before = draft.old ? (field === 'branch_id' ? [draft.old.branch_id] : draft.old.branch_ids) : []
+  const dropped = (before as number[]).filter((b) => !wanted.includes(b))
+  if (dropped.some((b) => !ctx.allowedBranches.includes(b))) throw fail.access()
 }
 
 /**
@@ -50,7 +55,7 @@ export async function checkReferences(model: Model, draft: Draft, ctx: ActionCtx
     const found = await ctx.trx
       .selectFrom(target.table)
       .select(`${target.table}.id`)
-      .where(`${target.table}.id`, 'in', ids)
+      .where((eb) => inList(eb, ctx.dialect, `${target.table}.id`, ids))
       .where((eb) => (scoped ? eb.or(branches!.map((b) => visibleIn(target, eb, b))) : sql<boolean>`1 = 1`))
       .execute()
     if (found.length !== ids.length) draft.addError(name, messages.invalid(kind.label))

@@ -21,8 +21,8 @@ import {
   readTimes,
   syncRuns,
 } from '../domain/lesson-rules.js'
-import { contains, exact, ids, range } from '../engine/filters.js'
-import { type Draft, defineModel, type Model } from '../engine/model.js'
+import { contains, exact, ids, inList, range } from '../engine/filters.js'
+import { type ActionCtx, type Draft, defineModel, type Eb, type Model } from '../engine/model.js'
 import { fail } from '../errors.js'
 import { bool, choice, date, derived, int, intList, readOnly, ref, text, time } from '../fields/index.js'
 import { makeKind } from '../fields/kind.js'
@@ -157,24 +157,34 @@ export const lesson: Model = defineModel({
 
 /** Lessons in which the customer has a detail row (§7.5). */
 function participant(key: string) {
-  return (raw: unknown, eb: import('../engine/model.js').Eb) => {
+  return (raw: unknown, eb: Eb, ctx: ActionCtx) => {
     const list = (Array.isArray(raw) ? raw : [raw]).map((v) => parseInt32(v))
     if (list.length === 0 || list.some((r) => !r.ok)) throw fail.badParam(key)
     const values = list.map((r) => (r as { value: number }).value)
     return eb(
       'lessons.id',
       'in',
-      eb.selectFrom('lesson_details').select('lesson_id').where('customer_id', 'in', values),
+      eb
+        .selectFrom('lesson_details')
+        .select('lesson_id')
+        .where((w) => inList(w, ctx.dialect, 'customer_id', values)),
     )
   }
 }
 
 /** Lessons whose room is at the location(s) (§7.5). */
 function roomLocation(key: string) {
-  return (raw: unknown, eb: import('../engine/model.js').Eb) => {
+  return (raw: unknown, eb: Eb, ctx: ActionCtx) => {
     const list = (Array.isArray(raw) ? raw : [raw]).map((v) => parseInt32(v))
     if (list.length === 0 || list.some((r) => !r.ok)) throw fail.badParam(key)
     const values = list.map((r) => (r as { value: number }).value)
-    return eb('lessons.room_id', 'in', eb.selectFrom('rooms').select('id').where('location_id', 'in', values))
+    return eb(
+      'lessons.room_id',
+      'in',
+      eb
+        .selectFrom('rooms')
+        .select('id')
+        .where((w) => inList(w, ctx.dialect, 'location_id', values)),
+    )
   }
 }

@@ -115,3 +115,24 @@ export function parseBody(raw: string, contentType: string | undefined): Parsed<
   if (parsed === null || parsed === '' || (Array.isArray(parsed) && parsed.length === 0)) return ok({})
   return isPlainObject(parsed) ? ok(parsed) : fail
 }
+
+// With the `u` flag a surrogate pair is one code point, so only a lone surrogate matches.
+const LONE_SURROGATE = /\p{Surrogate}/u
+
+/**
+ * Whether a parsed value holds a string with a lone UTF-16 surrogate (`"\ud800x"`, valid JSON) anywhere
+ * inside it. Such text has no UTF-8 form: SQLite would store invalid bytes and PostgreSQL U+FFFD, so
+ * writes refuse it on both.
+ */
+export function hasLoneSurrogate(value: unknown): boolean {
+  const stack = [value]
+  while (stack.length > 0) {
+    const v = stack.pop()
+    if (typeof v === 'string') {
+      if (LONE_SURROGATE.test(v)) return true
+    } else if (v !== null && typeof v === 'object') {
+      for (const item of Object.values(v)) stack.push(item)
+    }
+  }
+  return false
+}
