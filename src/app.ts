@@ -139,6 +139,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     tz: config.tz,
     maxPageSize: config.maxPageSize,
     strict: config.strictInput,
+    // Totals, page starts, token users, branches, custom fields: 8 MB at most, keys included.
     memo: new Memo(),
     replies: new Memo(5000, config.replyMemoBytes),
   }
@@ -196,7 +197,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return { route, user, access, reading }
   }
 
-  const readBody = async (req: FastifyRequest): Promise<Record<string, unknown>> => {
+  /** The body as sent, and parsed. */
+  const readBody = async (req: FastifyRequest) => {
     // Fastify parses bodies of POST only; a GET body is read like a POST body (§1.5).
     const raw =
       typeof req.body === 'string'
@@ -206,7 +208,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           : ''
     const r = parseBody(raw, req.sentContentType)
     if (!r.ok) throw fail.json()
-    return r.value
+    return { raw, value: r.value }
   }
 
   app.route({
@@ -217,20 +219,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         const { route, user, access, reading } = await preBody(req)
         // §1.11: login is handled before the body checks, so an unreadable login body is just
         // missing credentials (403), never a 400.
-        const body = route.kind === 'login' ? await readBody(req).catch(() => ({})) : await readBody(req)
-        const query = parseQueryString(req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '')
         if (route.kind === 'login') {
+          const body = await readBody(req).then(
+            (b) => b.value,
+            () => ({}),
+          )
           return send(
             reply,
             200,
             await login({ db: db.kysely, tokenTtl: config.tokenTtl, limiter: loginLimiter }, body, req.ip),
           )
         }
+        const body = await readBody(req)
+        const rawQuery = req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : ''
         const strict = env.strict || req.headers['x-strict'] === '1'
-        const input = { query, body }
+        const input = { query: parseQueryString(rawQuery), body: body.value }
+        const sent = { contentType: req.sentContentType ?? '', query: rawQuery, body: body.raw }
         const bytes = await answer(
           { ...env, strict },
-          { route, user: user!, access: access!, input, reading: reading! },
+          { route, user: user!, access: access!, input, reading: reading!, sent },
         )
         return reply.code(200).type(JSON_TYPE).send(bytes)
       } catch (err) {

@@ -3,15 +3,57 @@ import type { AnyDb, User } from '../engine/model.js'
 import type { Role } from './roles.js'
 import { hashToken, newToken } from './secrets.js'
 
-/** Issues a token valid for `ttl` seconds from now, not extended by use (§2.2). */
+/** The user columns a login reads before verifying the key, and checks again when it issues the token. */
+export interface Credentials {
+  id: number
+  apiKeyHash: string
+  tokenVersion: number
+}
+
+/**
+ * Issues a token for the credentials a login verified, valid for `ttl` seconds from now and not
+ * extended by use (§2.2). In one transaction it checks they are still the stored ones (no rotation or
+ * revocation since they were read) and stamps the token with the version read: a revocation committed
+ * at any moment after that read bumps the version, which kills the token (see `authenticate`).
+ */
+export async function issueVerifiedToken(
+  db: AnyDb,
+  verified: Credentials,
+  ttl: number,
+): Promise<string | null> {
+  return db.transaction().execute(async (trx) => {
+    const current = await trx
+      .selectFrom('users')
+      .select(['api_key_hash', 'token_version', 'is_active'])
+      .where('id', '=', verified.id)
+      .executeTakeFirst()
+    const same =
+      current?.api_key_hash === verified.apiKeyHash &&
+      Number(current.token_version) === verified.tokenVersion &&
+      Number(current.is_active) === 1
+    return same ? insertToken(trx, verified.id, verified.tokenVersion, ttl) : null
+  })
+}
+
+/** Issues a token for a user an operator names (demo data, tests), at the user's current version. */
 export async function issueToken(db: AnyDb, userId: number, ttl: number): Promise<string> {
+  const row = await db.selectFrom('users').select('token_version').where('id', '=', userId).executeTakeFirst()
+  return insertToken(db, userId, Number(row?.token_version ?? 0), ttl)
+}
+
+async function insertToken(db: AnyDb, userId: number, version: number, ttl: number): Promise<string> {
   const token = newToken()
   // Expiry in milliseconds: a token lives its whole TTL whenever in a second it was issued.
   const now = Date.now()
   await db.deleteFrom('tokens').where('expires_at', '<', now).where('user_id', '=', userId).execute()
   await db
     .insertInto('tokens')
-    .values({ token_hash: hashToken(token), user_id: userId, expires_at: now + ttl * 1000 })
+    .values({
+      token_hash: hashToken(token),
+      user_id: userId,
+      expires_at: now + ttl * 1000,
+      user_version: version,
+    })
     .execute()
   return token
 }
@@ -49,6 +91,8 @@ export async function authenticate(
       .selectAll('users')
       .select('tokens.expires_at')
       .where('tokens.token_hash', '=', hash)
+      // A token issued before the user's last revocation is dead, even if it was written after it.
+      .whereRef('tokens.user_version', '=', 'users.token_version')
       .executeTakeFirst()
     return row ? { user: rowToUser(row), expiresAt: Number(row.expires_at) } : null
   })
@@ -56,7 +100,13 @@ export async function authenticate(
   return found.user
 }
 
+/** Logs the user out everywhere: every token it holds, and any a login in progress is about to issue. */
 export async function revokeTokens(db: AnyDb, userId: number): Promise<number> {
+  await db
+    .updateTable('users')
+    .set((eb) => ({ token_version: eb('token_version', '+', 1) }))
+    .where('id', '=', userId)
+    .execute()
   const r = await db.deleteFrom('tokens').where('user_id', '=', userId).executeTakeFirst()
   return Number(r.numDeletedRows)
 }

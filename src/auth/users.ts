@@ -1,6 +1,7 @@
 import type { AnyDb } from '../engine/model.js'
 import type { Role } from './roles.js'
 import { hashApiKey, newApiKey } from './secrets.js'
+import { revokeTokens } from './tokens.js'
 
 export interface NewUser {
   email: string
@@ -42,7 +43,7 @@ export async function setApiKey(db: AnyDb, userId: number, apiKey: string): Prom
     .set({ api_key_hash: await hashApiKey(apiKey) })
     .where('id', '=', userId)
     .execute()
-  await db.deleteFrom('tokens').where('user_id', '=', userId).execute()
+  await revokeTokens(db, userId)
 }
 
 /** §7.30 bootstrap: on an empty database, branch 1 and an admin from the configured credentials. */

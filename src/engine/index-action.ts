@@ -87,6 +87,9 @@ export async function indexAction(
   return { total, count: items.length, page, items }
 }
 
+/** Page starts kept per filter. */
+const MAX_STARTS = 10_000
+
 type Filtered = SelectQueryBuilder<Record<string, Record<string, unknown>>, string, object>
 
 /**
@@ -108,7 +111,8 @@ async function readPage(
   for (const [column, dir] of model.order) q = q.orderBy(`${model.table}.${column}`, dir)
   if (!byId || !ctx.reading) return q.limit(size).offset(offset).execute()
 
-  const starts = await remembered(ctx.reading, `starts:${shape}`, async () => new Map<number, number>())
+  const startsKey = `starts:${shape}`
+  const starts = await remembered(ctx.reading, startsKey, async () => new Map<number, number>())
   // The nearest known start at or before the page: the id of the row just before that position.
   let from = 0
   let after: number | null = null
@@ -129,6 +133,8 @@ async function readPage(
     .execute()
   if (lead === 1 && rows.length > 0) starts.set(offset, Number(rows[0]!.id))
   const page = lead === 1 ? rows.slice(1) : rows
-  if (page.length > 0 && starts.size < 10_000) starts.set(offset + page.length, Number(page.at(-1)!.id))
+  if (page.length > 0 && starts.size < MAX_STARTS) starts.set(offset + page.length, Number(page.at(-1)!.id))
+  // Kept again with the weight it has grown to (a Map entry of two numbers ≈ 48 bytes).
+  ctx.reading.memo.set(ctx.reading.version, startsKey, starts, 256 + starts.size * 48)
   return page
 }

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto'
 import { mayRun } from '../auth/roles.js'
 import type { Db } from '../db/connect.js'
 import type { Memo, Reading } from '../db/memo.js'
@@ -56,6 +57,8 @@ export interface Call {
   input: RequestInput
   /** The data version read when the request began, with the memo kept under it. */
   reading: Reading
+  /** The request as the client sent it (what `input` was parsed from). */
+  sent: { contentType: string; query: string; body: string }
 }
 
 /** Runs one action in one transaction (§6.10): the change, its consequences and its log rows. */
@@ -116,8 +119,6 @@ export async function answer(env: CallEnv, call: Call): Promise<Buffer> {
   const run = async () => Buffer.from(JSON.stringify(await runAction(env, call, at)))
   if (!call.route.isRead) return run()
   const key = replyKey(env, call, at)
-  // A body nested past what JSON.stringify can walk is not kept; the action refuses or ignores it.
-  if (key === null) return run()
   const { version } = call.reading
   const kept = env.replies.get<Buffer>(version, key)
   if (kept !== undefined) return kept
@@ -126,20 +127,16 @@ export async function answer(env: CallEnv, call: Call): Promise<Buffer> {
   return bytes
 }
 
-function replyKey(env: CallEnv, { route, user, access, input }: Call, at: Date): string | null {
+/**
+ * The reply's key: who asks, where, in which second, and the request exactly as sent (its bytes, not
+ * their parse: `{"id":1e309}` and `{"id":null}` parse alike but are different requests), hashed, so a
+ * 1 MB body is a 64-character key.
+ */
+function replyKey(env: CallEnv, { route, user, access, sent }: Call, at: Date): string {
   const second = Math.floor(at.getTime() / 1000)
-  try {
-    return JSON.stringify([
-      route.model.slug,
-      route.action,
-      access.branch,
-      user.id,
-      env.strict,
-      second,
-      input.query,
-      input.body,
-    ])
-  } catch {
-    return null
-  }
+  const hash = crypto.createHash('sha256')
+  for (const part of [route.model.slug, route.action, access.branch, user.id, env.strict, second])
+    hash.update(`${part}\u0000`)
+  for (const part of [sent.contentType, sent.query, sent.body]) hash.update(`${part.length}:${part}`)
+  return hash.digest('hex')
 }
