@@ -7,12 +7,12 @@ import { hashToken } from './auth/secrets.js'
 import { authenticate, isTokenShaped } from './auth/tokens.js'
 import type { Config } from './config.js'
 import type { Db } from './db/connect.js'
-import { Memo } from './db/memo.js'
-import type { Registry } from './engine/model.js'
+import { Memo, type Reading } from './db/memo.js'
+import type { Registry, User } from './engine/model.js'
 import { AppError, fail, toWire } from './errors.js'
 import { answer, authorize, type CallEnv, checkRole } from './http/dispatch.js'
 import { registerDocs } from './http/docs.js'
-import { resolveRoute } from './http/route.js'
+import { type Route, resolveRoute } from './http/route.js'
 import { parseBody, parseQueryString } from './wire/body.js'
 
 /** Reads a request stream that Fastify left unread, refusing more than `limit` bytes. */
@@ -33,6 +33,14 @@ function readRaw(req: FastifyRequest, limit: number): Promise<string> {
     req.raw.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
     req.raw.on('error', reject)
   })
+}
+
+/** What the checks before the body found; login has no user. */
+interface Checked {
+  route: Route
+  user: User | null
+  access: { branch: number; allowed: number[] } | null
+  reading: Reading | null
 }
 
 export interface AppDeps {
@@ -76,6 +84,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The Content-Type as the client sent it; the header is normalised so every body reaches us. */
     sentContentType?: string
+    /** What the checks before the body found (route, user, access), made before the body is read. */
+    checked?: Checked
   }
 }
 
@@ -107,8 +117,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const given = req.headers['x-request-id']
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID()
     },
-    // §1.1: the host name is whatever the server is reached by, so a request without Host is served.
-    http: { requireHostHeader: false },
+    // Slow clients: the whole request within REQUEST_TIMEOUT_S (checked every second), and a
+    // connection that sends nothing for IDLE_TIMEOUT_S is closed.
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.idleTimeoutMs,
+    connectionTimeout: config.idleTimeoutMs + 1000,
+    // Only the configured proxies' X-Forwarded-For is believed (req.ip: the login limiter, logs).
+    trustProxy: config.trustProxy.length > 0 ? [...config.trustProxy] : false,
+    http: {
+      // §1.1: the host name is whatever the server is reached by, so a request without Host is served.
+      requireHostHeader: false,
+      headersTimeout: Math.min(config.requestTimeoutMs, 20_000),
+      requestTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: 1000,
+    },
     // A path that cannot be percent-decoded matches no route (§1.2). No route, so no onSend hook either.
     frameworkErrors: (_err, req, reply) => sendError(req, reply.header('x-request-id', req.id), fail.route()),
     clientErrorHandler: answerBrokenRequest,
@@ -121,14 +143,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler(async (err: { code?: string; statusCode?: number }, req, reply) => {
     // A body over MAX_BODY_BYTES is refused while it is read; the checks before the body still come
     // first (§1.11), so a bad token stays a 401.
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      try {
-        await preBody(req)
-        return sendError(req, reply, fail.tooLarge())
-      } catch (e) {
-        return sendError(req, reply, e)
-      }
-    }
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(req, reply, fail.tooLarge())
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)
       return sendError(req, reply, fail.json())
     return sendError(req, reply, err)
@@ -176,7 +191,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
 
   /** Steps 1–8 of §1.11: everything that does not need the body. */
-  const preBody = async (req: FastifyRequest) => {
+  const preBody = async (req: FastifyRequest): Promise<Checked> => {
     const path = req.url.split('?')[0] ?? ''
     const route = resolveRoute(path, models)
     if (!route) throw fail.route()
@@ -214,9 +229,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.route({
     method: [...METHODS],
     url: '/v2api/*',
+    // The checks that need no body run before it is read: a request without a valid token cannot
+    // hold a connection by sending a large body slowly. Its reply closes the connection, as the rest
+    // of the body is never read.
+    onRequest: async (req, reply) => {
+      try {
+        req.checked = await preBody(req)
+      } catch (err) {
+        if (req.headers['content-length'] || req.headers['transfer-encoding'])
+          reply.header('connection', 'close')
+        return sendError(req, reply, err)
+      }
+    },
     handler: async (req, reply) => {
       try {
-        const { route, user, access, reading } = await preBody(req)
+        const { route, user, access, reading } = req.checked!
         // §1.11: login is handled before the body checks, so an unreadable login body is just
         // missing credentials (403), never a 400.
         if (route.kind === 'login') {
@@ -256,5 +283,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   })
 
   registerDocs(app, models)
+  app.server.maxConnections = config.maxConnections
   return app
 }

@@ -1,3 +1,4 @@
+import net from 'node:net'
 import path from 'node:path'
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -20,6 +21,14 @@ export interface Config {
   readonly workers: number
   /** Memory for the replies of read actions kept while nothing changes (http/dispatch `reply`); 0 = off. */
   readonly replyMemoBytes: number
+  /** Milliseconds a client has to send a whole request (headers and body); 408 after it. */
+  readonly requestTimeoutMs: number
+  /** Milliseconds a connection may stay idle (between requests, or sending nothing) before it is closed. */
+  readonly idleTimeoutMs: number
+  /** Open connections at most; further ones are closed as they arrive. */
+  readonly maxConnections: number
+  /** Proxies whose `X-Forwarded-For` is believed (addresses, CIDRs, `loopback` …); empty = none. */
+  readonly trustProxy: readonly string[]
 }
 
 export class ConfigError extends Error {
@@ -68,6 +77,16 @@ export function loadConfig(env: Env = process.env): Config {
   if (adminApiKey !== null && adminApiKey.length < 16)
     problems.push('ALFACRM_ADMIN_API_KEY: at least 16 characters')
 
+  const trustProxy = (read('TRUST_PROXY') ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')
+  for (const p of trustProxy)
+    if (!isProxyAddress(p))
+      problems.push(
+        `TRUST_PROXY: ${p} is not an IP address, a CIDR range, loopback, linklocal or uniquelocal`,
+      )
+
   const config: Config = {
     port: int('PORT', 8080, 0, 65535),
     host: read('HOST') ?? '0.0.0.0',
@@ -85,9 +104,25 @@ export function loadConfig(env: Env = process.env): Config {
     adminApiKey,
     workers: int('WORKERS', 1, 1, 64),
     replyMemoBytes: int('REPLY_MEMO_MB', 16, 0, 4096) * 1024 * 1024,
+    requestTimeoutMs: int('REQUEST_TIMEOUT_S', 30, 1, 3600) * 1000,
+    idleTimeoutMs: int('IDLE_TIMEOUT_S', 72, 1, 3600) * 1000,
+    maxConnections: int('MAX_CONNECTIONS', 1024, 1, 1_000_000),
+    trustProxy,
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(config)
+}
+
+const PROXY_KEYWORDS = new Set(['loopback', 'linklocal', 'uniquelocal'])
+
+/** What proxy-addr (Fastify's `trustProxy`) accepts: an address, `address/bits`, or a named range. */
+function isProxyAddress(p: string): boolean {
+  if (PROXY_KEYWORDS.has(p)) return true
+  const [address = '', bits, ...rest] = p.split('/')
+  const family = net.isIP(address)
+  if (family === 0 || rest.length > 0) return false
+  if (bits === undefined) return true
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128)
 }
 
 function isTimeZone(tz: string): boolean {
