@@ -64,7 +64,11 @@ describe('hostile writes and reads', () => {
     assert.deepEqual(back.body.items[0].branch_ids, [1, 2])
     // Within its own branches it may move a record.
     const own = await make.customer(s, { branch_ids: [1] })
-    const moved = await s.call(`1/customer/update?id=${own.id}`, { branch_ids: [1] }, { token: manager.token })
+    const moved = await s.call(
+      `1/customer/update?id=${own.id}`,
+      { branch_ids: [1] },
+      { token: manager.token },
+    )
     assert.equal(moved.status, 200, moved.text)
   })
 
@@ -183,7 +187,15 @@ describe('slow and idle clients', () => {
   test('idle connections are closed, connections over MAX_CONNECTIONS refused, and the server answers', async () => {
     await withServer(env, async (srv) => {
       const sockets = Array.from({ length: 12 }, () => rawSocket(srv.url, ''))
-      const closed = await Promise.all(sockets.map((x) => within(x.done.then(() => true), 6000, false)))
+      const closed = await Promise.all(
+        sockets.map((x) =>
+          within(
+            x.done.then(() => true),
+            6000,
+            false,
+          ),
+        ),
+      )
       // Over the cap at once, the rest after IDLE_TIMEOUT_S: none is held open.
       assert.deepEqual(
         closed.filter((c) => !c),
