@@ -11,6 +11,7 @@ import { type Measured, measure } from './load.js'
 import { freePort, type Proc, rssOf, runToEnd, startProcess } from './processes.js'
 import { markdown, type RouteResult, type RunResult, table, title } from './report.js'
 import { type Route, routes } from './routes.js'
+import { type SoakResult, soak, soakTable } from './soak.js'
 
 /**
  * `npm run bench`: for each size, seeds a fresh database (SQLite in a temp DATA_DIR, or a new
@@ -31,6 +32,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --keep              keep the seeded databases (their place is printed)
   --reuse WHERE       bench an already seeded database instead of seeding one (a DATA_DIR, or a
                       postgres:// URL); one size, given by --sizes, is assumed to match it
+  --soak N            hostile requests per shape in the memory soak (default 2000; --quick 500; 0 skips)
+  --soak-only         run the memory soak alone
 Environment: DATABASE_URL=postgres://… benches PostgreSQL (a fresh database per size is created and
 dropped on that server); WORKERS=2 runs two server processes (node:cluster).`
 
@@ -50,6 +53,8 @@ interface Options {
   keep: boolean
   quick: boolean
   reuse: string | null
+  soak: number
+  soakOnly: boolean
 }
 
 function options(argv: string[]): Options {
@@ -67,6 +72,8 @@ function options(argv: string[]): Options {
       'cpu-prof': { type: 'string' },
       keep: { type: 'boolean', default: false },
       reuse: { type: 'string' },
+      soak: { type: 'string' },
+      'soak-only': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   })
@@ -89,6 +96,8 @@ function options(argv: string[]): Options {
     cpuProf: v['cpu-prof'] ?? null,
     keep: v.keep,
     reuse: v.reuse ?? null,
+    soak: Number(v.soak ?? (v.quick ? 500 : 2000)),
+    soakOnly: v['soak-only'],
   }
 }
 
@@ -276,6 +285,43 @@ async function seed(env: NodeJS.ProcessEnv, customers: number) {
   return { seedSeconds, seedRows: seeded.rows ?? {} }
 }
 
+/** The memory soak (bench/soak.ts) against a server on an empty database of its own. */
+async function benchSoak(count: number): Promise<SoakResult[]> {
+  const db = await freshDb(0)
+  const server = await startProcess(SERVER, {
+    env: {
+      ...baseEnv(),
+      ...db.env,
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'error',
+      ALFACRM_ADMIN_EMAIL: ADMIN.email,
+      ALFACRM_ADMIN_API_KEY: ADMIN.api_key,
+      MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
+    },
+    healthPath: '/healthz',
+  })
+  try {
+    process.stderr.write(`\n== memory soak on ${db.kind}, ${count} requests a shape\n`)
+    const url = `http://127.0.0.1:${server.port}`
+    const call = async (p: string, body: unknown, token?: string) =>
+      (await (
+        await fetch(`${url}/v2api/${p}`, {
+          method: 'POST',
+          headers: token ? { 'x-alfacrm-token': token } : {},
+          body: JSON.stringify(body),
+        })
+      ).json()) as Record<string, any>
+    const admin = (await call('auth/login', ADMIN)).token as string
+    const ro = { email: 'soak@school.example', role: 'readonly', branch_ids: [1], name: 'Soak' }
+    const key = (await call('user/create', ro, admin)).model.api_key as string
+    const token = (await call('auth/login', { email: ro.email, api_key: key })).token as string
+    return await soak({ url, pid: server.child.pid!, token, count })
+  } finally {
+    await server.stop()
+    await db.drop()
+  }
+}
+
 async function benchSize(o: Options, customers: number, out: RunResult[]): Promise<void> {
   const db = o.reuse ? existingDb(o.reuse) : await freshDb(customers)
   const env = { ...baseEnv(), ...db.env, LOG_LEVEL: 'warn' }
@@ -379,7 +425,8 @@ async function main(): Promise<void> {
   const started = new Date()
   const loadAtStart = os.loadavg()
   const runs: RunResult[] = []
-  for (const size of o.sizes) await benchSize(o, size, runs)
+  if (!o.soakOnly) for (const size of o.sizes) await benchSize(o, size, runs)
+  const soaked = o.soak > 0 ? await benchSoak(o.soak) : []
   const kind = process.env.DATABASE_URL ? 'postgres' : 'sqlite'
   const dir = path.join(repoRoot(), 'bench/results')
   fs.mkdirSync(dir, { recursive: true })
@@ -402,10 +449,14 @@ async function main(): Promise<void> {
     loadAverageAtEnd: os.loadavg(),
     seconds_total: (Date.now() - started.getTime()) / 1000,
   }
-  fs.writeFileSync(file, `${JSON.stringify({ meta, runs }, null, 2)}\n`)
+  fs.writeFileSync(file, `${JSON.stringify({ meta, runs, soak: soaked }, null, 2)}\n`)
   for (const run of runs) {
     process.stdout.write(`\n${title(run)}; RSS after the run ${run.rssAfterMb.toFixed(0)} MB\n`)
     process.stdout.write(`${table(run.routes).join('\n')}\n`)
+  }
+  if (soaked.length > 0) {
+    process.stdout.write(`\nMemory soak (${o.soak} requests a shape, 4 connections, a readonly user)\n`)
+    process.stdout.write(`${soakTable(soaked).join('\n')}\n`)
   }
   const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(' ')
   process.stdout.write(

@@ -3,7 +3,6 @@ import type { Duplex } from 'node:stream'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { login } from './auth/login.js'
 import { SlidingWindow } from './auth/rate-limit.js'
-import { hashToken } from './auth/secrets.js'
 import { authenticate, isTokenShaped } from './auth/tokens.js'
 import type { Config } from './config.js'
 import type { Db } from './db/connect.js'
@@ -205,7 +204,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (!user) throw fail.token()
     const access = await authorize(env, route, user, reading)
     if (tokenLimiter) {
-      const wait = tokenLimiter.hit(hashToken(token!))
+      const wait = tokenLimiter.hit(token!)
       if (wait > 0) throw fail.rate(wait)
     }
     checkRole(route, user)
