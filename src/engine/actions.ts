@@ -54,9 +54,13 @@ function inFieldOrder(errors: FieldErrors, model: Model, defs: CustomDef[]): Fie
 /** Text that cannot be stored as UTF-8 (a lone surrogate) is refused, naming the field it was sent in. */
 function rejectLoneSurrogates(model: Model, draft: Draft, defs: CustomDef[]) {
   for (const [key, value] of Object.entries(draft.body)) {
-    if (!hasLoneSurrogate(value)) continue
-    const label = model.fields[key]?.label ?? defs.find((d) => d.key === key)?.label ?? key
-    draft.addError(key, messages.encoding(label))
+    // Keys the model does not read are ignored, never stored (and may be `__proto__`).
+    const field = Object.hasOwn(model.fields, key)
+      ? model.fields[key]
+      : Object.values(model.fields).find((k) => k.aliases.includes(key))
+    const def = defs.find((d) => d.key === key)
+    if (!field && !def && !model.inputKeys?.includes(key)) continue
+    if (hasLoneSurrogate(value)) draft.addError(key, messages.encoding(field?.label ?? def?.label ?? key))
   }
 }
 
