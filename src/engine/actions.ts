@@ -1,4 +1,5 @@
 import { type FieldErrors, fail } from '../errors.js'
+import { messages } from '../fields/kind.js'
 import { diff, EVENT, storedAttributes, writeLog } from '../log/write.js'
 import { type CustomDef, loadCustomDefs, writeCustom } from './custom-fields.js'
 import { changedKeys, newDraft, parseFields } from './draft.js'
@@ -119,10 +120,10 @@ export async function deleteAction(model: Model, ctx: ActionCtx, input: RequestI
     return { success: true, errors: [] }
   }
   const refs = await referencingSlugs(model, rec, ctx)
-  const messages = refs.map((slug) => `Невозможно удалить запись: на неё ссылаются записи «${slug}».`)
+  const refusals = refs.map(messages.referenced)
   const rule = model.hooks?.beforeDelete ? await model.hooks.beforeDelete(rec, ctx) : null
-  if (rule) messages.unshift(rule)
-  if (messages.length > 0) throw fail.invalid({ id: messages })
+  if (rule) refusals.unshift(rule)
+  if (refusals.length > 0) throw fail.invalid({ id: refusals })
   await removeRecord(model, rec, await loadCustomDefs(model, ctx), ctx)
   return { success: true, errors: [] }
 }
