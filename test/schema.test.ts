@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { sql } from 'kysely'
+import { translateDbError } from '../src/db/sql-errors.js'
 import { linkTable } from '../src/engine/model.js'
+import { fail } from '../src/errors.js'
+import { messages } from '../src/fields/kind.js'
 import { models } from '../src/models/index.js'
 import { type Server, startServer } from './helpers/server.js'
 
@@ -63,4 +66,64 @@ test('a new database holds the default lesson types and the fixed pay types', as
     { id: 3, name: 'Расход' },
     { id: 4, name: 'Зарплата' },
   ])
+})
+
+/** `table.column → referenced table` of every foreign key (PostgreSQL), with its ON DELETE action. */
+async function foreignKeys(): Promise<Map<string, string>> {
+  const { rows } = await sql<{ source: string; target: string; action: string }>`
+    SELECT c.conrelid::regclass::text || '.' || a.attname AS source, c.confrelid::regclass::text AS target,
+      c.confdeltype AS action
+    FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+    WHERE c.contype = 'f'`.execute(s.db.kysely)
+  return new Map(rows.map((r) => [r.source, `${r.target} ${r.action === 'r' ? 'RESTRICT' : r.action}`]))
+}
+
+test('on PostgreSQL every reference §6.9 refuses a delete for is a RESTRICT foreign key, and only those', async (t) => {
+  if (s.dialect !== 'postgres')
+    return t.skip('SQLite runs one writer at a time and has no keys (migration 006)')
+  const wanted = new Map([['lesson_details.ctt_id', 'customer_tariffs RESTRICT']])
+  for (const model of models.values()) {
+    for (const [slug, field] of model.refusedBy) {
+      if (typeof field !== 'string') continue
+      const other = models.get(slug)!
+      const kind = other.fields[field]!
+      const source = kind.linked ? `${linkTable(other, field)}.value` : `${other.table}.${kind.column}`
+      wanted.set(source, `${model.table} RESTRICT`)
+    }
+  }
+  assert.deepEqual(
+    Object.fromEntries([...(await foreignKeys())].sort()),
+    Object.fromEntries([...wanted].sort()),
+  )
+})
+
+/** The error a statement run straight on the database fails with. */
+async function violation(statement: ReturnType<typeof sql>): Promise<unknown> {
+  try {
+    await statement.execute(s.db.kysely)
+  } catch (err) {
+    return err
+  }
+  assert.fail(`no error from ${statement.compile(s.db.kysely).sql}`)
+}
+
+test('on PostgreSQL a violated foreign key is the 422 of the reference check or of the delete refusal', async (t) => {
+  if (s.dialect !== 'postgres') return t.skip('no keys on SQLite')
+  const account = (await s.api('1/pay-account/create', { name: 'Касса' })).body.model.id
+  const pay = { pay_type_id: 3, pay_account_id: account, income: '1', document_date: '01.02.2024' }
+  assert.equal((await s.api('1/pay/create', pay)).status, 200)
+  const cases: Array<[ReturnType<typeof sql>, Record<string, string[]>]> = [
+    [
+      sql`INSERT INTO pays (branch_id, pay_account_id) VALUES (1, 999999)`,
+      { pay_account_id: ['Значение «Касса» неверно.'] },
+    ],
+    [
+      sql`INSERT INTO tariffs_subject_ids (record_id, value) VALUES (1, 999999)`,
+      { subject_ids: ['Значение «Предметы» неверно.'] },
+    ],
+    [sql`DELETE FROM pay_accounts WHERE id = ${account}`, { id: [messages.referenced('pay')] }],
+  ]
+  for (const [statement, errors] of cases) {
+    assert.deepEqual(translateDbError(await violation(statement), models), fail.invalid(errors))
+  }
 })

@@ -5,6 +5,7 @@ import { m002_schedule } from './migrations/002-schedule.js'
 import { m003_money } from './migrations/003-money.js'
 import { m004_search } from './migrations/004-search.js'
 import { m005_upcoming } from './migrations/005-upcoming.js'
+import { m006_foreignKeys } from './migrations/006-foreign-keys.js'
 import { m008_token_version } from './migrations/008-token-version.js'
 
 const migrations: Record<string, Migration> = {
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '003-money': m003_money,
   '004-search': m004_search,
   '005-upcoming': m005_upcoming,
+  '006-foreign-keys': m006_foreignKeys,
   '008-token-version': m008_token_version,
 }
 

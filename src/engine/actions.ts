@@ -135,10 +135,10 @@ export async function deleteAction(model: Model, ctx: ActionCtx, input: RequestI
     return { success: true, errors: [] }
   }
   const refs = await referencingSlugs(model, rec, ctx)
-  const messages = refs.map((slug) => `Невозможно удалить запись: на неё ссылаются записи «${slug}».`)
+  const refusals = refs.map(messages.referenced)
   const rule = model.hooks?.beforeDelete ? await model.hooks.beforeDelete(rec, ctx) : null
-  if (rule) messages.unshift(rule)
-  if (messages.length > 0) throw fail.invalid({ id: messages })
+  if (rule) refusals.unshift(rule)
+  if (refusals.length > 0) throw fail.invalid({ id: refusals })
   await removeRecord(model, rec, await loadCustomDefs(model, ctx), ctx)
   return { success: true, errors: [] }
 }

@@ -2,6 +2,7 @@ import { sql } from 'kysely'
 import { fail } from '../errors.js'
 import { messages } from '../fields/kind.js'
 import { inList } from './filters.js'
+import { keepFound } from './locks.js'
 import type { ActionCtx, Draft, Model, Rec } from './model.js'
 import { branchesOf, visibleIn } from './repository.js'
 
@@ -36,7 +37,7 @@ export async function applyBranchRules(model: Model, draft: Draft, ctx: ActionCt
 
 /**
  * Every reference must name a record visible in one of the record's branches, or a tenant-wide or
- * global record (§2.6). One query per reference field.
+ * global record (§2.6). One query per reference field; what it finds stays so until the write commits.
  */
 export async function checkReferences(model: Model, draft: Draft, ctx: ActionCtx): Promise<void> {
   const own = model.scope === 'branch' ? 'branch_id' : model.scope === 'branches' ? 'branch_ids' : null
@@ -52,12 +53,12 @@ export async function checkReferences(model: Model, draft: Draft, ctx: ActionCtx
     if (!target) continue
     branches ??= await branchesOf(model, draft.values as Rec, ctx)
     const scoped = target.scope !== 'global' && target.scope !== 'tenant' && branches.length > 0
-    const found = await ctx.trx
+    const query = ctx.trx
       .selectFrom(target.table)
       .select(`${target.table}.id`)
       .where((eb) => inList(eb, ctx.dialect, `${target.table}.id`, ids))
       .where((eb) => (scoped ? eb.or(branches!.map((b) => visibleIn(target, eb, b))) : sql<boolean>`1 = 1`))
-      .execute()
+    const found = await keepFound(ctx, target, query).execute()
     if (found.length !== ids.length) draft.addError(name, messages.invalid(kind.label))
   }
 }

@@ -73,6 +73,8 @@ export const messages = {
   max: (l: string, max: number | string) => `Значение «${l}» должно быть не больше ${max}.`,
   list: (l: string) => `Значение «${l}» должно быть списком.`,
   period: () => 'Некорректный период',
+  /** §6.9: a delete refused while records of `slug` reference the record (key `id`). */
+  referenced: (slug: string) => `Невозможно удалить запись: на неё ссылаются записи «${slug}».`,
   unknown: () => 'Неизвестное поле.',
   encoding: (l: string) => `Значение «${l}» содержит недопустимые символы (одиночный суррогат UTF-16).`,
 }

@@ -96,7 +96,7 @@ export async function runAction(env: CallEnv, call: Call, at: Date): Promise<unk
       return await attempt()
     } catch (err) {
       if (isRetryable(err) && tries < 3) continue
-      throw translateDbError(err) ?? err
+      throw translateDbError(err, env.models) ?? err
     }
   }
 }

@@ -1,4 +1,5 @@
 import { contains, exact, ids, substring } from '../engine/filters.js'
+import { serialiseOn } from '../engine/locks.js'
 import { defineModel } from '../engine/model.js'
 import { bool, int, intList, text } from '../fields/index.js'
 
@@ -47,6 +48,8 @@ export const branch = defineModel({
   ],
   hooks: {
     async beforeDelete(_rec, ctx) {
+      // Two branches deleted at once must not both count the other (engine/locks).
+      await serialiseOn(ctx, 'last-branch')
       const n = await ctx.trx
         .selectFrom('branches')
         .select(({ fn }) => fn.countAll().as('n'))

@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import { exact, ids, range, substring } from '../engine/filters.js'
+import { keepFound } from '../engine/locks.js'
 import { defineModel, type Eb, type Model } from '../engine/model.js'
 import { branchesOf, findById, visibleIn } from '../engine/repository.js'
 import { choice, datetime, int, readOnly, text } from '../fields/index.js'
@@ -75,13 +76,17 @@ export const communication = defineModel({
       draft.set('user_id', ctx.user.id)
       // The record commented on must exist and belong to the path branch (§7.17).
       const target = ctx.models.get(CLASSES[draft.values.class as keyof typeof CLASSES])
+      // No key can name it (class + id), so the row is kept from a concurrent delete by a lock (§6.9).
       const found = target
-        ? await ctx.trx
-            .selectFrom(target.table)
-            .select(`${target.table}.id`)
-            .where(`${target.table}.id`, '=', draft.values.related_id as number)
-            .where((eb) => visibleIn(target, eb, ctx.pathBranch))
-            .executeTakeFirst()
+        ? await keepFound(
+            ctx,
+            target,
+            ctx.trx
+              .selectFrom(target.table)
+              .select(`${target.table}.id`)
+              .where(`${target.table}.id`, '=', draft.values.related_id as number)
+              .where((eb) => visibleIn(target, eb, ctx.pathBranch)),
+          ).executeTakeFirst()
         : undefined
       if (!found) draft.addError('related_id', 'Значение «Объект» неверно.')
     },

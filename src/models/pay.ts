@@ -1,10 +1,12 @@
 import { refreshCustomers } from '../domain/balances.js'
 import { exact, ids, range, stampRange, substring } from '../engine/filters.js'
+import { keepFound } from '../engine/locks.js'
 import { type ActionCtx, type Condition, type Draft, defineModel, type Eb } from '../engine/model.js'
 import { fail } from '../errors.js'
 import { bool, choice, date, datetime, derived, int, money, readOnly, ref, text } from '../fields/index.js'
 import { messages } from '../fields/kind.js'
 import { parseInt32 } from '../wire/numbers.js'
+import { payAccount } from './pay-account.js'
 import { PAY_TYPES } from './pay-type.js'
 
 const EXACT = [
@@ -97,12 +99,12 @@ async function checkAccountBranch(draft: Draft, ctx: ActionCtx): Promise<void> {
   const v = draft.values
   if (!draft.changed.has('branch_id') && !draft.changed.has('pay_account_id')) return
   if (v.pay_account_id == null || draft.errors.pay_account_id || draft.errors.branch_id) return
-  const found = await ctx.trx
+  const query = ctx.trx
     .selectFrom('pay_accounts')
     .select('id')
     .where('id', '=', v.pay_account_id as number)
     .where('branch_id', '=', v.branch_id as number)
-    .executeTakeFirst()
+  const found = await keepFound(ctx, payAccount, query).executeTakeFirst()
   if (!found) draft.addError('pay_account_id', messages.invalid('Касса'))
 }
 

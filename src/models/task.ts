@@ -2,6 +2,7 @@ import { contains, exact, ids, range, substring } from '../engine/filters.js'
 import { defineModel } from '../engine/model.js'
 import { fail } from '../errors.js'
 import { bool, choice, date, datetime, int, intList, readOnly, ref, text } from '../fields/index.js'
+import { messages } from '../fields/kind.js'
 
 /** §7.23 Task: to-dos for users, linked to customers and groups. */
 export const task = defineModel({
@@ -59,7 +60,7 @@ export const task = defineModel({
         .where('class', '=', 'Task')
         .where('related_id', '=', rec.id)
         .executeTakeFirst()
-      return comment ? 'Невозможно удалить запись: на неё ссылаются записи «communication».' : null
+      return comment ? messages.referenced('communication') : null
     },
     prepare(draft, ctx) {
       if (draft.action === 'create' && draft.values.user_id == null) draft.set('user_id', ctx.user.id)

@@ -2,6 +2,7 @@ import { ROLES } from '../auth/roles.js'
 import { hashApiKey, newApiKey } from '../auth/secrets.js'
 import { revokeTokens } from '../auth/tokens.js'
 import { exact, ids, substring } from '../engine/filters.js'
+import { serialiseOn } from '../engine/locks.js'
 import { type ActionCtx, type Draft, defineModel, type Rec } from '../engine/model.js'
 import { bool, choice, int, intList, text } from '../fields/index.js'
 import { parseBool } from '../wire/numbers.js'
@@ -10,7 +11,13 @@ const LAST_ADMIN = 'Нельзя удалить или ограничить по
 /** The plain api key set by this request, shown once in its reply (§7.30); never stored or logged. */
 const issued = new WeakMap<ActionCtx, string>()
 
+/**
+ * §7.30: the active admins other than `id`, counted by a write that would limit or remove `id`. Such
+ * writes are serialised (engine/locks), so the second of two admins demoting or deleting each other
+ * at once counts after the first has committed, and is refused.
+ */
 async function otherActiveAdmins(ctx: ActionCtx, id: number): Promise<number> {
+  await serialiseOn(ctx, 'last-admin')
   const rows = await ctx.trx
     .selectFrom('users')
     .select('id')
