@@ -87,6 +87,12 @@ export function loadConfig(env: Env = process.env): Config {
         `TRUST_PROXY: ${p} is not an IP address, a CIDR range, loopback, linklocal or uniquelocal`,
       )
 
+  const workers = int('WORKERS', 1, 1, 64)
+  if (workers > 1 && databaseUrl === null)
+    problems.push(
+      `WORKERS=${workers}: SQLite allows one writing process; use WORKERS=1, or PostgreSQL (DATABASE_URL) for several`,
+    )
+
   const config: Config = {
     port: int('PORT', 8080, 0, 65535),
     host: read('HOST') ?? '0.0.0.0',
@@ -102,7 +108,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxBodyBytes: int('MAX_BODY_BYTES', 1_048_576, 1024, 1024 * 1024 * 1024),
     adminEmail,
     adminApiKey,
-    workers: int('WORKERS', 1, 1, 64),
+    workers,
     replyMemoBytes: int('REPLY_MEMO_MB', 16, 0, 4096) * 1024 * 1024,
     requestTimeoutMs: int('REQUEST_TIMEOUT_S', 30, 1, 3600) * 1000,
     idleTimeoutMs: int('IDLE_TIMEOUT_S', 72, 1, 3600) * 1000,

@@ -7,7 +7,7 @@ import { CliError, type Command, defineCommand, parseOptions } from './command.j
 import { type Output, streamOutput } from './output.js'
 import { seed } from './seed.js'
 import { userRevokeTokens, userRotateKey } from './user-keys.js'
-import { userCreate, userList } from './users.js'
+import { userCreate, userList, userUpdate } from './users.js'
 
 const migrateCommand = defineCommand({
   synopsis: 'migrate [--json]',
@@ -24,6 +24,7 @@ const migrateCommand = defineCommand({
 const COMMANDS: Record<string, Command> = {
   'user create': userCreate,
   'user list': userList,
+  'user update': userUpdate,
   'user rotate-key': userRotateKey,
   'user revoke-tokens': userRevokeTokens,
   'branch create': branchCreate,
@@ -54,6 +55,19 @@ function commandHelp(c: Command): string {
   ].join('\n')
 }
 
+/** `user --help`: the commands of a group, or null when `group` names none. */
+function groupHelp(group: string): string | null {
+  const members = Object.entries(COMMANDS).filter(([name]) => name.startsWith(`${group} `))
+  if (members.length === 0) return null
+  return [
+    `Usage: npm run cli -- ${group} <command> [options]`,
+    '',
+    ...members.flatMap(([, c]) => [`  ${c.synopsis}`, `      ${c.summary}`]),
+    '',
+    `Run \`${group} <command> --help\` for its options.`,
+  ].join('\n')
+}
+
 /** Two-word names (`user create`) first, then one-word ones (`migrate`). */
 function resolve(argv: string[]): { command: Command; rest: string[] } | null {
   for (const words of [2, 1]) {
@@ -70,6 +84,10 @@ async function main(argv: string[], out: Output, err: Output): Promise<number> {
     return first === undefined ? 2 : 0
   }
   const found = resolve(argv)
+  if (!found && HELP.has(argv[1] ?? '') && groupHelp(first)) {
+    out.line(groupHelp(first)!)
+    return 0
+  }
   if (!found) throw new CliError(`unknown command "${argv.slice(0, 2).join(' ')}"\n\n${usage()}`, 2)
   const { command, rest } = found
   if (rest.some((a) => HELP.has(a) && a !== 'help')) {

@@ -47,16 +47,32 @@ export const seed = defineCommand({
     }
   },
   async run({ db, args, out, tz }) {
-    const any = await db.kysely.selectFrom('customers').select('id').limit(1).executeTakeFirst()
-    if (any)
-      throw failure('the database already has customers: seed a new one (a fresh DATA_DIR or database)')
+    const held = await schoolData(db)
+    if (held)
+      throw failure(
+        `the database already holds a school (it has ${held}): seed fills an empty database only — ` +
+          'use a fresh DATA_DIR or database',
+      )
     if (args.demo) {
-      const report = await seedDemo(db, { seed: args.seed, models })
+      const report = await seedDemo(db, { seed: args.seed, models }).catch((e: unknown) => {
+        throw failure(
+          `seed --demo stopped: ${e instanceof Error ? e.message : String(e)}. The database now holds part ` +
+            'of the demo: throw it away and seed a fresh one.',
+        )
+      })
       if (args.json) return out.json(report)
       out.line(`Demo school made in ${report.seconds.toFixed(1)} s through ${report.requests} API calls:`)
       for (const [what, n] of Object.entries(report.made)) out.line(`  ${what}: ${n}`)
-      if (report.admin)
-        out.line(`Made admin ${report.admin.email} with API key ${report.admin.apiKey} (shown once).`)
+      const config = loadConfig()
+      const who = report.admin
+        ? `Log in as ${report.admin.email} with the API key ${report.admin.apiKey} (shown once; store it now):`
+        : `Log in as an administrator (${report.actingAdmin}) with its API key:`
+      out.line(who)
+      const key = report.admin?.apiKey ?? '<api key>'
+      out.line(
+        `  curl -s -X POST http://localhost:${config.port}/v2api/auth/login -H 'Content-Type: application/json' ` +
+          `-d '{"email":"${report.admin?.email ?? report.actingAdmin}","api_key":"${key}"}'`,
+      )
       return
     }
     const config = loadConfig()
@@ -97,3 +113,15 @@ export const seed = defineCommand({
       out.line(`Rebuilding every balance with refreshCustomers took ${refresh.toFixed(1)} s.`)
   },
 })
+
+/** Tables a school's data starts in; a bootstrapped database (branch 1 and an admin) has none of it. */
+const SCHOOL_TABLES = ['customers', 'subjects', 'groups', 'teachers', 'lessons', 'pays'] as const
+
+/** The first table of school data that has rows, or null when the database is empty. */
+async function schoolData(db: import('../db/connect.js').Db): Promise<string | null> {
+  for (const table of SCHOOL_TABLES) {
+    const row = await db.kysely.selectFrom(table).select('id').limit(1).executeTakeFirst()
+    if (row) return table
+  }
+  return null
+}

@@ -1,7 +1,8 @@
 import { ROLES, type Role } from '../auth/roles.js'
 import { createUser } from '../auth/users.js'
 import type { AnyDb } from '../engine/model.js'
-import { defineCommand, failure, parseId, parseOptions, required } from './command.js'
+import { defineCommand, failure, parseId, parseOptions, required, usageError } from './command.js'
+import { asOperator } from './operator-call.js'
 import { logCreated } from './operator-log.js'
 import { formatTable } from './output.js'
 
@@ -15,7 +16,9 @@ export const userCreate = defineCommand({
     '--api-key K    at least 16 characters; a random key is generated when omitted',
     '--name N       defaults to the e-mail',
     `--role R       one of ${ROLES.join(', ')} (default manager)`,
-    '--branches L   comma-separated ids of existing branches (ignored for admins)',
+    '--branches L   comma-separated ids of existing branches (ignored for admins); other roles',
+    '               get branch 1 when none are given',
+    'An admin created on a database without branches also creates branch 1, as the first start does.',
   ],
   parse(argv) {
     const v = parseOptions(argv, {
@@ -42,6 +45,11 @@ export const userCreate = defineCommand({
     const created = await db.kysely.transaction().execute(async (trx) => {
       await assertEmailFree(trx, args.email)
       await assertBranchesExist(trx, args.branchIds)
+      const madeBranch = args.role === 'admin' && (await ensureFirstBranch(trx, tz))
+      if (madeBranch && !args.json) out.line('No branch yet: created branch 1 (Основной филиал).')
+      // A manager, teacher or readonly user of no branch could do nothing at all (every call a 403).
+      if (args.role !== 'admin' && args.branchIds.length === 0)
+        args.branchIds = await firstBranch(trx, args.role)
       const user = await createUser(trx, args).catch((e: unknown) => {
         throw isUniqueViolation(e) ? emailTaken(args.email) : e
       })
@@ -142,6 +150,30 @@ async function assertEmailFree(db: AnyDb, email: string): Promise<void> {
 const emailTaken = (email: string) =>
   failure(`a user with e-mail ${email} already exists (e-mails are case-insensitive)`)
 
+/** Branch 1, the default of a non-admin user created without `--branches`; refused when it is missing. */
+async function firstBranch(db: AnyDb, role: string): Promise<number[]> {
+  const one = await db.selectFrom('branches').select('id').where('id', '=', 1).executeTakeFirst()
+  if (!one)
+    throw failure(
+      `a ${role} needs --branches: there is no branch 1 (create one with \`branch create --name N\`)`,
+    )
+  return [1]
+}
+
+/** On a database without branches, branch 1 as the first start makes it; true when it was made. */
+async function ensureFirstBranch(db: AnyDb, tz: string): Promise<boolean> {
+  if (await db.selectFrom('branches').select('id').limit(1).executeTakeFirst()) return false
+  const name = 'Основной филиал'
+  const row = await db
+    .insertInto('branches')
+    .values({ name, is_active: 1, subject_ids: '[]', weight: 0 })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  const attributes = { name, is_active: 1, subject_ids: [], weight: 0 }
+  await logCreated(db, tz, { entity: 'Branch', entityId: Number(row.id), attributes, visibility: 'all' })
+  return true
+}
+
 async function assertBranchesExist(db: AnyDb, ids: number[]): Promise<void> {
   if (ids.length === 0) return
   const rows = await db.selectFrom('branches').select('id').where('id', 'in', ids).execute()
@@ -155,3 +187,60 @@ function isUniqueViolation(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505'
 }
+
+export const userUpdate = defineCommand({
+  synopsis: 'user update (--email E | --id N) [--role R] [--branches 1,2] [--name N] [--active 0|1] [--json]',
+  summary: 'change a user: role, branches, name, or whether it may log in',
+  details: [
+    `--role R       one of ${ROLES.join(', ')}`,
+    '--branches L   comma-separated ids of existing branches (replaces the list)',
+    '--name N       the name shown in the log and the staff app',
+    '--active 0|1   0 stops the user logging in and revokes its tokens; 1 lets it in again',
+    "The rules are the API's: the last active admin cannot be demoted or deactivated.",
+  ],
+  parse(argv) {
+    const v = parseOptions(argv, {
+      email: { type: 'string' },
+      id: { type: 'string' },
+      role: { type: 'string' },
+      branches: { type: 'string' },
+      name: { type: 'string' },
+      active: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    })
+    if ((v.email === undefined) === (v.id === undefined))
+      throw usageError('give exactly one of --email or --id')
+    if (v.active !== undefined && v.active !== '0' && v.active !== '1')
+      throw failure(`--active: expected 0 or 1, got "${v.active}"`)
+    const body: Record<string, unknown> = {}
+    if (v.role !== undefined) body.role = checkRole(v.role)
+    if (v.branches !== undefined) body.branch_ids = parseBranchIds(v.branches)
+    if (v.name !== undefined) body.name = checkText(v.name, 'name')
+    if (v.active !== undefined) body.is_active = Number(v.active)
+    if (Object.keys(body).length === 0)
+      throw usageError('nothing to change: give --role, --branches, --name or --active')
+    const who =
+      v.id === undefined ? { email: checkText(v.email ?? '', 'email') } : { id: parseId(v.id, 'id') }
+    return { who, body, json: v.json }
+  },
+  async run({ db, args, out, tz }) {
+    const q = db.kysely.selectFrom('users').select(['id', 'email'])
+    const row = await ('id' in args.who
+      ? q.where('id', '=', args.who.id)
+      : q.where('email_lc', '=', args.who.email.toLowerCase())
+    ).executeTakeFirst()
+    if (!row)
+      throw failure(`no user with ${'id' in args.who ? `id ${args.who.id}` : `e-mail ${args.who.email}`}`)
+    const reply = await asOperator(db, tz, 'user', 'update', {
+      query: { id: String(row.id) },
+      body: args.body,
+    })
+    const user = reply.model as Record<string, unknown>
+    if (args.json) return out.json(user)
+    const branches = (user.branch_ids as number[]).join(',')
+    out.line(
+      `Updated user ${user.id} <${user.email}>: role ${user.role}, branches [${branches}], ` +
+        `${user.is_active === 1 ? 'active' : 'inactive (its tokens are revoked)'}.`,
+    )
+  },
+})

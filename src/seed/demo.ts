@@ -23,6 +23,8 @@ export interface DemoReport {
   made: Record<string, number>
   /** Set when the database had no administrator and the demo made one (its key is shown once). */
   admin?: { email: string; apiKey: string }
+  /** The e-mail of the administrator the demo acted as. */
+  actingAdmin: string
 }
 
 type Body = Record<string, unknown>
@@ -51,7 +53,8 @@ export async function seedDemo(db: Db, o: { seed: number; models: Registry }): P
   const config = loadConfig()
   datetimeZone.tz = config.tz
   const app = await buildApp({ config: { ...config, logLevel: 'silent' }, db, models: o.models })
-  const { adminId, created } = await actingAdmin(db)
+  await ensureBranch(db)
+  const { adminId, adminEmail, created } = await actingAdmin(db)
   const token = await issueToken(db.kysely, adminId, 3600)
   const made: Record<string, number> = {}
   let requests = 0
@@ -83,6 +86,7 @@ export async function seedDemo(db: Db, o: { seed: number; models: Registry }): P
     seconds: (performance.now() - started) / 1000,
     requests,
     made,
+    actingAdmin: adminEmail,
     ...(created ? { admin: created } : {}),
   }
 }
@@ -91,15 +95,24 @@ export async function seedDemo(db: Db, o: { seed: number; models: Registry }): P
 async function actingAdmin(db: Db) {
   const admin = await db.kysely
     .selectFrom('users')
-    .select('id')
+    .select(['id', 'email'])
     .where('role', '=', 'admin')
     .where('is_active', '=', 1)
     .orderBy('id')
     .executeTakeFirst()
-  if (admin) return { adminId: Number(admin.id), created: null }
+  if (admin) return { adminId: Number(admin.id), adminEmail: String(admin.email), created: null }
   const email = 'admin@school.example'
   const user = await createUser(db.kysely, { email, role: 'admin', name: 'Администратор' })
-  return { adminId: user.id, created: { email, apiKey: user.apiKey } }
+  return { adminId: user.id, adminEmail: email, created: { email, apiKey: user.apiKey } }
+}
+
+/** Branch 1, as the first start makes it, on a database that has no branch yet. */
+async function ensureBranch(db: Db): Promise<void> {
+  if (await db.kysely.selectFrom('branches').select('id').limit(1).executeTakeFirst()) return
+  await db.kysely
+    .insertInto('branches')
+    .values({ name: 'Основной филиал', is_active: 1, subject_ids: '[]', weight: 0 })
+    .execute()
 }
 
 const id = (reply: Body) => (reply.model as { id: number }).id

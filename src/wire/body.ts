@@ -98,6 +98,19 @@ function isForm(contentType: string | undefined): boolean {
   return contentType?.split(';')[0]?.trim().toLowerCase() === FORM_MEDIA_TYPE
 }
 
+/**
+ * Whether broken JSON sent as a form (curl's `-d` default) is really a form: `a=1&b[]=2`. A body that
+ * starts like JSON, or whose keys hold JSON's braces and quotes, is a JSON typo, not a form naming a
+ * key `{"name":` — reading it as one would silently drop every filter of the request.
+ */
+function looksLikeForm(text: string): boolean {
+  if (/^[[{"]/.test(text)) return false
+  return text.split('&').every((pair) => {
+    const key = pair.split('=', 1)[0] ?? ''
+    return pair === '' || (key !== '' && !/[{}"]/.test(key))
+  })
+}
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
@@ -110,7 +123,7 @@ export function parseBody(raw: string, contentType: string | undefined): Parsed<
   try {
     parsed = JSON.parse(text)
   } catch {
-    return isForm(contentType) ? ok(parseQueryString(text)) : fail
+    return isForm(contentType) && looksLikeForm(text) ? ok(parseQueryString(text)) : fail
   }
   if (parsed === null || parsed === '' || (Array.isArray(parsed) && parsed.length === 0)) return ok({})
   return isPlainObject(parsed) ? ok(parsed) : fail

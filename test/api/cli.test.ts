@@ -97,12 +97,17 @@ after(async () => {
 })
 
 test('user create prints a generated api key once; --json prints one parseable object', async () => {
+  // A manager of no branch could do nothing: without branch 1 to default to, the command says why.
+  const refused = await cli(t, 'user', 'create', '--email', 'first@example.com')
+  assert.equal(refused.code, 1)
+  assert.match(refused.stderr, /a manager needs --branches: there is no branch 1/)
+  const branch = JSON.parse(await ok(t, 'branch', 'create', '--name', 'Север', '--json')) as { id: number }
   const human = await ok(t, 'user', 'create', '--email', 'first@example.com')
   const key = /API key: (\S+)/.exec(human)?.[1]
   assert.match(key ?? '', /^[0-9a-f-]{36}$/)
   assert.equal(human.split(key ?? '').length, 2, 'the key is printed exactly once')
+  assert.match(human, /role manager, branches \[1\]/, 'a non-admin without --branches gets branch 1')
 
-  const branch = JSON.parse(await ok(t, 'branch', 'create', '--name', 'Север', '--json')) as { id: number }
   const out = await ok(
     t,
     'user',
@@ -154,6 +159,78 @@ test('an unknown command or option exits 2 with a message; --help exits 0', asyn
   }
   assert.match(await ok(t, '--help'), /user rotate-key/)
   assert.match(await ok(t, 'user', 'create', '--help'), /--branches/)
+})
+
+test('--help works on every command and on each group of commands', async () => {
+  for (const args of [['user'], ['branch']])
+    assert.match(await ok(t, ...args, '--help'), /Usage: npm run cli -- \w+ <command>/)
+  for (const args of [
+    ['user', 'create'],
+    ['user', 'update'],
+    ['user', 'list'],
+    ['user', 'rotate-key'],
+    ['user', 'revoke-tokens'],
+    ['branch', 'create'],
+    ['migrate'],
+    ['seed'],
+  ])
+    assert.match(await ok(t, ...args, '--help'), /^Usage: npm run cli -- /, args.join(' '))
+})
+
+test('user update changes role, branches, name and activity with the API rules, logged as the operator', async () => {
+  const made = JSON.parse(await ok(t, 'user', 'create', '--email', 'upd@example.com', '--json')) as {
+    id: number
+    api_key: string
+  }
+  const token = await issueToken(t.db.kysely, made.id, 3600)
+  const out = await ok(
+    t,
+    'user',
+    'update',
+    '--email',
+    'UPD@example.com',
+    '--role',
+    'teacher',
+    '--name',
+    'Учитель',
+  )
+  assert.match(out, /role teacher, branches \[1\], active/)
+  const inactive = await ok(t, 'user', 'update', '--id', String(made.id), '--active', '0')
+  assert.match(inactive, /inactive \(its tokens are revoked\)/)
+  const left = await t.db.kysely
+    .selectFrom('tokens')
+    .select('token_hash')
+    .where('user_id', '=', made.id)
+    .execute()
+  assert.deepEqual(left, [], `token ${token.slice(0, 6)}… revoked`)
+  const bad = await cli(t, 'user', 'update', '--email', 'upd@example.com', '--branches', '999')
+  assert.equal(bad.code, 1)
+  assert.match(bad.stderr, /branch_ids: Значение «Филиалы» неверно\./)
+  const none = await cli(t, 'user', 'update', '--email', 'upd@example.com')
+  assert.equal(none.code, 2)
+  const log = await t.db.kysely
+    .selectFrom('log')
+    .select(['user_id', 'event'])
+    .where('entity', '=', 'User')
+    .where('entity_id', '=', made.id)
+    .where('event', '=', 2)
+    .execute()
+  assert.ok(log.length >= 2 && log.every((r) => Number(r.user_id) === 0), JSON.stringify(log))
+
+  // The last active admin keeps its role and its access, whoever asks.
+  const admin = JSON.parse(
+    await ok(t, 'user', 'create', '--email', 'only-admin@example.com', '--role', 'admin', '--json'),
+  ) as { id: number }
+  const others = await t.db.kysely
+    .selectFrom('users')
+    .select('id')
+    .where('role', '=', 'admin')
+    .where('id', '!=', admin.id)
+    .execute()
+  for (const o of others) await ok(t, 'user', 'update', '--id', String(o.id), '--active', '0')
+  const demote = await cli(t, 'user', 'update', '--id', String(admin.id), '--role', 'manager')
+  assert.equal(demote.code, 1)
+  assert.match(demote.stderr, /^parta: id: /)
 })
 
 test('user list shows users and never a key or its hash', async () => {

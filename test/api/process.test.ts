@@ -23,6 +23,24 @@ test('a bad setting stops the server with one message naming every bad variable'
   for (const name of ['PORT', 'TOKEN_TTL', 'TZ']) assert.match(r.output, new RegExp(name))
 })
 
+test('WORKERS above 1 on SQLite is refused at start, saying why', async () => {
+  const r = await runToExit({ WORKERS: '2', DATA_DIR: '/tmp/parta-never', DATABASE_URL: '' })
+  assert.equal(r.code, 2)
+  assert.match(r.output, /WORKERS=2: SQLite allows one writing process/)
+  assert.doesNotMatch(r.output, /at .*\.js:\d+/, 'no stack trace')
+})
+
+test('a PostgreSQL database that does not exist stops the server with one clear line', async () => {
+  const base = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+  const url = new URL(base)
+  url.pathname = '/parta_missing_database'
+  const r = await runToExit({ DATABASE_URL: url.toString() })
+  assert.equal(r.code, 1)
+  assert.match(r.output, /database "parta_missing_database" does not exist/)
+  assert.match(r.output, /createdb/)
+  assert.doesNotMatch(r.output, /at .*\.js:\d+/, 'no stack trace')
+})
+
 test('every acknowledged write survives kill -9 of the server process', async () => {
   const db = await freshDatabase()
   const env = adminEnv(db)

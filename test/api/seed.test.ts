@@ -191,7 +191,7 @@ describe('seed --demo', () => {
   })
 
   test('refuses a database that already has customers', async () => {
-    await assert.rejects(seedCli(s.env, ['--customers', '10']), /already has customers/)
+    await assert.rejects(seedCli(s.env, ['--customers', '10']), /already holds a school \(it has customers\)/)
   })
 })
 

@@ -352,3 +352,13 @@ test('forms are parsed only when declared; other non-objects fail', () => {
   assert.deepEqual(parseBody('a=1', 'application/x-www-form-urlencoded-x'), { ok: false })
   assert.deepEqual(parseBody('[1]', form), { ok: false })
 })
+
+test('broken JSON sent as a form (curl -d) is a 400, not a form that drops every filter', () => {
+  const form = 'application/x-www-form-urlencoded'
+  for (const raw of ['{"name":', '{"is_study":0', '["x"', '"x', 'a=1&{"b":2}=3'])
+    assert.deepEqual(parseBody(raw, form), { ok: false }, raw)
+  assert.deepEqual(parseBody('note={"x":1}&name=Ann', form), {
+    ok: true,
+    value: { note: '{"x":1}', name: 'Ann' },
+  })
+})
