@@ -20,6 +20,10 @@ export interface Config {
   readonly workers: number
   /** Memory for the replies of read actions kept while nothing changes (http/dispatch `reply`); 0 = off. */
   readonly replyMemoBytes: number
+  /** SQLite: reader threads, so a slow read holds one of them, not every request (db/readers); 0 = none. */
+  readonly sqliteReaders: number
+  /** A statement running longer is stopped and answered with a clear error; 0 = no limit. */
+  readonly statementTimeoutMs: number
 }
 
 export class ConfigError extends Error {
@@ -85,6 +89,8 @@ export function loadConfig(env: Env = process.env): Config {
     adminApiKey,
     workers: int('WORKERS', 1, 1, 64),
     replyMemoBytes: int('REPLY_MEMO_MB', 16, 0, 4096) * 1024 * 1024,
+    sqliteReaders: int('SQLITE_READERS', 4, 0, 64),
+    statementTimeoutMs: int('STATEMENT_TIMEOUT_MS', 10_000, 0, 3_600_000),
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(config)

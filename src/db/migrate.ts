@@ -5,6 +5,7 @@ import { m002_schedule } from './migrations/002-schedule.js'
 import { m003_money } from './migrations/003-money.js'
 import { m004_search } from './migrations/004-search.js'
 import { m005_upcoming } from './migrations/005-upcoming.js'
+import { m007_log_filters } from './migrations/007-log-filters.js'
 
 const migrations: Record<string, Migration> = {
   '001-init': m001_init,
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   '003-money': m003_money,
   '004-search': m004_search,
   '005-upcoming': m005_upcoming,
+  '007-log-filters': m007_log_filters,
 }
 
 /** Runs pending migrations; safe to call from several processes (Kysely takes a lock). */
