@@ -29,6 +29,10 @@ export interface Config {
   readonly maxConnections: number
   /** Proxies whose `X-Forwarded-For` is believed (addresses, CIDRs, `loopback` …); empty = none. */
   readonly trustProxy: readonly string[]
+  /** SQLite: reader threads, so a slow read holds one of them, not every request (db/readers); 0 = none. */
+  readonly sqliteReaders: number
+  /** A statement running longer is stopped and answered with a clear error; 0 = no limit. */
+  readonly statementTimeoutMs: number
 }
 
 export class ConfigError extends Error {
@@ -114,6 +118,8 @@ export function loadConfig(env: Env = process.env): Config {
     idleTimeoutMs: int('IDLE_TIMEOUT_S', 72, 1, 3600) * 1000,
     maxConnections: int('MAX_CONNECTIONS', 1024, 1, 1_000_000),
     trustProxy,
+    sqliteReaders: int('SQLITE_READERS', 4, 0, 64),
+    statementTimeoutMs: int('STATEMENT_TIMEOUT_MS', 10_000, 0, 3_600_000),
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(config)

@@ -20,6 +20,10 @@ export type Meaning =
   | { kind: 'unknownParam'; name: string }
   | { kind: 'notFound' }
   | { kind: 'invalid'; errors: FieldErrors }
+  /** A statement ran past the time limit (STATEMENT_TIMEOUT_MS) and was given up on. */
+  | { kind: 'tooSlow'; limitMs: number | null }
+  /** No database connection could take the request in time (every reader busy or still finishing). */
+  | { kind: 'busy' }
 
 export class AppError extends Error {
   constructor(readonly meaning: Meaning) {
@@ -43,6 +47,8 @@ export const fail = {
   unknownParam: (name: string) => new AppError({ kind: 'unknownParam', name }),
   notFound: () => new AppError({ kind: 'notFound' }),
   invalid: (errors: FieldErrors) => new AppError({ kind: 'invalid', errors }),
+  tooSlow: (limitMs: number | null = null) => new AppError({ kind: 'tooSlow', limitMs }),
+  busy: () => new AppError({ kind: 'busy' }),
   field: (key: string, message: string) => new AppError({ kind: 'invalid', errors: { [key]: [message] } }),
 }
 
@@ -64,6 +70,7 @@ const REASON: Record<number, string> = {
   429: 'Too Many Requests',
   431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
+  503: 'Service Unavailable',
 }
 
 function plain(status: number, message: string, headers: Record<string, string> = {}): WireError {
@@ -109,6 +116,14 @@ export function toWire(err: unknown): WireError {
       return plain(400, `Неизвестный параметр «${m.name}».`)
     case 'notFound':
       return plain(404, 'Not Found')
+    case 'tooSlow': {
+      // Not in the spec (the real service has no such limit); the §3.6 shape, and a status that says
+      // "not now" rather than "your request is wrong": the same request may pass on a quieter server.
+      const limit = m.limitMs === null ? 'the time limit' : `${m.limitMs} ms`
+      return plain(503, `The query took longer than ${limit} and was stopped; narrow the filters.`)
+    }
+    case 'busy':
+      return plain(503, 'The server is busy; try again later.', { 'retry-after': '1' })
     case 'invalid': {
       const first = Object.values(m.errors)[0]?.[0] ?? ''
       return {

@@ -59,6 +59,8 @@ async function serve(config: Config): Promise<void> {
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     backgroundCheckpoints: true,
+    readers: config.sqliteReaders,
+    statementTimeoutMs: config.statementTimeoutMs,
   })
   const app = await buildApp({ config, db, models })
   let closing = false

@@ -1,7 +1,6 @@
 import fs from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
-import SQLite from 'better-sqlite3'
 import {
   type CompiledQuery,
   createQueryId,
@@ -19,14 +18,17 @@ import {
 } from 'kysely'
 import type { AnyDb } from '../engine/model.js'
 import { checkpointInBackground } from './checkpoints.js'
+import { type Reader, ReaderPool } from './readers.js'
+import { openSqlite, SqliteStatements } from './sqlite.js'
 
 export interface Db {
   kysely: AnyDb
   dialect: 'sqlite' | 'postgres'
   /**
-   * The database's data version: it differs after any committed (or pending) change by any process,
-   * so a value computed after reading it stays true while it reads the same (see engine/memo).
-   * SQLite: rows changed by this connection and commits of others. PostgreSQL: the snapshot
+   * The database's data version: it differs after any committed change by any process, so a value
+   * computed after reading it stays true while it reads the same (see db/memo). It never waits for
+   * other requests. SQLite: commits of this process's writer and of other connections (`data_version`).
+   * PostgreSQL: the snapshot
    * (xmin:xmax:in-progress), whose xmax grows with every writing transaction and whose list loses a
    * transaction only when its commit is visible.
    */
@@ -42,6 +44,10 @@ export interface DbOptions {
   log?: KyselyConfig['log']
   /** SQLite: WAL checkpoints in a worker thread instead of on commit (the server; db/checkpoints). */
   backgroundCheckpoints?: boolean
+  /** SQLite: reader threads for reads (the server; db/readers); none: reads take turns on the writer. */
+  readers?: number
+  /** A statement running longer is stopped with a clear error (`tooSlow`); 0 or absent: no limit. */
+  statementTimeoutMs?: number
 }
 
 /** The PostgreSQL driver, loaded only when a server uses PostgreSQL (a SQLite server starts faster). */
@@ -55,45 +61,21 @@ export function postgres(): typeof import('pg') {
   return pgModule
 }
 
-/**
- * better-sqlite3 behind Kysely, with three differences from Kysely's own driver (the third, group
- * commit, is described at CachingSqliteDriver):
- * - a write transaction takes the write lock when it begins (BEGIN IMMEDIATE): with several server
- *   processes (WORKERS) a writer then waits for the other (busy_timeout) instead of failing with
- *   SQLITE_BUSY when the snapshot it read from has gone stale. Read-only transactions stay deferred.
- * - prepared statements are kept by their SQL text: the engine sends the same few hundred shapes
- *   again and again, and preparing one costs more than running it on a small page.
- */
-class SqliteStatements {
-  private readonly cache = new Map<string, SQLite.Statement>()
-  constructor(
-    readonly sqlite: SQLite.Database,
-    private readonly max = 2000,
-  ) {}
-
-  prepare(text: string): SQLite.Statement {
-    let stmt = this.cache.get(text)
-    if (!stmt) {
-      stmt = this.sqlite.prepare(text)
-      // Shapes beyond `max` (ids lists of every length) must not grow the cache without bound.
-      if (this.cache.size >= this.max) this.cache.clear()
-      this.cache.set(text, stmt)
-    }
-    return stmt
-  }
-}
-
-/** What a holder of the connection is doing: nothing yet, a read-only transaction, or a write. */
+/** What a holder of a connection is doing: nothing yet, a read-only transaction, or a write. */
 type Use = 'none' | 'read' | 'write'
 
-/** One turn on the connection, from acquire to release; a write hands its turn on early (see below). */
+/**
+ * One user of the database, from acquire to release. It takes nothing when acquired: a read-only
+ * transaction or a plain SELECT then gets a reader thread (db/readers), anything else a turn on the
+ * writer connection; a write hands its turn on early (see below).
+ */
 class Lease implements DatabaseConnection {
   use: Use = 'none'
   released = false
-  constructor(
-    private readonly driver: CachingSqliteDriver,
-    readonly unlock: () => void,
-  ) {}
+  /** Set while it holds the writer: lets the next in the queue go. */
+  unlock: (() => void) | null = null
+  reader: Reader | null = null
+  constructor(private readonly driver: CachingSqliteDriver) {}
   executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     return this.driver.run<R>(this, compiled)
   }
@@ -115,31 +97,43 @@ interface Group {
 const GROUP_MAX = 64
 
 /**
- * One connection (SQLite has one writer), handed to one transaction or query at a time, in turn.
- *
- * Group commit: a write transaction runs as a savepoint inside a BEGIN IMMEDIATE that stays open while
- * further writes are queued for the connection, so writes arriving together share one COMMIT (the
- * WAL append and the FTS5 segment flush are most of a small write's cost). A write's own failure rolls
- * back to its savepoint and touches no other; each write is answered only after the COMMIT that made
- * it durable, so an acknowledged write is never lost; if that COMMIT fails every write of the group
- * fails. Anything else that gets the connection (a read, a query outside a transaction) commits an
- * open group first, so no reader ever sees a write that is not committed.
+ * better-sqlite3 behind Kysely. The writer is one connection (SQLite has one writer), handed to one
+ * write transaction or statement at a time, in turn; reads go to reader threads when there are any
+ * (db/readers), else take their turn on the writer too. Differences from Kysely's own driver:
+ * - a write transaction takes the write lock when it begins (BEGIN IMMEDIATE): with several server
+ *   processes (WORKERS) a writer then waits for the other (busy_timeout) instead of failing with
+ *   SQLITE_BUSY when the snapshot it read from has gone stale. Read-only transactions stay deferred.
+ * - prepared statements are kept by their SQL text (db/sqlite `SqliteStatements`).
+ * - group commit: a write transaction runs as a savepoint inside a BEGIN IMMEDIATE that stays open
+ *   while further writes are queued for the writer, so writes arriving together share one COMMIT (the
+ *   WAL append and the FTS5 segment flush are most of a small write's cost). A write's own failure
+ *   rolls back to its savepoint and touches no other; each write is answered only after the COMMIT
+ *   that made it durable, so an acknowledged write is never lost; if that COMMIT fails every write of
+ *   the group fails. Anything else that gets the writer (a statement outside a transaction) commits an
+ *   open group first, and readers on their own connections see only committed data.
  */
 class CachingSqliteDriver implements Driver {
   private queue: Promise<void> = Promise.resolve()
   private holder: Lease | null = null
   private waiting = 0
-  private group: Group | null = null
-  /** Bumped when a group's COMMIT fails: rows changed by it were rolled back (see `version`). */
-  epoch = 0
+  group: Group | null = null
+  /**
+   * Bumped after every COMMIT of the writer (a group's, or a statement's outside a transaction) and
+   * after a failed one, in the same tick: with `data_version` it makes the data version (`version`).
+   */
+  commits = 0
 
-  constructor(readonly statements: SqliteStatements) {}
+  constructor(
+    readonly statements: SqliteStatements,
+    private readonly readers: ReaderPool | null,
+  ) {}
   async init() {}
 
-  /** Runs `fn` on the connection when nothing holds it: at once if nothing does. */
+  /** Runs `fn` when nothing holds the writer: at once if nothing does. */
   async whenIdle<T>(fn: () => T): Promise<T> {
     if (this.holder === null && this.waiting === 0 && this.group === null) return fn()
-    const lease = (await this.acquireConnection()) as Lease
+    const lease = new Lease(this)
+    await this.takeTurn(lease)
     try {
       await this.closeGroup()
       return fn()
@@ -149,24 +143,32 @@ class CachingSqliteDriver implements Driver {
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
+    return new Lease(this)
+  }
+
+  /** Waits for the writer, in turn. */
+  private async takeTurn(lease: Lease) {
     const previous = this.queue
-    let unlock!: () => void
     this.queue = new Promise<void>((resolve) => {
-      unlock = resolve
+      lease.unlock = resolve
     })
     this.waiting++
     await previous
     this.waiting--
-    this.holder = new Lease(this, unlock)
-    return this.holder
+    this.holder = lease
   }
 
   async releaseConnection(connection: DatabaseConnection) {
     const lease = connection as Lease
     if (lease.released) return
     lease.released = true
+    if (lease.reader) {
+      this.readers!.release(lease.reader)
+      lease.reader = null
+    }
+    if (!lease.unlock) return
     try {
-      // A group nobody else is queued to join is committed before the connection is let go.
+      // A group nobody else is queued to join is committed before the writer is let go.
       if (this.waiting === 0) await this.closeGroup().catch(() => {})
     } finally {
       this.holder = null
@@ -174,17 +176,27 @@ class CachingSqliteDriver implements Driver {
     }
   }
 
-  run<R>(lease: Lease, compiled: CompiledQuery): Promise<QueryResult<R>> {
-    if (this.group && lease.use !== 'write') return this.closeGroup().then(() => this.exec<R>(compiled))
-    return Promise.resolve(this.exec<R>(compiled))
+  async run<R>(lease: Lease, compiled: CompiledQuery): Promise<QueryResult<R>> {
+    if (lease.reader) return this.readers!.run<R>(lease.reader, compiled)
+    // A SELECT outside a transaction (auth, health) reads committed data on a reader.
+    if (lease.use === 'none' && this.readers && compiled.query.kind === 'SelectQueryNode')
+      return this.readers.once<R>(compiled)
+    if (!lease.unlock) await this.takeTurn(lease)
+    if (this.group && lease.use !== 'write') await this.closeGroup()
+    return this.exec<R>(lease, compiled)
   }
 
-  private exec<R>(compiled: CompiledQuery): QueryResult<R> {
+  private exec<R>(lease: Lease, compiled: CompiledQuery): QueryResult<R> {
     const stmt = this.statements.prepare(compiled.sql)
     const params = compiled.parameters as unknown[]
-    if (stmt.reader) return { rows: stmt.all(params) as R[] }
-    const { changes, lastInsertRowid } = stmt.run(params)
-    return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] }
+    try {
+      if (stmt.reader) return { rows: stmt.all(params) as R[] }
+      const { changes, lastInsertRowid } = stmt.run(params)
+      return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] }
+    } finally {
+      // Outside a transaction a writing statement committed itself (or failed, maybe half done).
+      if (!stmt.readonly && lease.use === 'none' && !this.statements.sqlite.inTransaction) this.commits++
+    }
   }
 
   private raw(text: string) {
@@ -198,18 +210,26 @@ class CachingSqliteDriver implements Driver {
     try {
       this.raw('commit')
     } catch (err) {
-      this.epoch++
       try {
         this.raw('rollback')
       } catch {}
+      this.commits++
       group.reject(err)
       throw err
     }
+    this.commits++
     group.resolve()
   }
 
   async beginTransaction(connection: DatabaseConnection, settings?: TransactionSettings) {
     const lease = connection as Lease
+    if (settings?.accessMode === 'read only' && this.readers) {
+      lease.reader = await this.readers.acquire()
+      this.readers.transaction(lease.reader, 'begin')
+      lease.use = 'read'
+      return
+    }
+    if (!lease.unlock) await this.takeTurn(lease)
     if (settings?.accessMode === 'read only') {
       await this.closeGroup()
       this.raw('begin')
@@ -237,17 +257,18 @@ class CachingSqliteDriver implements Driver {
     const lease = connection as Lease
     if (lease.use === 'read') {
       lease.use = 'none'
-      this.raw('commit')
+      if (lease.reader) this.readers!.transaction(lease.reader, 'commit')
+      else this.raw('commit')
       return
     }
     const group = this.group!
     this.raw('release w')
     lease.use = 'none'
     if (this.waiting > 0 && group.members < GROUP_MAX) {
-      // Others are queued: hand the connection on with the group open and wait for its COMMIT.
+      // Others are queued: hand the writer on with the group open and wait for its COMMIT.
       lease.released = true
       this.holder = null
-      lease.unlock()
+      lease.unlock!()
       await group.done
       return
     }
@@ -258,7 +279,8 @@ class CachingSqliteDriver implements Driver {
     const lease = connection as Lease
     if (lease.use === 'read') {
       lease.use = 'none'
-      this.raw('rollback')
+      if (lease.reader) this.readers!.transaction(lease.reader, 'rollback')
+      else this.raw('rollback')
     } else if (lease.use === 'write') {
       lease.use = 'none'
       this.raw('rollback to w')
@@ -278,6 +300,7 @@ class CachingSqliteDriver implements Driver {
   }
   async destroy() {
     await this.closeGroup().catch(() => {})
+    await this.readers?.close()
     this.statements.sqlite.close()
   }
 }
@@ -287,9 +310,9 @@ const parseSavepoint = (command: string, name: string) =>
 
 class CachingSqliteDialect extends SqliteDialect {
   readonly driver: CachingSqliteDriver
-  constructor(statements: SqliteStatements) {
+  constructor(statements: SqliteStatements, readers: ReaderPool | null) {
     super({ database: statements.sqlite })
-    this.driver = new CachingSqliteDriver(statements)
+    this.driver = new CachingSqliteDriver(statements, readers)
   }
   override createDriver() {
     return this.driver
@@ -298,8 +321,14 @@ class CachingSqliteDialect extends SqliteDialect {
 
 /** SQLite in DATA_DIR by default, PostgreSQL when DATABASE_URL is set. */
 export function connect(opts: DbOptions): Db {
+  const timeoutMs = opts.statementTimeoutMs ?? 0
   if (opts.databaseUrl) {
-    const pool = new (postgres().Pool)({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 })
+    const pool = new (postgres().Pool)({
+      connectionString: opts.databaseUrl,
+      max: opts.poolSize ?? 10,
+      // The server stops a statement over the limit itself (SQLSTATE 57014, db/sql-errors).
+      ...(timeoutMs > 0 ? { statement_timeout: timeoutMs } : {}),
+    })
     // An idle client's error (server restart) must not crash the process; the pool replaces it.
     pool.on('error', () => {})
     const kysely = new Kysely({ dialect: new PostgresDialect({ pool }), log: opts.log })
@@ -312,20 +341,23 @@ export function connect(opts: DbOptions): Db {
   const stopCheckpoints = opts.backgroundCheckpoints
     ? checkpointInBackground(sqlite, path.join(opts.dataDir, 'parta.db'))
     : async () => {}
-  const dialect = new CachingSqliteDialect(new SqliteStatements(sqlite))
+  const readers = opts.readers
+    ? new ReaderPool({ dataDir: opts.dataDir, size: opts.readers, timeoutMs })
+    : null
+  const dialect = new CachingSqliteDialect(new SqliteStatements(sqlite), readers)
+  const { driver } = dialect
   const kysely = new Kysely({ dialect, log: opts.log })
-  // Rows this connection changed (total_changes) and commits of other connections (data_version).
-  const changes = sqlite.prepare('SELECT total_changes() AS c, data_version AS d FROM pragma_data_version')
+  // Commits of other connections (other processes); this connection's own are `driver.commits`.
+  const others = sqlite.prepare('SELECT data_version AS d FROM pragma_data_version').pluck()
+  const read = () => `${driver.commits}.${others.get() as number}`
   return {
     kysely,
     dialect: 'sqlite',
-    // Read while holding the connection, so never inside another request's open transaction (whose
-    // snapshot may predate another process's commit).
-    version: () =>
-      dialect.driver.whenIdle(() => {
-        const r = changes.get() as { c: number; d: number }
-        return `${dialect.driver.epoch}.${r.c}.${r.d}`
-      }),
+    // Without waiting for the writer. Inside the writer's open write group data_version is exact (the
+    // group holds the write lock, so no other process commits meanwhile) and `commits` moves only after
+    // its COMMIT. Only a read-only transaction on the writer (no readers) may hold a snapshot older than
+    // another process's commit, so then the version waits until the writer is free.
+    version: async () => (sqlite.inTransaction && driver.group === null ? driver.whenIdle(read) : read()),
     close: async () => {
       await stopCheckpoints()
       await kysely.destroy()
@@ -333,23 +365,4 @@ export function connect(opts: DbOptions): Db {
   }
 }
 
-/**
- * The SQLite file of a data folder, set up as the server uses it (also by the seed and the bench).
- * WAL: readers never block the writer; NORMAL sync keeps every commit across a process kill.
- */
-export function openSqlite(dataDir: string): SQLite.Database {
-  const sqlite = new SQLite(path.join(dataDir, 'parta.db'))
-  sqlite.pragma('journal_mode = WAL')
-  sqlite.pragma('synchronous = NORMAL')
-  sqlite.pragma('busy_timeout = 10000')
-  sqlite.pragma('foreign_keys = OFF')
-  registerUnicodeLower(sqlite)
-  return sqlite
-}
-
-/** SQLite's lower() folds ASCII only; PostgreSQL's folds Cyrillic. Same behaviour on both (§4.5). */
-export function registerUnicodeLower(sqlite: SQLite.Database): void {
-  sqlite.function('lower', { deterministic: true }, (s: unknown) =>
-    typeof s === 'string' ? s.toLowerCase() : s,
-  )
-}
+export { openSqlite, registerUnicodeLower } from './sqlite.js'

@@ -6,6 +6,7 @@ import { m003_money } from './migrations/003-money.js'
 import { m004_search } from './migrations/004-search.js'
 import { m005_upcoming } from './migrations/005-upcoming.js'
 import { m006_foreignKeys } from './migrations/006-foreign-keys.js'
+import { m007_log_filters } from './migrations/007-log-filters.js'
 import { m008_token_version } from './migrations/008-token-version.js'
 
 const migrations: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '004-search': m004_search,
   '005-upcoming': m005_upcoming,
   '006-foreign-keys': m006_foreignKeys,
+  '007-log-filters': m007_log_filters,
   '008-token-version': m008_token_version,
 }
 

@@ -28,6 +28,8 @@ export function translateDbError(err: unknown, models: Registry): AppError | nul
   if (err instanceof AppError || typeof err !== 'object' || err === null) return null
   const e = err as DbError
   if (e.code === '23503') return foreignKeyError(e, models)
+  // PostgreSQL's statement_timeout (STATEMENT_TIMEOUT_MS) cancelled the statement.
+  if (e.code === '57014') return fail.tooSlow()
   const isUnique = e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE'
   if (!isUnique) return null
   const name =

@@ -122,10 +122,26 @@ export async function answer(env: CallEnv, call: Call): Promise<Buffer> {
   const { version } = call.reading
   const kept = env.replies.get<Buffer>(version, key)
   if (kept !== undefined) return kept
-  const bytes = await run()
-  env.replies.set(version, key, bytes, bytes.length)
-  return bytes
+  // The same reply asked for again while it is being made (many clients at once, each second) waits
+  // for it: with reads on reader threads a reply takes longer to make than to serve, so without this
+  // every request of that window would make it again.
+  const shared = `${version}\u0000${key}`
+  const making = replying.get(shared)
+  if (making) return making
+  const made = run().then((bytes) => {
+    env.replies.set(version, key, bytes, bytes.length)
+    return bytes
+  })
+  replying.set(shared, made)
+  try {
+    return await made
+  } finally {
+    replying.delete(shared)
+  }
 }
+
+/** Replies being made, by data version and reply key (see `answer`); one per request in flight at most. */
+const replying = new Map<string, Promise<Buffer>>()
 
 /**
  * The reply's key: who asks, where, in which second, and the request exactly as sent (its bytes, not

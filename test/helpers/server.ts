@@ -91,6 +91,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ser
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     backgroundCheckpoints: true,
+    readers: config.sqliteReaders,
+    statementTimeoutMs: config.statementTimeoutMs,
   })
   await migrate(db)
   await bootstrap(db.kysely, config.adminEmail, config.adminApiKey)
