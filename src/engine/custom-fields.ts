@@ -1,4 +1,3 @@
-import { sql } from 'kysely'
 import { fail } from '../errors.js'
 import { bool, date, int, number, stringList, text } from '../fields/index.js'
 import type { FieldKind } from '../fields/kind.js'

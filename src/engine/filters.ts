@@ -73,6 +73,27 @@ export function likeAny(eb: Eb, dialect: 'sqlite' | 'postgres', expr: string, pa
     : sql<boolean>`${sql.ref(expr)} LIKE ANY(${patterns})`
 }
 
+/**
+ * Records whose `column` is among `select` of the `table` rows whose `match` is any id sent: lessons of a
+ * customer (through its detail rows), lessons at a location (through their rooms).
+ */
+export function idsThrough(
+  column: string,
+  table: string,
+  select: string,
+  match: string,
+  key: string,
+): FilterFn {
+  return (raw, eb, ctx) => {
+    const ids = values(raw, key, parseInt32)
+    const rows = eb
+      .selectFrom(table)
+      .select(select)
+      .where((w) => inList(w, ctx.dialect, match, ids))
+    return eb(column, 'in', rows)
+  }
+}
+
 export function idFilter(key = 'id'): FilterFn {
   return (raw, eb, ctx, model) => inList(eb, ctx.dialect, `${model.table}.id`, values(raw, key, parseInt32))
 }

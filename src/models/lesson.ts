@@ -21,12 +21,10 @@ import {
   readTimes,
   syncRuns,
 } from '../domain/lesson-rules.js'
-import { contains, exact, ids, inList, range } from '../engine/filters.js'
-import { type ActionCtx, type Draft, defineModel, type Eb, type Model } from '../engine/model.js'
-import { fail } from '../errors.js'
+import { contains, exact, ids, idsThrough, range } from '../engine/filters.js'
+import { type Draft, defineModel, type Model } from '../engine/model.js'
 import { bool, choice, date, derived, int, intList, readOnly, ref, text, time } from '../fields/index.js'
 import { makeKind } from '../fields/kind.js'
-import { parseInt32 } from '../wire/numbers.js'
 
 /** A time of day on input (§5.6), stored and shown with the lesson's date (`yyyy-mm-dd hh:mm:ss`). */
 const clock = (label: string) => ({ ...time('hms', { label }), type: 'datetime', format: (v: unknown) => v })
@@ -90,10 +88,11 @@ export const lesson: Model = defineModel({
     teacher_ids: contains('teacher_ids'),
     group_id: contains('group_ids', 'group_id'),
     group_ids: contains('group_ids'),
-    customer_id: participant('customer_id'),
-    customer_ids: participant('customer_ids'),
-    location_id: roomLocation('location_id'),
-    location_ids: roomLocation('location_ids'),
+    // Lessons in which the customer has a detail row; lessons whose room is at the location (§7.5).
+    customer_id: idsThrough('lessons.id', 'lesson_details', 'lesson_id', 'customer_id', 'customer_id'),
+    customer_ids: idsThrough('lessons.id', 'lesson_details', 'lesson_id', 'customer_id', 'customer_ids'),
+    location_id: idsThrough('lessons.room_id', 'rooms', 'id', 'location_id', 'location_id'),
+    location_ids: idsThrough('lessons.room_id', 'rooms', 'id', 'location_id', 'location_ids'),
     streaming: exact('streaming'),
   },
   defaultFilters: { status: (_v, eb) => eb('lessons.status', '=', 3) },
@@ -154,37 +153,3 @@ export const lesson: Model = defineModel({
     },
   },
 })
-
-/** Lessons in which the customer has a detail row (§7.5). */
-function participant(key: string) {
-  return (raw: unknown, eb: Eb, ctx: ActionCtx) => {
-    const list = (Array.isArray(raw) ? raw : [raw]).map((v) => parseInt32(v))
-    if (list.length === 0 || list.some((r) => !r.ok)) throw fail.badParam(key)
-    const values = list.map((r) => (r as { value: number }).value)
-    return eb(
-      'lessons.id',
-      'in',
-      eb
-        .selectFrom('lesson_details')
-        .select('lesson_id')
-        .where((w) => inList(w, ctx.dialect, 'customer_id', values)),
-    )
-  }
-}
-
-/** Lessons whose room is at the location(s) (§7.5). */
-function roomLocation(key: string) {
-  return (raw: unknown, eb: Eb, ctx: ActionCtx) => {
-    const list = (Array.isArray(raw) ? raw : [raw]).map((v) => parseInt32(v))
-    if (list.length === 0 || list.some((r) => !r.ok)) throw fail.badParam(key)
-    const values = list.map((r) => (r as { value: number }).value)
-    return eb(
-      'lessons.room_id',
-      'in',
-      eb
-        .selectFrom('rooms')
-        .select('id')
-        .where((w) => inList(w, ctx.dialect, 'location_id', values)),
-    )
-  }
-}
