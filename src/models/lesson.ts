@@ -1,6 +1,7 @@
 import {
   chargeLesson,
   copyLessonToDetails,
+  DETAIL_ITEM,
   type DetailInput,
   detailsOf,
   dropCharges,
@@ -21,15 +22,27 @@ import {
   readTimes,
   syncRuns,
 } from '../domain/lesson-rules.js'
-import { contains, exact, ids, inList, range } from '../engine/filters.js'
+import { asIf, contains, describe, exact, ids, inList, oneOrMany, range } from '../engine/filters.js'
 import { type ActionCtx, type Draft, defineModel, type Eb, type Model } from '../engine/model.js'
 import { fail } from '../errors.js'
-import { bool, choice, date, derived, int, intList, readOnly, ref, text, time } from '../fields/index.js'
-import { makeKind } from '../fields/kind.js'
+import { bool, choice, date, int, intList, objectList, readOnly, ref, text, time } from '../fields/index.js'
 import { parseInt32 } from '../wire/numbers.js'
 
 /** A time of day on input (§5.6), stored and shown with the lesson's date (`yyyy-mm-dd hh:mm:ss`). */
-const clock = (label: string) => ({ ...time('hms', { label }), type: 'datetime', format: (v: unknown) => v })
+const clock = (label: string, description: string) => {
+  const kind = time('hms', { label, description })
+  const schema = {
+    type: 'string',
+    pattern: '^(\\d{4}-\\d{2}-\\d{2} )?\\d{2}:\\d{2}(:\\d{2})?$',
+    examples: ['10:00'],
+  }
+  return { ...kind, type: 'datetime', format: (v: unknown) => v, jsonSchema: () => schema }
+}
+
+const IDS = oneOrMany({ type: 'integer', minimum: 1 })
+
+/** Shared by lessons and the calendar views. */
+export const LESSON_STATUS = { 1: 'planned', 2: 'cancelled', 3: 'conducted' } as const
 
 const entries = new WeakMap<Draft, DetailInput[]>()
 const CHARGING_KEYS = ['date', 'subject_id', 'lesson_type_id', 'customer_ids', 'group_ids']
@@ -39,18 +52,29 @@ export const lesson: Model = defineModel({
   slug: 'lesson',
   table: 'lessons',
   logName: 'Lesson',
+  description:
+    'Lessons with their attendance. Conduct a lesson with `lesson/update` setting `status` 3 and its ' +
+    '`details`: each participant is then charged.',
   scope: 'branch',
   customFields: true,
   inputKeys: ['lesson_date', 'room_ids', 'removed'],
   fields: {
     id: int({ readOnly: true }),
     branch_id: ref('branch', { label: 'Филиал', default: null }),
-    date: date('iso', { label: 'Дата урока' }),
-    time_from: clock('Время начала'),
-    time_to: clock('Время окончания'),
-    duration: int({ min: 1, max: 1440, label: 'Длительность' }),
+    date: date('iso', {
+      label: 'Дата урока',
+      description: 'Lesson date; also read from `lesson_date`, which wins. Either date style is accepted.',
+    }),
+    time_from: clock('Время начала', 'Start: a time (the date comes from `date`); read back with the date.'),
+    time_to: clock('Время окончания', 'End, after the start on the same day; required unless `duration`.'),
+    duration: int({
+      min: 1,
+      max: 1440,
+      label: 'Длительность',
+      description: 'Minutes; sets `time_to` when that is absent.',
+    }),
     lesson_type_id: ref('lesson-type', { required: true, label: 'Тип урока' }),
-    status: choice([1, 2, 3], { default: 1, label: 'Статус' }),
+    status: choice(LESSON_STATUS, { default: 1, label: 'Статус' }),
     subject_id: ref('subject', { required: true, label: 'Предмет' }),
     room_id: ref('room', { label: 'Аудитория' }),
     teacher_ids: intList({ ref: 'teacher', label: 'Педагоги' }),
@@ -60,22 +84,14 @@ export const lesson: Model = defineModel({
     topic: text(255, { label: 'Тема' }),
     homework: text(10000, { label: 'Домашнее задание' }),
     note: text(10000, { label: 'Примечание' }),
-    regular_id: readOnly(int({ nullable: true })),
-    details: derived(
-      makeKind(
-        {
-          type: 'LessonDetail[]',
-          parse: () => ({ ok: false, message: '' }),
-          toDb: (v) => v,
-          fromDb: (v) => v,
-          format: (v) => v ?? [],
-          jsonSchema: () => ({ type: 'array', items: { type: 'object' } }),
-        },
-        { label: 'Посещаемость' },
-        [],
-      ),
-      'One per participant (§6.3); write attendance with entries {customer_id, is_attend, …} (§6.4).',
-    ),
+    regular_id: readOnly(int({ nullable: true, description: 'The regular lesson that generated it.' })),
+    details: objectList('LessonDetail', DETAIL_ITEM, {
+      label: 'Посещаемость',
+      description:
+        'Attendance, one entry per participant (the customers, and the members of the groups on the ' +
+        'lesson date), by `customer_id`. Written entries change the named participants only; keys left ' +
+        'out keep their values.',
+    }),
   },
   filters: {
     ...ids(),
@@ -96,12 +112,30 @@ export const lesson: Model = defineModel({
     location_ids: roomLocation('location_ids'),
     streaming: exact('streaming'),
   },
-  defaultFilters: { status: (_v, eb) => eb('lessons.status', '=', 3) },
+  defaultFilters: { status: asIf(3, (_v, eb) => eb('lessons.status', '=', 3)) },
   order: [
     ['date', 'desc'],
     ['time_from', 'desc'],
     ['id', 'desc'],
   ],
+  examples: {
+    create: {
+      date: '2025-09-15',
+      time_from: '10:00',
+      time_to: '11:30',
+      lesson_type_id: 1,
+      subject_id: 1,
+      room_id: 1,
+      teacher_ids: [1],
+      customer_ids: [1],
+      topic: 'Present Simple',
+    },
+    update: {
+      status: 3,
+      homework: 'Exercises 1–4 on page 12',
+      details: [{ customer_id: 1, is_attend: 1, grade: 5, note: 'Well prepared' }],
+    },
+  },
   hooks: {
     async prepare(draft, ctx) {
       readDate(draft, ctx.tz)
@@ -157,7 +191,8 @@ export const lesson: Model = defineModel({
 
 /** Lessons in which the customer has a detail row (§7.5). */
 function participant(key: string) {
-  return (raw: unknown, eb: Eb, ctx: ActionCtx) => {
+  const doc = { schema: IDS, description: 'Lessons in which the customer (or any of them) takes part.' }
+  return describe(doc, (raw: unknown, eb: Eb, ctx: ActionCtx) => {
     const list = (Array.isArray(raw) ? raw : [raw]).map((v) => parseInt32(v))
     if (list.length === 0 || list.some((r) => !r.ok)) throw fail.badParam(key)
     const values = list.map((r) => (r as { value: number }).value)
@@ -169,12 +204,13 @@ function participant(key: string) {
         .select('lesson_id')
         .where((w) => inList(w, ctx.dialect, 'customer_id', values)),
     )
-  }
+  })
 }
 
 /** Lessons whose room is at the location(s) (§7.5). */
 function roomLocation(key: string) {
-  return (raw: unknown, eb: Eb, ctx: ActionCtx) => {
+  const doc = { schema: IDS, description: 'Lessons in a room at the location (or any of them).' }
+  return describe(doc, (raw: unknown, eb: Eb, ctx: ActionCtx) => {
     const list = (Array.isArray(raw) ? raw : [raw]).map((v) => parseInt32(v))
     if (list.length === 0 || list.some((r) => !r.ok)) throw fail.badParam(key)
     const values = list.map((r) => (r as { value: number }).value)
@@ -186,5 +222,5 @@ function roomLocation(key: string) {
         .select('id')
         .where((w) => inList(w, ctx.dialect, 'location_id', values)),
     )
-  }
+  })
 }
