@@ -1,6 +1,6 @@
 import type { ActionCtx, Model, Rec } from '../engine/model.js'
 import { type RowChange, updateEach } from '../engine/repository.js'
-import { bool, int, money, number, text } from '../fields/index.js'
+import { bool, int, money, number, readOnly, text } from '../fields/index.js'
 import type { FieldKind } from '../fields/kind.js'
 import { EVENT, type LogEntry, writeLogs } from '../log/write.js'
 import { loadPriceBook, priceOf } from './pricing.js'
@@ -13,11 +13,32 @@ export const DETAIL_FIELDS: Record<string, FieldKind> = {
   is_attend: bool({ label: 'Присутствие' }),
   reason_id: int({ nullable: true, label: 'Причина' }),
   // A commission is what the pupil is charged: a negative one would credit the balance.
-  commission: money({ nullable: true, minKopecks: 0, label: 'Стоимость' }),
+  commission: money({
+    nullable: true,
+    minKopecks: 0,
+    label: 'Стоимость',
+    description:
+      'The charge. Read: the forecast of a planned lesson, 0.00 for a cancelled one, the stored charge ' +
+      'of a conducted one. Written: an override of the price; null removes the override.',
+  }),
   grade: number({ nullable: true, label: 'Оценка' }),
   homework_grade_id: int({ nullable: true, label: 'Оценка за ДЗ' }),
   bonus: number({ label: 'Бонусы' }),
   note: text(255, { label: 'Примечание' }),
+}
+
+/** A detail as the wire shows it (§7.5): the ids the server sets, the participant, the marks. */
+export const DETAIL_ITEM: Record<string, FieldKind> = {
+  id: int({ readOnly: true }),
+  customer_id: int({
+    required: true,
+    label: 'Клиент',
+    description: 'The participant the entry is about; required in each entry.',
+  }),
+  branch_id: readOnly(int({ description: 'The lesson’s branch.' })),
+  lesson_id: readOnly(int({ description: 'The lesson.' })),
+  ctt_id: readOnly(int({ nullable: true, description: 'The subscription the price comes from, if any.' })),
+  ...DETAIL_FIELDS,
 }
 
 /** Column of each writable detail attribute; the commission a client writes is the override. */

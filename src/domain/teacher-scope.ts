@@ -11,7 +11,7 @@ import { messages } from '../fields/kind.js'
 const TEACHER_BRANCHES = 'teachers_branch_ids'
 
 /** §1.8: `teacher_id` is required for index and create, optional but matching for update and delete. */
-export const byTeacher: Scoping = { params: [{ name: 'teacher_id', field: 'teacher_id' }] }
+export const byTeacher: Scoping = { params: [{ name: 'teacher_id', field: 'teacher_id', example: 1 }] }
 
 /** Rows of `table` whose teacher belongs to the branch. */
 export function teacherScope(table: string): Scope {

@@ -3,7 +3,7 @@ import { fail } from '../errors.js'
 import type { FieldKind } from '../fields/kind.js'
 import { addYears, parseDateTime } from '../wire/dates.js'
 import { parseInt32 } from '../wire/numbers.js'
-import { type Condition, type Eb, type FilterFn, linkTable, type Model } from './model.js'
+import { type Condition, type Eb, type FilterDoc, type FilterFn, linkTable, type Model } from './model.js'
 
 /**
  * Filter kinds of §4.5. Each factory names a field; the value is converted by that field's kind, and a
@@ -94,16 +94,53 @@ export function idsThrough(
   }
 }
 
+/** Attaches what the OpenAPI document says of a filter; `fn` itself is left as it is (it may be shared). */
+export function describe(doc: FilterDoc | ((model: Model) => FilterDoc), fn: FilterFn): FilterFn {
+  const wrapped: FilterFn = (raw, eb, ctx, model) => fn(raw, eb, ctx, model)
+  wrapped.doc = typeof doc === 'function' ? doc : () => doc
+  return wrapped
+}
+
+/** A default filter (§4.7) that acts as if its key had been sent with `value`. */
+export const asIf = (value: unknown, fn: FilterFn): FilterFn =>
+  describe({ default: value, description: `Absent or empty, it acts as \`${value}\`.` }, fn)
+
+type Json = Record<string, unknown>
+
+/** A field's schema as a filter operand: never null. */
+function operand(kind: FieldKind): Json {
+  const schema = { ...kind.jsonSchema() }
+  if (Array.isArray(schema.type)) schema.type = schema.type.find((t) => t !== 'null')
+  if (Array.isArray(schema.enum)) schema.enum = schema.enum.filter((v) => v !== null)
+  return schema
+}
+
+/** One value, or a non-empty list of values of which any matches (§4.5). */
+export const oneOrMany = (one: Json): Json => ({ oneOf: [one, { type: 'array', items: one, minItems: 1 }] })
+
+const ID = { type: 'integer', minimum: 1, examples: [1] }
+/** A date in either style (§5.4) or, on datetime fields, a datetime; a date alone covers its day. */
+const DAY = { type: 'string', examples: ['2025-09-15'] }
+
 export function idFilter(key = 'id'): FilterFn {
-  return (raw, eb, ctx, model) => inList(eb, ctx.dialect, `${model.table}.id`, values(raw, key, parseInt32))
+  const fn: FilterFn = (raw, eb, ctx, model) =>
+    inList(eb, ctx.dialect, `${model.table}.id`, values(raw, key, parseInt32))
+  return describe({ schema: oneOrMany(ID), description: 'Record id, or a list of ids (any of them).' }, fn)
 }
 
 export function exact(field: string, key = field): FilterFn {
-  return (raw, eb, ctx, model) => {
+  const fn: FilterFn = (raw, eb, ctx, model) => {
     const kind = kindOf(model, field)
     const vs = values(raw, key, (v) => kind.filterValue(v)).map((v) => kind.toDb(v))
     return inList(eb, ctx.dialect, col(model, field), vs)
   }
+  return describe(
+    (model) => ({
+      schema: oneOrMany(operand(kindOf(model, field))),
+      description: `Equal to \`${field}\`; a list matches any of its values.`,
+    }),
+    fn,
+  )
 }
 
 export const flag = exact
@@ -117,14 +154,15 @@ function textNeedle(raw: unknown, kind: FieldKind, key: string): string {
 
 /** Case-insensitive substring (§4.5); `lower()` is Unicode-aware on both databases (see db/connect). */
 export function substring(field: string, key = field): FilterFn {
-  return (raw, eb, ctx, model) => {
+  const doc = { schema: { type: 'string' }, description: `Case-insensitive substring of \`${field}\`.` }
+  return describe(doc, (raw, eb, ctx, model) => {
     const kind = kindOf(model, field)
     const needle = textNeedle(raw, kind, key).trim().toLowerCase()
     if (model.trigram?.includes(field) && ctx.dialect === 'sqlite')
       return trigramMatch(eb, model, field, needle)
     if (kind.type === 'string[]') return like(`${model.table}.${kind.column}_search`, needle)
     return sql<boolean>`lower(${sql.ref(col(model, field))}) LIKE ${likePattern(needle)} ESCAPE '\\'`
-  }
+  })
 }
 
 /**
@@ -144,18 +182,26 @@ function trigramMatch(eb: Eb, model: Model, field: string, needle: string): Cond
 
 /** Digits of the value as a substring of the digits of any phone; no digits → no filter (§4.5). */
 export function phone(field: string, key = field): FilterFn {
-  return (raw, eb, ctx, model) => {
+  const description = `Digits found within the digits of any \`${field}\`; a value without digits is ignored.`
+  return describe({ schema: { type: 'string' }, description }, (raw, eb, ctx, model) => {
     const digits = textNeedle(raw, kindOf(model, field), key).replace(/\D/g, '')
     if (digits === '') return sql<boolean>`1 = 1`
     if (model.trigram?.includes(field) && ctx.dialect === 'sqlite')
       return trigramMatch(eb, model, field, digits)
     return like(`${model.table}.${kindOf(model, field).column}_digits`, digits)
-  }
+  })
 }
 
 /** The list field contains the value, or any of the values (§4.5). */
 export function contains(field: string, key = field): FilterFn {
-  return (raw, eb, ctx, model) => {
+  const doc = (model: Model): FilterDoc => {
+    const items = kindOf(model, field).jsonSchema().items as Json
+    return {
+      schema: oneOrMany(items),
+      description: `\`${field}\` contains the value; a list matches any of its values.`,
+    }
+  }
+  return describe(doc, (raw, eb, ctx, model) => {
     const kind = kindOf(model, field)
     const vs = values(raw, key, (v) => kind.filterValue(v))
     return eb(
@@ -166,7 +212,7 @@ export function contains(field: string, key = field): FilterFn {
         .select('record_id')
         .where((w) => inList(w, ctx.dialect, 'value', vs)),
     )
-  }
+  })
 }
 
 /** `{f}_from` / `{f}_to`, inclusive; a date bound on a datetime covers the whole day (§4.5). */
@@ -180,14 +226,24 @@ export function range(field: string, ...names: string[]): Record<string, FilterF
 }
 
 function bound(field: string, key: string, op: '>=' | '<='): FilterFn {
-  return (raw, eb, ctx, model) => {
+  const doc = (model: Model): FilterDoc => {
+    const kind = kindOf(model, field)
+    const dated = kind.type.startsWith('date')
+    const edge = op === '>=' ? 'Lower' : 'Upper'
+    const day = kind.type === 'datetime' ? '; a date alone covers its whole day' : ''
+    return {
+      schema: dated ? DAY : operand(kind),
+      description: `${edge} bound of \`${field}\`, inclusive${dated ? `, in either date style${day}` : ''}.`,
+    }
+  }
+  return describe(doc, (raw, eb, ctx, model) => {
     const kind = kindOf(model, field)
     if (Array.isArray(raw) || (typeof raw === 'object' && raw !== null)) throw fail.badParam(key)
     if (kind.type === 'datetime') return eb(col(model, field), op, datetimeBound(raw, op, ctx.tz, key))
     const r = kind.filterValue(raw)
     if (!r.ok) throw fail.badParam(key)
     return eb(col(model, field), op, kind.toDb(r.value))
-  }
+  })
 }
 
 export function onDate(field: string, key = field): FilterFn {
@@ -196,7 +252,12 @@ export function onDate(field: string, key = field): FilterFn {
 
 /** `removed` / `is_study` (§4.7): 0 and 1 select one value, 2 both ("removed" 1 = active and archived). */
 export function triState(field: string, meaning: 'removed' | 'is_study'): FilterFn {
-  return (raw, eb, _ctx, model) => {
+  const values =
+    meaning === 'removed'
+      ? '`0` active only, `1` active and archived, `2` archived only.'
+      : '`0` leads, `1` students, `2` both.'
+  const doc = { schema: { type: 'integer', enum: [0, 1, 2] }, description: values }
+  return describe(doc, (raw, eb, _ctx, model) => {
     const r = parseInt32(typeof raw === 'boolean' ? (raw ? 1 : 0) : raw)
     if (!r.ok || r.value < 0 || r.value > 2) throw fail.badParam(field)
     const c = col(model, field)
@@ -206,13 +267,15 @@ export function triState(field: string, meaning: 'removed' | 'is_study'): Filter
       return sql<boolean>`1 = 1`
     }
     return r.value === 2 ? sql<boolean>`1 = 1` : eb(c, '=', r.value)
-  }
+  })
 }
 
 /** The common `id`/`ids` pair every model has. */
 export const ids = (): Record<string, FilterFn> => ({ id: idFilter('id'), ids: idFilter('ids') })
 
-export const always = (): Condition => sql<boolean>`1 = 1`
+/** A key clients send that selects nothing: accepted, so known in strict mode, and ignored. */
+export const ignored = (): FilterFn =>
+  describe({ description: 'Accepted and ignored.' }, () => sql<boolean>`1 = 1`)
 
 /** A datetime range bound (§4.5): a bare date covers its whole day; a wrong value is a 400 on `key`. */
 export function datetimeBound(raw: unknown, op: '>=' | '<=', tz: string, key: string): string {
@@ -224,18 +287,25 @@ export function datetimeBound(raw: unknown, op: '>=' | '<=', tz: string, key: st
 
 /** Range on a hidden datetime column (`updated_at`): date bounds cover whole days. */
 export function stampRange(column: string, name: string): Record<string, FilterFn> {
-  const edge =
-    (key: string, op: '>=' | '<='): FilterFn =>
-    (raw, eb, ctx, model) =>
-      eb(`${model.table}.${column}`, op, datetimeBound(raw, op, ctx.tz, key))
+  const edge = (key: string, op: '>=' | '<='): FilterFn =>
+    describe(
+      {
+        schema: DAY,
+        description: `${op === '>=' ? 'Lower' : 'Upper'} bound of \`${name}\`, inclusive: a datetime, or a date covering its whole day.`,
+      },
+      (raw, eb, ctx, model) => eb(`${model.table}.${column}`, op, datetimeBound(raw, op, ctx.tz, key)),
+    )
   return { [`${name}_from`]: edge(`${name}_from`, '>='), [`${name}_to`]: edge(`${name}_to`, '<=') }
 }
 
 /** Full years today from a date of birth (§7.3 `age_from`/`age_to`). */
 export function ageRange(field: string): Record<string, FilterFn> {
-  const edge =
-    (key: string, op: 'from' | 'to'): FilterFn =>
-    (raw, eb, ctx, model) => {
+  const doc = (op: 'from' | 'to'): FilterDoc => ({
+    schema: { type: 'integer', minimum: 0, maximum: 200 },
+    description: `${op === 'from' ? 'Minimum' : 'Maximum'} age in full years today, from \`${field}\`, inclusive.`,
+  })
+  const edge = (key: string, op: 'from' | 'to'): FilterFn =>
+    describe(doc(op), (raw, eb, ctx, model) => {
       const r = parseInt32(raw)
       if (!r.ok || r.value < 0 || r.value > 200) throw fail.badParam(key)
       const c = `${model.table}.${field}`
@@ -243,6 +313,6 @@ export function ageRange(field: string): Record<string, FilterFn> {
       return op === 'from'
         ? eb(c, '<=', addYears(ctx.today, -r.value))
         : eb(c, '>', addYears(ctx.today, -(r.value + 1)))
-    }
+    })
   return { age_from: edge('age_from', 'from'), age_to: edge('age_to', 'to') }
 }

@@ -52,7 +52,16 @@ export type Scope =
       branchesOf(rec: Rec, ctx: ActionCtx): Promise<number[]>
     }
 
-export type FilterFn = (value: unknown, eb: Eb, ctx: ActionCtx, model: Model) => Condition
+/** What the OpenAPI document says of a filter or a default filter: its operand, meaning and default. */
+export interface FilterDoc {
+  schema?: Record<string, unknown>
+  description: string
+  default?: unknown
+}
+
+export type FilterFn = ((value: unknown, eb: Eb, ctx: ActionCtx, model: Model) => Condition) & {
+  doc?: (model: Model) => FilterDoc
+}
 
 /** A write in progress: what the client sent (parsed), what is stored, and the errors found so far. */
 export interface Draft {
@@ -88,6 +97,8 @@ export interface ScopingParam {
   name: string
   /** Field the parameter fills on create and must match on update/delete. */
   field: string
+  /** The value the request examples use (a record they create first). */
+  example: unknown
 }
 
 export interface Scoping {
@@ -103,12 +114,22 @@ export interface RequestInput {
   body: Record<string, unknown>
 }
 
+/** A request body the server accepts, shown in the OpenAPI document and sent by its round-trip test. */
+export type Example = Record<string, unknown>
+
 export interface ModelDef {
   slug: string
   table: string
   logName: string
+  /** One or two English sentences: the OpenAPI tag of the model. */
+  description: string
   scope: Scope
   fields: Record<string, FieldKind>
+  /**
+   * Request examples for create and update (update targets id 1). On a fresh database they succeed
+   * when sent in the order of their references: ids name the records earlier examples create.
+   */
+  examples?: { create?: Example; update?: Example }
   filters?: Record<string, FilterFn>
   /** Filters applied when their key is absent or empty (§4.7); they receive all the index parameters. */
   defaultFilters?: Record<string, FilterFn>

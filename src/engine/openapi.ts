@@ -1,7 +1,7 @@
 import { type AppError, fail, toWire } from '../errors.js'
+import { ENGLISH } from '../fields/glossary.js'
 import type { FieldKind } from '../fields/kind.js'
 import type { Action, Model, Registry } from './model.js'
-import { PAGING_KEYS } from './paging.js'
 
 /**
  * The OpenAPI 3.1 document, derived from the model declarations (STYLE: declare once). Deterministic:
@@ -13,15 +13,20 @@ const schemaRef = (name: string) => ({ $ref: `#/components/schemas/${name}` })
 const responseRef = (name: string) => ({ $ref: `#/components/responses/${name}` })
 const json = (schema: Json) => ({ 'application/json': { schema } })
 const pascal = (s: string) => s.replace(/(?:^|[/-])(\w)/g, (_m, c: string) => c.toUpperCase())
-const isWritable = (k: FieldKind) => !k.readOnly && !k.derived
-const CUSTOM = { '^custom_': { description: 'A declared custom field (§5.10).' } }
+// Derived fields are read-only, except a list of objects a hook reads (a lesson's `details`).
+const isWritable = (k: FieldKind) => !k.readOnly
+const CUSTOM = {
+  '^custom_': { description: 'A custom field declared with `custom-field/create` for this model.' },
+}
 
 export function buildOpenApi(models: Registry, info: { version: string }): Record<string, unknown> {
   const paths: Json = { '/v2api/auth/login': loginPath() }
   const schemas: Json = {}
+  const tags = [{ name: 'auth', description: 'Log in with an e-mail and an API key to get a token.' }]
   for (const [key, model] of models) {
     const name = pascal(key)
     Object.assign(schemas, modelSchemas(name, model))
+    tags.push({ name: key, description: model.description })
     for (const action of [...model.actions, ...Object.keys(model.extra ?? {})]) {
       paths[pathOf(key, model, action)] = { post: operation(key, name, model, action) }
     }
@@ -33,9 +38,12 @@ export function buildOpenApi(models: Registry, info: { version: string }): Recor
       version: info.version,
       description:
         'Wire-compatible with Alfa CRM v2api. Every action answers POST and GET alike. Log in at ' +
-        '`/v2api/auth/login` and send the token in `X-ALFACRM-TOKEN`.',
+        '`/v2api/auth/login` and send the token in `X-ALFACRM-TOKEN`. Labels in «» are the Russian ' +
+        'field names that validation messages quote.',
+      license: { name: 'MIT', identifier: 'MIT' },
     },
-    tags: ['auth', ...models.keys()].map((key) => ({ name: key })),
+    servers: [{ url: '/', description: 'The server that serves this document.' }],
+    tags,
     security: [{ token: [] }],
     paths,
     components: {
@@ -52,22 +60,33 @@ const BRANCH = {
   in: 'path',
   required: true,
   schema: { type: 'integer', minimum: 1 },
-  description: 'Branch id. Without this segment the call runs in the user’s default branch (§2.5).',
+  description: 'Branch id. Without this segment the call runs in the user’s default branch.',
+  example: 1,
 }
 
 function pathOf(key: string, model: Model, action: string): string {
   return model.scope === 'global' ? `/v2api/${key}/${action}` : `/v2api/{branch}/${key}/${action}`
 }
 
-function fieldSchema(kind: FieldKind, output: boolean): Json {
-  const description = [kind.label, kind.description, kind.type].filter((s) => s).join(' — ')
-  return { ...kind.jsonSchema(), description, ...(output && !isWritable(kind) ? { readOnly: true } : {}) }
+/**
+ * A field's schema: its kind's, described in English (the field's own description, else the English of
+ * its label), then the meanings of enum values and the Russian label that messages quote.
+ */
+function fieldSchema(name: string, kind: FieldKind, output: boolean): Json {
+  const base = kind.item
+    ? { type: 'array', items: schemaRef(output ? kind.item.name : `${kind.item.name}Input`) }
+    : kind.jsonSchema()
+  const english = kind.description ?? ENGLISH[kind.label] ?? (name === 'id' ? 'Record id.' : undefined)
+  const target = kind.ref ? `Id${kind.type.endsWith('[]') ? 's' : ''} of \`${kind.ref}\` records.` : undefined
+  const label = kind.label ? `Label «${kind.label}».` : undefined
+  const description = [english, target, base.description, label].filter((s) => s).join(' ')
+  return { ...base, description, ...(output && !isWritable(kind) ? { readOnly: true } : {}) }
 }
 
 function modelSchemas(name: string, model: Model): Json {
   const fields = Object.entries(model.fields)
-  const output = Object.fromEntries(fields.map(([f, k]) => [f, fieldSchema(k, true)]))
-  const input = inputProps(model)
+  const output = Object.fromEntries(fields.map(([f, k]) => [f, fieldSchema(f, k, true)]))
+  const input = inputProps(model.fields)
   const required = fields.filter(([, k]) => isWritable(k) && k.required).map(([f]) => f)
   const object = (description: string, properties: Json, required: string[] = []) =>
     objectSchema(model, description, properties, required)
@@ -75,17 +94,44 @@ function modelSchemas(name: string, model: Model): Json {
   const has = (...actions: Action[]) => actions.some((a) => model.actions.includes(a))
   const all: Record<string, Json | false> = {
     [name]: object(`${model.logName}: a record as every action returns it.`, output, Object.keys(output)),
-    [`${name}Create`]:
-      has('create') && object('Unknown and read-only keys are ignored (§1.9).', input, required),
+    [`${name}Create`]: has('create') && object('Unknown and read-only keys are ignored.', input, required),
     [`${name}Update`]: has('update') && object('Partial update: only the keys present change.', input),
     [`${name}Filter`]:
-      has('index') && object('Body keys, merged over query keys (§4.3).', filterProps(model)),
+      has('index') &&
+      object(
+        'Filters and paging. Body keys are merged over query keys of the same name.',
+        filterProps(model),
+      ),
     [`${name}List`]: has('index') && envelope({ total: INT, count: INT, page: INT, items }),
     [`${name}Saved`]:
       has('create', 'update', 'restore') &&
       envelope({ success: { const: true }, errors: EMPTY, model: schemaRef(name) }),
+    ...itemSchemas(model),
   }
   return Object.fromEntries(Object.entries(all).filter(([, schema]) => schema))
+}
+
+/** The item schemas of object-list fields: as read (all keys) and as written (writable keys). */
+function itemSchemas(model: Model): Record<string, Json> {
+  const out: Record<string, Json> = {}
+  for (const [field, kind] of Object.entries(model.fields)) {
+    if (!kind.item) continue
+    const fields = Object.entries(kind.item.fields)
+    out[kind.item.name] = {
+      type: 'object',
+      description: `One element of a ${model.slug}'s \`${field}\`, as read.`,
+      properties: Object.fromEntries(fields.map(([f, k]) => [f, fieldSchema(f, k, true)])),
+      required: fields.map(([f]) => f),
+    }
+    const required = fields.filter(([, k]) => isWritable(k) && k.required).map(([f]) => f)
+    out[`${kind.item.name}Input`] = {
+      type: 'object',
+      description: 'An entry as written: keys left out keep their stored values.',
+      properties: inputProps(kind.item.fields),
+      ...(required.length > 0 ? { required } : {}),
+    }
+  }
+  return out
 }
 
 function objectSchema(model: Model, description: string, properties: Json, required: string[]): Json {
@@ -99,18 +145,19 @@ function objectSchema(model: Model, description: string, properties: Json, requi
 }
 
 /** Writable fields in declaration order, each followed by its input aliases. */
-function inputProps(model: Model): Json {
-  const writable = Object.entries(model.fields).filter(([, k]) => isWritable(k))
+function inputProps(fields: Record<string, FieldKind>): Json {
+  const writable = Object.entries(fields).filter(([, k]) => isWritable(k))
   return Object.fromEntries(
     writable.flatMap(([f, k]) => [
-      [f, fieldSchema(k, false)],
+      [f, fieldSchema(f, k, false)],
       ...k.aliases.map((a) => [a, aliasSchema(f, k)]),
     ]),
   )
 }
 
 function aliasSchema(field: string, kind: FieldKind): Json {
-  return { ...kind.jsonSchema(), description: `Alias of \`${field}\`, read when it is absent.` }
+  const { description: _meanings, ...schema } = kind.jsonSchema()
+  return { ...schema, description: `Alias of \`${field}\`, read when it is absent.` }
 }
 
 const INT = { type: 'integer' }
@@ -120,26 +167,35 @@ function envelope(properties: Json): Json {
   return { type: 'object', properties, required: Object.keys(properties) }
 }
 
+/** Each filter as its declaration describes it, the default that applies when it is absent, then paging. */
 function filterProps(model: Model): Json {
   const props: Json = {}
-  for (const key of Object.keys(model.filters)) {
-    const fallback = key in model.defaultFilters ? '; a default applies when absent or empty (§4.7)' : ''
-    props[key] = { description: `filter (${filterHint(model, key)})${fallback}` }
+  for (const [key, fn] of Object.entries(model.filters)) {
+    const doc = fn.doc?.(model) ?? { description: 'Filter.' }
+    const fallback = model.defaultFilters[key]?.doc?.(model)
+    props[key] = {
+      ...doc.schema,
+      description: [doc.description, fallback?.description].filter((s) => s).join(' '),
+      ...(fallback?.default === undefined ? {} : { default: fallback.default }),
+    }
   }
-  for (const key of PAGING_KEYS) {
-    props[key] = { type: 'integer', description: key === 'page' ? 'Page, 0-based (§4.1).' : 'Size (§4.2).' }
-  }
-  return props
+  return { ...props, ...PAGING }
 }
 
-/** A FilterFn is opaque, so the hint is read from the key and the field it most likely names. */
-function filterHint(model: Model, key: string): string {
-  if (key === 'id' || key === 'ids') return 'id or list of ids'
-  const field = model.fields[key] ?? model.fields[`${key}s`]
-  if (field) return field.type
-  const bound = /_(from|to)$/.exec(key)
-  if (bound) return `range, ${bound[1] === 'from' ? 'lower' : 'upper'} bound, inclusive`
-  return key
+const PAGE_SIZE = { type: 'integer', minimum: 1, default: 50, examples: [50] }
+const PAGING: Json = {
+  page: { type: 'integer', minimum: 0, default: 0, description: 'Page number, counted from 0.' },
+  count: {
+    ...PAGE_SIZE,
+    description:
+      'Page size. Larger values are cut to the server setting MAX_PAGE_SIZE (50 unless configured).',
+  },
+  ...Object.fromEntries(
+    ['per-page', 'pageSize', 'page_size', 'per_page'].map((k) => [
+      k,
+      { ...PAGE_SIZE, description: 'Alias of `count`.' },
+    ]),
+  ),
 }
 
 function operation(key: string, name: string, model: Model, action: Action): Json {
@@ -154,17 +210,28 @@ function operation(key: string, name: string, model: Model, action: Action): Jso
       `${SUMMARY[action] ?? (extra?.read ? 'Read view.' : 'Action.')} POST; GET is accepted too with the same ` +
       `meaning. Also served at \`${alt}\`${action === 'index' ? ' and without the action segment' : ''}.`,
     parameters: parameters(model, action),
-    requestBody: { required: false, content: json(requestSchema(name, action)) },
+    requestBody: { required: false, content: requestContent(name, model, action) },
     responses: responses(name, model, action),
   }
 }
 
 const SUMMARY: Record<string, string> = {
-  index: 'Lists records with filters and paging (§4).',
-  create: 'Creates a record; with a visible query `id` it updates that record instead (§1.4).',
-  update: 'Partial update of record `id` (§1.4).',
-  delete: 'Deletes record `id`; customers, groups and teachers are archived (§6.9).',
-  restore: 'Undoes an archive (§6.9).',
+  index: 'Lists records with filters and paging.',
+  create: 'Creates a record; with the query `id` of a visible record it updates that record instead.',
+  update: 'Partial update of record `id`.',
+  delete:
+    'Deletes record `id`; customers, groups and teachers are archived instead. A record still referenced ' +
+    'by others is refused with 422.',
+  restore: 'Undoes an archive.',
+}
+
+/** The request body's schema, with the model's example for create and update. */
+function requestContent(name: string, model: Model, action: Action): Json {
+  const examples = model.examples ?? {}
+  const example = action === 'create' ? examples.create : action === 'update' ? examples.update : undefined
+  const content = json(requestSchema(name, action))
+  if (example) Object.assign(content['application/json'], { example })
+  return content
 }
 
 function requestSchema(name: string, action: Action): Json {
@@ -174,24 +241,27 @@ function requestSchema(name: string, action: Action): Json {
   return { type: 'object', description: 'Parameters may be sent in the body when absent from the query.' }
 }
 
-const ID_DOC = 'Record id; the body `id` is read when absent; missing in both → 400 (§1.8).'
-const CREATE_ID_DOC = 'Optional: a visible record with this id is updated instead (§1.4).'
-const SCOPING_DOC = 'Scoping parameter; the body key of the same name is read when absent (§1.8).'
+const ID_DOC = 'Record id; the body `id` is read when absent; missing in both → 400.'
+const CREATE_ID_DOC = 'Optional: a visible record with this id is updated instead.'
+const SCOPING_DOC = 'The record this one hangs off; the body key of the same name is read when absent.'
+const ID = { type: 'integer', minimum: 1 }
 
 function parameters(model: Model, action: Action): Json[] {
-  const query = (name: string, required: boolean, schema: Json, description: string) => ({
+  const query = (name: string, required: boolean, schema: Json, description: string, example?: unknown) => ({
     name,
     in: 'query',
     required,
     schema,
     description,
+    ...(example === undefined ? {} : { example }),
   })
   const out: Json[] = model.scope === 'global' ? [] : [{ $ref: '#/components/parameters/branch' }]
-  if (action === 'create') out.push(query('id', false, INT, CREATE_ID_DOC))
-  if (['update', 'delete', 'restore'].includes(action)) out.push(query('id', false, INT, ID_DOC))
+  if (action === 'create') out.push(query('id', false, ID, CREATE_ID_DOC))
+  if (['update', 'delete', 'restore'].includes(action)) out.push(query('id', false, ID, ID_DOC, 1))
   for (const p of model.scoping?.params ?? []) {
-    const schema = model.fields[p.field]?.jsonSchema() ?? {}
-    out.push(query(p.name, isScopingRequired(model, action, p.name), schema, SCOPING_DOC))
+    const { description: meanings, ...schema } = model.fields[p.field]?.jsonSchema() ?? {}
+    const description = [SCOPING_DOC, meanings].filter((s) => s).join(' ')
+    out.push(query(p.name, isScopingRequired(model, action, p.name), schema, description, p.example))
   }
   return out
 }
@@ -221,20 +291,20 @@ function responses(name: string, model: Model, action: Action): Json {
 }
 
 function success(name: string, model: Model, action: Action): [schema: Json, description: string] {
-  const list: [Json, string] = [schemaRef(`${name}List`), 'Index envelope (§3.2).']
+  const list: [Json, string] = [schemaRef(`${name}List`), 'One page of records and the total count.']
   if (action === 'index') return list
-  if (action === 'delete') return [schemaRef('Deleted'), 'Delete envelope (§3.4).']
-  if (!model.extra?.[action]) return [schemaRef(`${name}Saved`), 'Save envelope (§3.3).']
+  if (action === 'delete') return [schemaRef('Deleted'), 'Deleted (or archived).']
+  if (!model.extra?.[action]) return [schemaRef(`${name}Saved`), 'The record as saved.']
   // An extra action of a listable model (cgi/customer) answers like its index; views answer a bare array.
   if (model.actions.includes('index')) return list
-  return [{ type: 'array', items: { type: 'object' } }, 'A bare array (§7.27).']
+  return [{ type: 'array', items: schemaRef(name) }, 'A bare array, not an envelope.']
 }
 
 const STR = { type: 'string' }
 const ERROR = envelope({ name: STR, message: STR, code: { const: 0 }, status: INT })
 
 const SHARED_SCHEMAS = {
-  Error: { ...ERROR, description: 'Error body (§3.6).' },
+  Error: { ...ERROR, description: 'Error body.' },
   ValidationError: {
     ...envelope({
       success: { const: false },
@@ -242,22 +312,31 @@ const SHARED_SCHEMAS = {
       model: { type: 'null' },
       ...(ERROR.properties as Json),
     }),
-    description: 'Validation failure (§3.5): messages by input key.',
+    description: 'Validation failure: messages by input key.',
   },
   Deleted: envelope({ success: { const: true }, errors: EMPTY }),
-  LoginBody: envelope({ email: STR, api_key: STR }),
-  Token: envelope({ token: STR, expires_in: INT }),
+  LoginBody: {
+    ...envelope({
+      email: { type: 'string', description: 'The user’s e-mail.' },
+      api_key: { type: 'string', description: 'The user’s API key.' },
+    }),
+    example: { email: 'admin@school.example', api_key: '6f8e2a1c-3b4d-11ee-9a7f-2c4d6e8f0a1b' },
+  },
+  Token: envelope({
+    token: { type: 'string', description: 'Send it in the `X-ALFACRM-TOKEN` header.' },
+    expires_in: { type: 'integer', description: 'Seconds until the token expires.' },
+  }),
 }
 
 /** Examples come from `toWire`, the one place that writes error bodies, so the two cannot drift. */
 const ERRORS: Array<[name: string, err: AppError, description: string]> = [
-  ['BadRequest', fail.json(), 'Bad body, or a parameter missing or of the wrong type (§3.7).'],
-  ['Unauthorized', fail.token(), 'Token missing, unknown, expired or revoked (§2.3).'],
-  ['Forbidden', fail.access(), 'No API access, branch not allowed, or role does not permit (§2.4–§2.5).'],
+  ['BadRequest', fail.json(), 'Bad body, or a parameter missing or of the wrong type.'],
+  ['Unauthorized', fail.token(), 'Token missing, unknown, expired or revoked.'],
+  ['Forbidden', fail.access(), 'No API access, branch not allowed, or the role does not permit it.'],
   ['NotFound', fail.notFound(), 'Record does not exist or is not visible in the path branch.'],
-  ['Invalid', fail.field('name', 'Необходимо заполнить «Имя».'), 'Validation failure (§3.5).'],
-  ['TooManyRequests', fail.rate(1), 'Rate limit exceeded (§2.7).'],
-  ['LoginRefused', fail.login(), 'Wrong, missing or inactive credentials (§2.1).'],
+  ['Invalid', fail.field('name', 'Необходимо заполнить «Имя».'), 'Validation failure, by input key.'],
+  ['TooManyRequests', fail.rate(1), 'Rate limit exceeded; retry after the `Retry-After` seconds.'],
+  ['LoginRefused', fail.login(), 'Wrong, missing or inactive credentials.'],
 ]
 
 function errorResponses(): Json {
@@ -277,7 +356,7 @@ function loginPath(): Json {
       tags: ['auth'],
       operationId: 'AuthLogin',
       summary: 'auth login',
-      description: 'Issues a token (§2.1). POST; GET is accepted too. Credentials come from the body.',
+      description: 'Issues a token. POST; GET is accepted too. Credentials come from the body.',
       security: [],
       requestBody: { required: true, content: json(schemaRef('LoginBody')) },
       responses: {

@@ -17,6 +17,7 @@ export function date(style: 'dmy' | 'iso', opts: FieldOptions = {}): FieldKind {
       jsonSchema: () => ({
         type: opts.nullable ? ['string', 'null'] : 'string',
         pattern: style === 'dmy' ? '^\\d{2}\\.\\d{2}\\.\\d{4}$' : '^\\d{4}-\\d{2}-\\d{2}$',
+        examples: [style === 'dmy' ? '15.09.2025' : '2025-09-15'],
       }),
     },
     opts,

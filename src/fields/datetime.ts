@@ -20,6 +20,7 @@ export function datetime(opts: FieldOptions = {}): FieldKind {
       jsonSchema: () => ({
         type: ['string', 'null'],
         pattern: '^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}$',
+        examples: ['2025-09-15 10:00:00'],
       }),
     },
     opts,

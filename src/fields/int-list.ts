@@ -1,11 +1,12 @@
 import { parseInt32 } from '../wire/numbers.js'
+import { enumSchema, enumValues, type Values } from './choice.js'
 import { type FieldKind, type FieldOptions, makeKind, messages } from './kind.js'
 
 export interface IntListOptions extends FieldOptions {
   /** Target model: every element must name a visible record (§2.6). */
   ref?: string
-  /** Allowed values (`enum{1..7}[]`). */
-  values?: readonly number[]
+  /** Allowed values (`enum{1..7}[]`), with their meanings when given as a map. */
+  values?: Values
   /** Kept in a link table so it can be filtered (`contains`) and guarded on delete (§6.9). */
   linked?: boolean
 }
@@ -17,13 +18,14 @@ const MAX_ITEMS = 10_000
  * output has no duplicates and is sorted ascending.
  */
 export function intList(opts: IntListOptions = {}): FieldKind {
+  const allowed = opts.values === undefined ? undefined : enumValues(opts.values).list
   const parseOne = (v: unknown): { ok: true; value: number } | { ok: false } => {
     const r = parseInt32(v)
-    return r.ok && (opts.values === undefined || opts.values.includes(r.value)) ? r : { ok: false }
+    return r.ok && (allowed === undefined || allowed.includes(r.value)) ? r : { ok: false }
   }
   return makeKind(
     {
-      type: opts.ref ? `ref(${opts.ref})[]` : opts.values ? `enum{${opts.values.join(',')}}[]` : 'int[]',
+      type: opts.ref ? `ref(${opts.ref})[]` : allowed ? `enum{${allowed.join(',')}}[]` : 'int[]',
       ref: opts.ref,
       linked: opts.linked ?? opts.ref !== undefined,
       parse(input, label) {
@@ -49,7 +51,9 @@ export function intList(opts: IntListOptions = {}): FieldKind {
       format: (v) => v,
       jsonSchema: () => ({
         type: 'array',
-        items: opts.values ? { enum: [...opts.values] } : { type: 'integer' },
+        items: opts.values
+          ? enumSchema(opts.values)
+          : { type: 'integer', ...(opts.ref ? { minimum: 1 } : {}) },
       }),
     },
     opts,

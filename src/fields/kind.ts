@@ -47,6 +47,8 @@ export interface FieldKind {
   readonly linked: boolean
   /** The target model slug of a reference (scalar or list). */
   readonly ref: string | undefined
+  /** A list of objects: the name of its item schema and the item's attributes (fields/object-list). */
+  readonly item?: { name: string; fields: Record<string, FieldKind> }
   /** Whether "" counts as blank (every kind but strings). */
   readonly emptyStringIsBlank: boolean
   /** Wire input → internal value. Blank handling (null, "", []) is done by the engine before this. */

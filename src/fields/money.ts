@@ -23,7 +23,12 @@ export function money(opts: MoneyOptions = {}): FieldKind {
       toDb: (v) => v,
       fromDb: (raw) => (raw === null || raw === undefined ? null : Number(raw)),
       format: (v) => (v === null ? null : formatMoney(v as number)),
-      jsonSchema: () => ({ type: 'string', pattern: '^-?\\d+\\.\\d{2}$', examples: ['575.00'] }),
+      // Money goes out as a string with two decimals; a lower bound of 0 or more rules out the sign.
+      jsonSchema: () => ({
+        type: opts.nullable ? ['string', 'null'] : 'string',
+        pattern: (opts.minKopecks ?? -1) >= 0 ? '^\\d+\\.\\d{2}$' : '^-?\\d+\\.\\d{2}$',
+        examples: ['575.00'],
+      }),
     },
     opts,
     0,

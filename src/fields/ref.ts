@@ -18,7 +18,11 @@ export function ref(target: string, opts: FieldOptions = {}): FieldKind {
       toDb: (v) => v,
       fromDb: (raw) => (raw === null || raw === undefined ? null : Number(raw)),
       format: (v) => v,
-      jsonSchema: () => ({ type: opts.nullable || !opts.required ? ['integer', 'null'] : 'integer' }),
+      jsonSchema: () => ({
+        type: opts.nullable || !opts.required ? ['integer', 'null'] : 'integer',
+        minimum: 1,
+        examples: [1],
+      }),
     },
     { nullable: !opts.required && !('default' in opts), ...opts },
     null,

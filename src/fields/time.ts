@@ -17,6 +17,7 @@ export function time(style: 'hm' | 'hms', opts: FieldOptions = {}): FieldKind {
       jsonSchema: () => ({
         type: 'string',
         pattern: style === 'hm' ? '^\\d{2}:\\d{2}$' : '^\\d{2}:\\d{2}:\\d{2}$',
+        examples: [style === 'hm' ? '10:00' : '10:00:00'],
       }),
     },
     opts,

@@ -8,6 +8,7 @@ export const branch = defineModel({
   slug: 'branch',
   table: 'branches',
   logName: 'Branch',
+  description: 'Branches of the school. Every role reads the branches it may use; admins write.',
   scope: 'global',
   writers: 'admin',
   fields: {
@@ -28,6 +29,10 @@ export const branch = defineModel({
     ['weight', 'asc'],
     ['id', 'asc'],
   ],
+  examples: {
+    create: { name: 'Riverside', is_active: 1, weight: 2 },
+    update: { name: 'Main building', weight: 1 },
+  },
   restrict: (eb, ctx) => eb('branches.id', 'in', ctx.allowedBranches.length ? ctx.allowedBranches : [0]),
   // §6.9: any record that belongs to the branch, in the order of the §2.5 table, then users.
   refusedBy: [

@@ -1,10 +1,12 @@
 import { type ActionCtx, defineModel, type Model, type RequestInput } from '../engine/model.js'
 import { visibleIn } from '../engine/repository.js'
 import { fail } from '../errors.js'
+import { choice, datetime, derived, int, text } from '../fields/index.js'
 import { addDays, parseDate } from '../wire/dates.js'
 import { parseInt32 } from '../wire/numbers.js'
 import { customer } from './customer.js'
 import { group } from './group.js'
+import { LESSON_STATUS } from './lesson.js'
 import { teacher } from './teacher.js'
 
 const given = (v: unknown) => v !== undefined && v !== null && v !== ''
@@ -83,9 +85,22 @@ export const calendar: Model = defineModel({
   slug: 'calendar',
   table: 'lessons',
   logName: 'Lesson',
+  description:
+    'Calendar views: the lessons of the customer, teacher or group `id` in the path branch from `date1` to ' +
+    '`date2` (at most a year apart), of any status, as a bare array. `id`, `date1` and `date2` come from ' +
+    'the query or the body.',
   scope: 'branch',
   actions: [],
-  fields: {},
+  // The entries of a view; the views build them, so none is stored or written.
+  fields: {
+    id: derived(int(), 'Lesson id.'),
+    type: derived(int(), 'Lesson type id.'),
+    status: derived(choice(LESSON_STATUS), 'Lesson status.'),
+    start: derived(datetime(), 'Start of the lesson.'),
+    duration: derived(int(), 'Minutes.'),
+    subject_id: derived(int(), 'Subject id.'),
+    subject: derived(text(50), 'Subject name.'),
+  },
   order: [['id', 'asc']],
   extra: {
     customer: {

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import { resyncGroup } from '../domain/attendance.js'
-import { ids, onDate } from '../engine/filters.js'
+import { describe, ids, onDate } from '../engine/filters.js'
 import { indexAction } from '../engine/index-action.js'
 import { serialiseOn } from '../engine/locks.js'
 import { type ActionCtx, defineModel, type Rec } from '../engine/model.js'
@@ -11,6 +11,8 @@ import { messages } from '../fields/kind.js'
 import { parseDate } from '../wire/dates.js'
 import { customer } from './customer.js'
 import { group } from './group.js'
+
+const DAY = { type: 'string', examples: ['2025-09-15'] }
 
 const dateParam = (key: string) => (raw: unknown) => {
   const r = parseDate(raw)
@@ -23,12 +25,14 @@ export const cgi = defineModel({
   slug: 'cgi',
   table: 'cgis',
   logName: 'CustomerGroupInvolve',
+  description:
+    'Memberships: a customer in a group over a period. They decide who takes part in group lessons.',
   // §2.5: a membership belongs to the branches of its group.
   scope: throughParent('cgis', 'group_id', 'groups_branch_ids'),
   scoping: {
     params: [
-      { name: 'customer_id', field: 'customer_id' },
-      { name: 'group_id', field: 'group_id' },
+      { name: 'customer_id', field: 'customer_id', example: 1 },
+      { name: 'group_id', field: 'group_id', example: 1 },
     ],
     missing(action, present) {
       if (action === 'index') return present.size === 0 ? ['group_id'] : []
@@ -41,32 +45,46 @@ export const cgi = defineModel({
   },
   fields: {
     id: int({ readOnly: true }),
-    customer_id: readOnly(int({ label: 'Клиент' })),
-    group_id: readOnly(int({ label: 'Группа' })),
+    customer_id: readOnly(
+      int({ label: 'Клиент', description: 'The customer; set from the query on create.' }),
+    ),
+    group_id: readOnly(int({ label: 'Группа', description: 'The group; set from the query on create.' })),
     b_date: date('dmy', {
       default: (c: ActionCtx) => c.today,
       aliases: ['b_date_v'],
       label: 'Начало действия',
     }),
-    e_date: date('dmy', { nullable: true, aliases: ['e_date_v'], label: 'Окончание действия' }),
+    e_date: date('dmy', {
+      nullable: true,
+      aliases: ['e_date_v'],
+      label: 'Окончание действия',
+      description: 'Last day of the membership; null while open-ended.',
+    }),
   },
   filters: {
     ...ids(),
     b_date: onDate('b_date'),
     e_date: onDate('e_date'),
     // Memberships overlapping the range; either bound drops the default "not yet ended" filter.
-    date_from: (raw, eb) =>
+    date_from: describe({ schema: DAY, description: 'Memberships not ended before this date.' }, (raw, eb) =>
       eb.or([eb('cgis.e_date', 'is', null), eb('cgis.e_date', '>=', dateParam('date_from')(raw))]),
-    date_to: (raw, eb) => eb('cgis.b_date', '<=', dateParam('date_to')(raw)),
+    ),
+    date_to: describe({ schema: DAY, description: 'Memberships begun by this date.' }, (raw, eb) =>
+      eb('cgis.b_date', '<=', dateParam('date_to')(raw)),
+    ),
   },
   defaultFilters: {
-    date_from: (params, eb, ctx) => {
-      const to = (params as Record<string, unknown>).date_to
-      if (to !== undefined && to !== null && to !== '') return sql<boolean>`1 = 1`
-      return eb.or([eb('cgis.e_date', 'is', null), eb('cgis.e_date', '>=', ctx.today)])
-    },
+    date_from: describe(
+      { description: 'When neither `date_from` nor `date_to` is given: as if `date_from` were today.' },
+      (params, eb, ctx) => {
+        const to = (params as Record<string, unknown>).date_to
+        if (to !== undefined && to !== null && to !== '') return sql<boolean>`1 = 1`
+        return eb.or([eb('cgis.e_date', 'is', null), eb('cgis.e_date', '>=', ctx.today)])
+      },
+    ),
   },
   order: [['id', 'asc']],
+  examples: { create: { b_date: '01.09.2025' }, update: { e_date: '31.05.2026' } },
   extra: { customer: { read: true, run: (ctx, input) => indexAction(cgi, ctx, input, 'customer') } },
   hooks: {
     async prepare(draft, ctx) {

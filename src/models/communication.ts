@@ -17,6 +17,7 @@ export const communication = defineModel({
   slug: 'communication',
   table: 'communications',
   logName: 'Communication',
+  description: 'Comments on a customer, group or task; visible where that record is.',
   scope: {
     visible(eb: Eb, b: number) {
       return eb.or(
@@ -45,18 +46,20 @@ export const communication = defineModel({
   },
   scoping: {
     params: [
-      { name: 'class', field: 'class' },
-      { name: 'related_id', field: 'related_id' },
+      { name: 'class', field: 'class', example: 'Customer' },
+      { name: 'related_id', field: 'related_id', example: 1 },
     ],
   },
   stamps: { created: 'added' },
   fields: {
     id: int({ readOnly: true }),
-    type_id: int({ default: 1, label: 'Тип' }),
-    class: readOnly(choice(Object.keys(CLASSES), { label: 'Объект' })),
-    related_id: readOnly(int({ label: 'Объект' })),
-    user_id: readOnly(int()),
-    added: readOnly(datetime()),
+    type_id: int({ default: 1, label: 'Тип', description: '`1` comment; other values are stored as given.' }),
+    class: readOnly(
+      choice(Object.keys(CLASSES), { label: 'Объект', description: 'The kind of record commented on.' }),
+    ),
+    related_id: readOnly(int({ label: 'Объект', description: 'Id of the record commented on.' })),
+    user_id: readOnly(int({ description: 'The author (a user).' })),
+    added: readOnly(datetime({ description: 'When it was written.' })),
     comment: text(2048, { required: true, label: 'Комментарий' }),
   },
   filters: {
@@ -70,6 +73,10 @@ export const communication = defineModel({
     ['added', 'desc'],
     ['id', 'desc'],
   ],
+  examples: {
+    create: { comment: 'Called the parent: the trial lesson suits them.' },
+    update: { comment: 'Called the parent again: they sign up for September.' },
+  },
   hooks: {
     async prepare(draft, ctx) {
       if (draft.action !== 'create') return

@@ -10,12 +10,19 @@ export const customField = defineModel({
   slug: 'custom-field',
   table: 'custom_fields',
   logName: 'CustomField',
+  description:
+    'Declares the `custom_<code>` fields of customers, groups, pays, lessons and teachers; admins write.',
   scope: 'global',
   writers: 'admin',
   fields: {
     id: int({ readOnly: true }),
     model: choice(CUSTOM_MODELS, { required: true, createOnly: true, label: 'Модель' }),
-    code: text(50, { required: true, createOnly: true, label: 'Код' }),
+    code: text(50, {
+      required: true,
+      createOnly: true,
+      label: 'Код',
+      description: 'Lower-case letters, digits and `_`, starting with a letter; the key is `custom_<code>`.',
+    }),
     label: text(100, { required: true, label: 'Название' }),
     type: choice(CUSTOM_TYPES, { required: true, createOnly: true, label: 'Тип' }),
     options: stringList({ label: 'Варианты' }),
@@ -27,6 +34,10 @@ export const customField = defineModel({
     ['weight', 'asc'],
     ['id', 'asc'],
   ],
+  examples: {
+    create: { model: 'customer', code: 'school', label: 'Школа', type: 'string' },
+    update: { label: 'Школа (номер)', weight: 1 },
+  },
   hooks: {
     async prepare(draft, ctx) {
       const v = draft.values

@@ -11,12 +11,18 @@ export const discount = defineModel({
   slug: 'discount',
   table: 'discounts',
   logName: 'Discount',
+  description:
+    'Discounts on a customer’s lessons in every branch: a percentage or a fixed amount per lesson. When ' +
+    'several apply, the latest one wins.',
   scope: 'branch',
   fields: {
     id: int({ readOnly: true }),
     branch_id: ref('branch', { label: 'Филиал', default: null }),
     customer_id: ref('customer', { required: true, label: 'Клиент' }),
-    discount_type: choice([1, 2], { required: true, label: 'Тип скидки' }),
+    discount_type: choice(
+      { 1: 'percent', 2: 'fixed amount per lesson' },
+      { required: true, label: 'Тип скидки' },
+    ),
     amount: number({ required: true, above: 0, label: 'Размер скидки' }),
     note: text(255, { label: 'Примечание' }),
     subject_ids: intList({ ref: 'subject', label: 'Предметы' }),
@@ -30,6 +36,10 @@ export const discount = defineModel({
   },
   filters: { ...ids(), customer_id: exact('customer_id'), discount_type: exact('discount_type') },
   order: [['id', 'asc']],
+  examples: {
+    create: { customer_id: 1, discount_type: 1, amount: 10, begin: '01.09.2025', note: 'Sibling discount' },
+    update: { amount: 15, end: '31.05.2026' },
+  },
   hooks: {
     prepare(draft) {
       const v = draft.values

@@ -1,4 +1,14 @@
-import { contains, exact, ids, range, stampRange, substring, triState } from '../engine/filters.js'
+import {
+  asIf,
+  contains,
+  describe,
+  exact,
+  ids,
+  range,
+  stampRange,
+  substring,
+  triState,
+} from '../engine/filters.js'
 import { defineModel } from '../engine/model.js'
 import { fail } from '../errors.js'
 import { bool, date, int, intList, text } from '../fields/index.js'
@@ -10,6 +20,8 @@ export const group = defineModel({
   slug: 'group',
   table: 'groups',
   logName: 'Group',
+  description:
+    'Classes of customers, who join through memberships (cgi). Delete archives a group; restore brings it back.',
   scope: 'branches',
   archive: { openEDate: null },
   customFields: true,
@@ -29,23 +41,26 @@ export const group = defineModel({
     note: text(255, { label: 'Примечание' }),
     b_date: date('dmy', { nullable: true, label: 'Дата начала' }),
     e_date: date('dmy', { nullable: true, label: 'Дата окончания' }),
-    removed: bool({ label: 'Архив' }),
+    removed: bool({ label: 'Архив', description: 'Archived; writing it archives or restores.' }),
   },
   filters: {
     ...ids(),
     name: substring('name'),
     note: substring('note'),
-    customer_name: (raw, eb, ctx) => {
-      if (typeof raw !== 'string' && typeof raw !== 'number') throw fail.badParam('customer_name')
-      const members = eb
-        .selectFrom('cgis')
-        .innerJoin('customers', 'customers.id', 'cgis.customer_id')
-        .select('cgis.group_id')
-        .where('cgis.b_date', '<=', ctx.today)
-        .where((w) => w.or([w('cgis.e_date', 'is', null), w('cgis.e_date', '>=', ctx.today)]))
-        .where((w) => substring('name')(raw, w, ctx, customer))
-      return eb('groups.id', 'in', members)
-    },
+    customer_name: describe(
+      { schema: { type: 'string' }, description: 'Groups with a current member whose name contains this.' },
+      (raw, eb, ctx) => {
+        if (typeof raw !== 'string' && typeof raw !== 'number') throw fail.badParam('customer_name')
+        const members = eb
+          .selectFrom('cgis')
+          .innerJoin('customers', 'customers.id', 'cgis.customer_id')
+          .select('cgis.group_id')
+          .where('cgis.b_date', '<=', ctx.today)
+          .where((w) => w.or([w('cgis.e_date', 'is', null), w('cgis.e_date', '>=', ctx.today)]))
+          .where((w) => substring('name')(raw, w, ctx, customer))
+        return eb('groups.id', 'in', members)
+      },
+    ),
     removed: triState('removed', 'removed'),
     level_id: exact('level_id'),
     status_id: exact('status_id'),
@@ -58,8 +73,20 @@ export const group = defineModel({
     ...stampRange('created_at', 'created_at'),
     ...stampRange('updated_at', 'updated_at'),
   },
-  defaultFilters: { removed: (_v, eb) => eb('groups.removed', '=', 0) },
+  defaultFilters: { removed: asIf(0, (_v, eb) => eb('groups.removed', '=', 0)) },
   order: [['id', 'asc']],
+  examples: {
+    create: {
+      name: 'English A1, evenings',
+      branch_ids: [1],
+      teacher_ids: [1],
+      limit: 8,
+      b_date: '01.09.2025',
+      e_date: '31.05.2026',
+      note: 'Mondays and Wednesdays',
+    },
+    update: { name: 'English A2, evenings', limit: 10 },
+  },
   hooks: {
     prepare(draft) {
       const { b_date: b, e_date: e } = draft.values

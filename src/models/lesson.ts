@@ -1,6 +1,7 @@
 import {
   chargeLesson,
   copyLessonToDetails,
+  DETAIL_ITEM,
   type DetailInput,
   detailsOf,
   dropCharges,
@@ -21,13 +22,25 @@ import {
   readTimes,
   syncRuns,
 } from '../domain/lesson-rules.js'
-import { contains, exact, ids, idsThrough, range } from '../engine/filters.js'
+import { asIf, contains, describe, exact, ids, idsThrough, oneOrMany, range } from '../engine/filters.js'
 import { type Draft, defineModel, type Model } from '../engine/model.js'
-import { bool, choice, date, derived, int, intList, readOnly, ref, text, time } from '../fields/index.js'
-import { makeKind } from '../fields/kind.js'
+import { bool, choice, date, int, intList, objectList, readOnly, ref, text, time } from '../fields/index.js'
 
 /** A time of day on input (§5.6), stored and shown with the lesson's date (`yyyy-mm-dd hh:mm:ss`). */
-const clock = (label: string) => ({ ...time('hms', { label }), type: 'datetime', format: (v: unknown) => v })
+const clock = (label: string, description: string) => {
+  const kind = time('hms', { label, description })
+  const schema = {
+    type: 'string',
+    pattern: '^(\\d{4}-\\d{2}-\\d{2} )?\\d{2}:\\d{2}(:\\d{2})?$',
+    examples: ['10:00'],
+  }
+  return { ...kind, type: 'datetime', format: (v: unknown) => v, jsonSchema: () => schema }
+}
+
+const IDS = oneOrMany({ type: 'integer', minimum: 1 })
+
+/** Shared by lessons and the calendar views. */
+export const LESSON_STATUS = { 1: 'planned', 2: 'cancelled', 3: 'conducted' } as const
 
 const entries = new WeakMap<Draft, DetailInput[]>()
 const CHARGING_KEYS = ['date', 'subject_id', 'lesson_type_id', 'customer_ids', 'group_ids']
@@ -37,18 +50,29 @@ export const lesson: Model = defineModel({
   slug: 'lesson',
   table: 'lessons',
   logName: 'Lesson',
+  description:
+    'Lessons with their attendance. Conduct a lesson with `lesson/update` setting `status` 3 and its ' +
+    '`details`: each participant is then charged.',
   scope: 'branch',
   customFields: true,
   inputKeys: ['lesson_date', 'room_ids', 'removed'],
   fields: {
     id: int({ readOnly: true }),
     branch_id: ref('branch', { label: 'Филиал', default: null }),
-    date: date('iso', { label: 'Дата урока' }),
-    time_from: clock('Время начала'),
-    time_to: clock('Время окончания'),
-    duration: int({ min: 1, max: 1440, label: 'Длительность' }),
+    date: date('iso', {
+      label: 'Дата урока',
+      description: 'Lesson date; also read from `lesson_date`, which wins. Either date style is accepted.',
+    }),
+    time_from: clock('Время начала', 'Start: a time (the date comes from `date`); read back with the date.'),
+    time_to: clock('Время окончания', 'End, after the start on the same day; required unless `duration`.'),
+    duration: int({
+      min: 1,
+      max: 1440,
+      label: 'Длительность',
+      description: 'Minutes; sets `time_to` when that is absent.',
+    }),
     lesson_type_id: ref('lesson-type', { required: true, label: 'Тип урока' }),
-    status: choice([1, 2, 3], { default: 1, label: 'Статус' }),
+    status: choice(LESSON_STATUS, { default: 1, label: 'Статус' }),
     subject_id: ref('subject', { required: true, label: 'Предмет' }),
     room_id: ref('room', { label: 'Аудитория' }),
     teacher_ids: intList({ ref: 'teacher', label: 'Педагоги' }),
@@ -58,22 +82,14 @@ export const lesson: Model = defineModel({
     topic: text(255, { label: 'Тема' }),
     homework: text(10000, { label: 'Домашнее задание' }),
     note: text(10000, { label: 'Примечание' }),
-    regular_id: readOnly(int({ nullable: true })),
-    details: derived(
-      makeKind(
-        {
-          type: 'LessonDetail[]',
-          parse: () => ({ ok: false, message: '' }),
-          toDb: (v) => v,
-          fromDb: (v) => v,
-          format: (v) => v ?? [],
-          jsonSchema: () => ({ type: 'array', items: { type: 'object' } }),
-        },
-        { label: 'Посещаемость' },
-        [],
-      ),
-      'One per participant (§6.3); write attendance with entries {customer_id, is_attend, …} (§6.4).',
-    ),
+    regular_id: readOnly(int({ nullable: true, description: 'The regular lesson that generated it.' })),
+    details: objectList('LessonDetail', DETAIL_ITEM, {
+      label: 'Посещаемость',
+      description:
+        'Attendance, one entry per participant (the customers, and the members of the groups on the ' +
+        'lesson date), by `customer_id`. Written entries change the named participants only; keys left ' +
+        'out keep their values.',
+    }),
   },
   filters: {
     ...ids(),
@@ -89,18 +105,36 @@ export const lesson: Model = defineModel({
     group_id: contains('group_ids', 'group_id'),
     group_ids: contains('group_ids'),
     // Lessons in which the customer has a detail row; lessons whose room is at the location (§7.5).
-    customer_id: idsThrough('lessons.id', 'lesson_details', 'lesson_id', 'customer_id', 'customer_id'),
-    customer_ids: idsThrough('lessons.id', 'lesson_details', 'lesson_id', 'customer_id', 'customer_ids'),
-    location_id: idsThrough('lessons.room_id', 'rooms', 'id', 'location_id', 'location_id'),
-    location_ids: idsThrough('lessons.room_id', 'rooms', 'id', 'location_id', 'location_ids'),
+    customer_id: participant('customer_id'),
+    customer_ids: participant('customer_ids'),
+    location_id: roomLocation('location_id'),
+    location_ids: roomLocation('location_ids'),
     streaming: exact('streaming'),
   },
-  defaultFilters: { status: (_v, eb) => eb('lessons.status', '=', 3) },
+  defaultFilters: { status: asIf(3, (_v, eb) => eb('lessons.status', '=', 3)) },
   order: [
     ['date', 'desc'],
     ['time_from', 'desc'],
     ['id', 'desc'],
   ],
+  examples: {
+    create: {
+      date: '2025-09-15',
+      time_from: '10:00',
+      time_to: '11:30',
+      lesson_type_id: 1,
+      subject_id: 1,
+      room_id: 1,
+      teacher_ids: [1],
+      customer_ids: [1],
+      topic: 'Present Simple',
+    },
+    update: {
+      status: 3,
+      homework: 'Exercises 1–4 on page 12',
+      details: [{ customer_id: 1, is_attend: 1, grade: 5, note: 'Well prepared' }],
+    },
+  },
   hooks: {
     async prepare(draft, ctx) {
       readDate(draft, ctx.tz)
@@ -153,3 +187,17 @@ export const lesson: Model = defineModel({
     },
   },
 })
+
+function participant(key: string) {
+  return describe(
+    { schema: IDS, description: 'Lessons in which the customer (or any of them) takes part.' },
+    idsThrough('lessons.id', 'lesson_details', 'lesson_id', 'customer_id', key),
+  )
+}
+
+function roomLocation(key: string) {
+  return describe(
+    { schema: IDS, description: 'Lessons in a room at the location (or any of them).' },
+    idsThrough('lessons.room_id', 'rooms', 'id', 'location_id', key),
+  )
+}

@@ -7,6 +7,7 @@ export const location = defineModel({
   slug: 'location',
   table: 'locations',
   logName: 'Location',
+  description: 'Sites of a branch; rooms may belong to one.',
   scope: 'branch',
   fields: {
     id: int({ readOnly: true }),
@@ -20,6 +21,7 @@ export const location = defineModel({
     ['weight', 'asc'],
     ['id', 'asc'],
   ],
+  examples: { create: { name: 'Main building', weight: 1 }, update: { name: 'North building' } },
   refusedBy: [
     ['room', 'location_id'],
     ['pay', 'location_id'],

@@ -7,6 +7,7 @@ export const payAccount = defineModel({
   slug: 'pay-account',
   table: 'pay_accounts',
   logName: 'PayAccount',
+  description: 'Cash desks and bank accounts of a branch.',
   scope: 'branch',
   fields: {
     id: int({ readOnly: true }),
@@ -22,5 +23,9 @@ export const payAccount = defineModel({
     ['weight', 'asc'],
     ['id', 'asc'],
   ],
+  examples: {
+    create: { name: 'Front desk cash', user_ids: [1], weight: 1 },
+    update: { name: 'Front desk cash box', is_enabled: 1 },
+  },
   refusedBy: [['pay', 'pay_account_id']],
 })

@@ -7,6 +7,7 @@ export const payItemCategory = defineModel({
   slug: 'pay-item-category',
   table: 'pay_item_categories',
   logName: 'PayItemCategory',
+  description: 'Tenant-wide groups of pay items.',
   scope: 'tenant',
   fields: {
     id: int({ readOnly: true }),
@@ -18,5 +19,6 @@ export const payItemCategory = defineModel({
     ['weight', 'asc'],
     ['id', 'asc'],
   ],
+  examples: { create: { name: 'Tuition', weight: 1 }, update: { name: 'Tuition fees' } },
   refusedBy: [['pay-item', 'category_id']],
 })

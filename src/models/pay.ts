@@ -1,5 +1,5 @@
 import { refreshCustomers } from '../domain/balances.js'
-import { exact, ids, range, stampRange, substring } from '../engine/filters.js'
+import { describe, exact, ids, oneOrMany, range, stampRange, substring } from '../engine/filters.js'
 import { keepFound } from '../engine/locks.js'
 import { type ActionCtx, type Condition, type Draft, defineModel, type Eb } from '../engine/model.js'
 import { fail } from '../errors.js'
@@ -7,7 +7,7 @@ import { bool, choice, date, datetime, derived, int, money, readOnly, ref, text 
 import { messages } from '../fields/kind.js'
 import { parseInt32 } from '../wire/numbers.js'
 import { payAccount } from './pay-account.js'
-import { PAY_TYPES } from './pay-type.js'
+import { PAY_TYPE_MEANINGS, PAY_TYPES } from './pay-type.js'
 
 const EXACT = [
   'customer_id',
@@ -25,6 +25,9 @@ export const pay = defineModel({
   slug: 'pay',
   table: 'pays',
   logName: 'Pay',
+  description:
+    'The payment journal. Confirmed incomes and refunds move the customer’s balance; expenses and ' +
+    'salaries do not.',
   scope: 'branch',
   customFields: true,
   stamps: { created: 'created_at', updated: 'updated_at' },
@@ -34,26 +37,35 @@ export const pay = defineModel({
     id: int({ readOnly: true }),
     branch_id: ref('branch', { label: 'Филиал', default: null }),
     location_id: ref('location', { label: 'Локация' }),
-    customer_id: ref('customer', { label: 'Клиент' }),
-    pay_type_id: choice([1, 2, 3, 4], { required: true, label: 'Тип платежа' }),
-    pay_type_name: derived(text(50), '§7.28'),
+    customer_id: ref('customer', { label: 'Клиент', description: 'Required for incomes and refunds.' }),
+    pay_type_id: choice(PAY_TYPE_MEANINGS, { required: true, label: 'Тип платежа' }),
+    pay_type_name: derived(text(50), 'Name of the pay type, in Russian.'),
     pay_account_id: ref('pay-account', { required: true, label: 'Касса' }),
     pay_item_id: ref('pay-item', { label: 'Статья' }),
-    teacher_id: ref('teacher', { label: 'Педагог' }),
+    teacher_id: ref('teacher', { label: 'Педагог', description: 'Required for salaries.' }),
     commodity_id: int({ nullable: true, label: 'Товар' }),
-    ctt_id: ref('customer-tariff', { label: 'Абонемент' }),
+    ctt_id: ref('customer-tariff', {
+      label: 'Абонемент',
+      description: 'A subscription of the same customer; one with a separate balance receives the money.',
+    }),
     document_date: date('dmy', { required: true, label: 'Дата' }),
     income: money({ required: true, minKopecks: 1, label: 'Сумма' }),
     payer_name: text(50, { label: 'Плательщик' }),
     note: text(10000, { label: 'Примечание' }),
     is_confirmed: bool({ default: 1, label: 'Проведён' }),
-    created_at: readOnly(datetime()),
+    created_at: readOnly(datetime({ description: 'When it was recorded.' })),
   },
   filters: {
     ...ids(),
     ...Object.fromEntries(EXACT.map((f) => [f, exact(f)])),
     employee_id: exact('teacher_id', 'employee_id'),
-    pay_item_category_id: byItemCategory,
+    pay_item_category_id: describe(
+      {
+        schema: oneOrMany({ type: 'integer', minimum: 1 }),
+        description: 'Pays whose item is in the category.',
+      },
+      byItemCategory,
+    ),
     payer_name: substring('payer_name'),
     note: substring('note'),
     ...range('document_date', 'date'),
@@ -66,6 +78,20 @@ export const pay = defineModel({
     ['document_date', 'desc'],
     ['id', 'desc'],
   ],
+  examples: {
+    create: {
+      pay_type_id: 1,
+      customer_id: 1,
+      pay_account_id: 1,
+      pay_item_id: 1,
+      location_id: 1,
+      document_date: '15.09.2025',
+      income: '4600.00',
+      payer_name: 'Иванова Мария',
+      note: 'September, 8 lessons',
+    },
+    update: { income: '4800.00', note: 'September, 8 lessons and a book' },
+  },
   hooks: {
     async prepare(draft, ctx) {
       requireParties(draft)

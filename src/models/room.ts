@@ -7,6 +7,7 @@ export const room = defineModel({
   slug: 'room',
   table: 'rooms',
   logName: 'Room',
+  description: 'Classrooms of a branch, optionally at one of its locations.',
   scope: 'branch',
   fields: {
     id: int({ readOnly: true }),
@@ -29,6 +30,10 @@ export const room = defineModel({
     ['weight', 'asc'],
     ['id', 'asc'],
   ],
+  examples: {
+    create: { name: 'Room 101', note: 'Ground floor, room 101', location_id: 1, weight: 1 },
+    update: { name: 'Room 102', is_enabled: 1 },
+  },
   refusedBy: [
     ['lesson', 'room_id'],
     ['regular-lesson', 'room_id'],

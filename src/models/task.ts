@@ -1,4 +1,4 @@
-import { contains, exact, ids, range, substring } from '../engine/filters.js'
+import { contains, describe, exact, ids, range, substring } from '../engine/filters.js'
 import { defineModel } from '../engine/model.js'
 import { fail } from '../errors.js'
 import { bool, choice, date, datetime, int, intList, readOnly, ref, text } from '../fields/index.js'
@@ -9,6 +9,7 @@ export const task = defineModel({
   slug: 'task',
   table: 'tasks',
   logName: 'Task',
+  description: 'To-dos for users, linked to customers and groups.',
   scope: 'branches',
   stamps: { created: 'created_at' },
   fields: {
@@ -22,14 +23,14 @@ export const task = defineModel({
     title: text(255, { required: true, label: 'Заголовок' }),
     text: text(10000, { required: true, label: 'Текст' }),
     is_archive: bool({ label: 'В архиве' }),
-    created_at: readOnly(datetime()),
+    created_at: readOnly(datetime({ description: 'When it was created.' })),
     is_done: bool({ label: 'Выполнена' }),
     is_private: bool({ label: 'Личная' }),
     due_date: date('iso', { nullable: true, label: 'Срок' }),
     done_date: datetime({ nullable: true, label: 'Дата выполнения' }),
     is_public_entry: bool({ label: 'Публичная запись' }),
     is_notify: bool({ label: 'Уведомлять' }),
-    priority: choice([1, 2, 3], { default: 2, label: 'Приоритет' }),
+    priority: choice({ 1: 'low', 2: 'normal', 3: 'high' }, { default: 2, label: 'Приоритет' }),
   },
   filters: {
     ...ids(),
@@ -44,13 +45,28 @@ export const task = defineModel({
     is_archive: exact('is_archive'),
     ...range('due_date'),
     ...range('done_date'),
-    due_date_is_null: (raw, eb) => {
-      const r = bool().filterValue(raw)
-      if (!r.ok) throw fail.badParam('due_date_is_null')
-      return r.value === 1 ? eb('tasks.due_date', 'is', null) : eb('tasks.due_date', 'is not', null)
-    },
+    due_date_is_null: describe(
+      { schema: { enum: [0, 1] }, description: '`1` tasks without a due date; `0` tasks with one.' },
+      (raw, eb) => {
+        const r = bool().filterValue(raw)
+        if (!r.ok) throw fail.badParam('due_date_is_null')
+        return r.value === 1 ? eb('tasks.due_date', 'is', null) : eb('tasks.due_date', 'is not', null)
+      },
+    ),
   },
   order: [['id', 'asc']],
+  examples: {
+    create: {
+      title: 'Call the parent',
+      text: 'Ask whether the trial lesson suited them.',
+      assigned_ids: [1],
+      customer_ids: [1],
+      group_ids: [1],
+      due_date: '2025-09-20',
+      priority: 3,
+    },
+    update: { is_done: 1 },
+  },
   hooks: {
     // §6.9: a task is refused while communications are attached to it.
     async beforeDelete(rec, ctx) {

@@ -1,4 +1,4 @@
-import { ROLES } from '../auth/roles.js'
+import type { Role } from '../auth/roles.js'
 import { hashApiKey, newApiKey } from '../auth/secrets.js'
 import { revokeTokens } from '../auth/tokens.js'
 import { exact, ids, substring } from '../engine/filters.js'
@@ -55,6 +55,9 @@ export const user = defineModel({
   slug: 'user',
   table: 'users',
   logName: 'User',
+  description:
+    'Users and their API keys; admins only. The key is shown once, in the reply that sets it ' +
+    '(create, `api_key`, or `regenerate_api_key: 1`).',
   scope: 'global',
   writers: 'admin',
   readers: 'admin',
@@ -63,13 +66,25 @@ export const user = defineModel({
     id: int({ readOnly: true }),
     name: text(255, { required: true, label: 'Имя' }),
     email: text(255, { required: true, label: 'E-mail' }),
-    role: choice(ROLES, { default: 'manager', label: 'Роль' }),
+    role: choice(
+      {
+        admin: 'everything in every branch, including branches, custom fields and users',
+        manager: 'reads and writes in its branches',
+        teacher: 'reads in its branches; changes a lesson’s status, attendance, topic, homework and note',
+        readonly: 'reads only',
+      } satisfies Record<Role, string>,
+      { default: 'manager', label: 'Роль' },
+    ),
     is_v2api: bool({ default: 1, label: 'Доступ к API' }),
     branch_ids: intList({ ref: 'branch', label: 'Филиалы' }),
     is_active: bool({ default: 1, label: 'Активен' }),
   },
   filters: { ...ids(), email: substring('email'), role: exact('role'), is_active: exact('is_active') },
   order: [['id', 'asc']],
+  examples: {
+    create: { name: 'Петрова Ольга', email: 'olga.petrova@example.org', role: 'manager', branch_ids: [1] },
+    update: { name: 'Петрова Ольга Ивановна' },
+  },
   refusedBy: [
     ['customer', 'assigned_id'],
     ['task', 'user_id'],

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
+import { createConfig, lintFromString } from '@redocly/openapi-core'
 import { models } from '../../src/models/index.js'
 import { startServer } from '../helpers/server.js'
 
 type Json = Record<string, unknown>
 type Schema = { properties: Record<string, unknown>; required?: string[] }
+
+const pascal = (s: string) => s.replace(/(?:^|[/-])(\w)/g, (_m, c: string) => c.toUpperCase())
 
 let server: Awaited<ReturnType<typeof startServer>>
 let doc: Json
@@ -71,4 +74,101 @@ test('serves a readable docs page at /docs', async () => {
   }
   assert.equal((await fetch(`${server.url}/docs/static/..%2Fpackage.json`)).status, 404)
   assert.equal((await fetch(`${server.url}/docs/static/oauth2-redirect.html`)).status, 404)
+})
+
+test('passes Redocly lint with its recommended rules, without a warning', async () => {
+  const config = await createConfig({ extends: ['recommended'] })
+  const problems = await lintFromString({ source: JSON.stringify(doc), absoluteRef: 'openapi.json', config })
+  const lines = problems.map((p) => `${p.severity} ${p.ruleId} ${p.location[0]?.pointer}: ${p.message}`)
+  assert.deepEqual(lines, [])
+})
+
+test('names no spec section and no file outside the repository', () => {
+  const text = JSON.stringify(doc)
+  assert.doesNotMatch(text, /§/)
+  assert.doesNotMatch(text, /\.\.\/|shared\/|v2api\.md/)
+})
+
+/** Every property of every schema, with the schema's name. */
+function* properties(): Generator<[string, string, Json]> {
+  for (const [name, schema] of Object.entries(schemas()))
+    for (const [key, prop] of Object.entries(schema.properties ?? {})) yield [name, key, prop as Json]
+}
+
+test('describes every field of a model in English beside its Russian label', () => {
+  for (const key of models.keys()) {
+    const schema = schemas()[pascal(key)]
+    assert.ok(schema, key)
+    for (const [field, prop] of Object.entries(schema.properties)) {
+      const description = String((prop as Json).description ?? '').replace(/«[^»]*»/g, '')
+      assert.match(description, /[A-Za-z]{3}/, `${key}.${field}: "${description}"`)
+    }
+  }
+  assert.match(String((schemas().Customer!.properties.name as Json).description), /«Имя»/)
+})
+
+test('explains the values of enums', () => {
+  const customer = schemas().Customer!.properties as Record<string, Json>
+  assert.deepEqual(customer.legal_type!.enum, [1, 2])
+  assert.match(String(customer.legal_type!.description), /`1` natural person, `2` legal entity/)
+  assert.match(String(customer.gender!.description), /`0` unspecified, `1` male, `2` female/)
+  const status = (schemas().Lesson!.properties as Record<string, Json>).status!
+  assert.match(String(status.description), /`1` planned, `2` cancelled, `3` conducted/)
+  // Number codes need words; string values (`Customer`, `manager` …) and 0/1 flags speak for themselves.
+  for (const [name, key, prop] of properties()) {
+    const codes = Array.isArray(prop.enum) ? prop.enum.filter((v) => v !== null) : []
+    if (!codes.every((v) => typeof v === 'number') || codes.join() === '0,1' || !codes.length) continue
+    assert.match(String(prop.description), /`\d+` \w/, `${name}.${key} says what its values mean`)
+  }
+})
+
+test('lets clients write typed lesson details and reads them back typed', () => {
+  const ref = (p: unknown) => ((p as Json).items as Json).$ref
+  const update = schemas().LessonUpdate!.properties
+  const create = schemas().LessonCreate!.properties
+  assert.equal(ref(update.details), '#/components/schemas/LessonDetailInput')
+  assert.equal(ref(create.details), '#/components/schemas/LessonDetailInput')
+  assert.equal(ref(schemas().Lesson!.properties.details), '#/components/schemas/LessonDetail')
+  assert.notEqual((schemas().Lesson!.properties.details as Json).readOnly, true)
+  const input = schemas().LessonDetailInput!
+  assert.deepEqual(input.required, ['customer_id'])
+  assert.deepEqual(Object.keys(input.properties), [
+    'customer_id',
+    'is_attend',
+    'reason_id',
+    'commission',
+    'grade',
+    'homework_grade_id',
+    'bonus',
+    'note',
+  ])
+  const commission = input.properties.commission as Json
+  assert.deepEqual(commission.type, ['string', 'null'])
+  assert.equal(commission.pattern, '^\\d+\\.\\d{2}$')
+  const read = schemas().LessonDetail!.properties as Record<string, Json>
+  for (const key of ['id', 'branch_id', 'lesson_id', 'ctt_id']) assert.equal(read[key]!.readOnly, true, key)
+})
+
+test('types every filter and states the defaults', () => {
+  for (const [name, schema] of Object.entries(schemas())) {
+    if (!name.endsWith('Filter')) continue
+    for (const [key, prop] of Object.entries(schema.properties) as Array<[string, Json]>) {
+      if (/ignored/.test(String(prop.description))) continue
+      assert.ok(prop.type || prop.oneOf || prop.enum, `${name}.${key} has a type`)
+      assert.match(String(prop.description), /[A-Za-z]{3}/, `${name}.${key} is described`)
+    }
+  }
+  const customer = schemas().CustomerFilter!.properties as Record<string, Json>
+  assert.equal(customer.is_study!.default, 1)
+  assert.equal(customer.removed!.default, 0)
+  assert.equal(customer.count!.default, 50)
+  assert.equal(customer.page!.default, 0)
+  assert.equal((schemas().LessonFilter!.properties.status as Json).default, 3)
+})
+
+test('gives every create and update a request example', () => {
+  for (const [path, item] of Object.entries(doc.paths as Record<string, any>)) {
+    if (!/\/(create|update)$/.test(path)) continue
+    assert.ok(item.post.requestBody.content['application/json'].example, path)
+  }
 })
