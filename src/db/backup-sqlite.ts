@@ -67,8 +67,8 @@ export async function backupSqlite(
 
 /**
  * Puts a backup in place of DATA_DIR/parta.db (the server must be stopped), then migrates it, so a
- * backup of an older version serves a newer server. The target is replaced in one rename, after the
- * copy is checked; a target with data is replaced only with `force`.
+ * backup of an older version serves a newer server. A target with data is replaced only with
+ * `force`; it is replaced in one rename, once the copy beside it is checked.
  */
 export async function restoreSqlite(
   dataDir: string,
@@ -81,11 +81,11 @@ export async function restoreSqlite(
   const target = sqliteFile(dataDir)
   if (path.resolve(file) === target) throw new BackupError('--from names the live database itself')
   fs.mkdirSync(dataDir, { recursive: true })
+  releaseTarget(target, force)
   const partial = partialName(target)
   try {
     const bytes = copyWithProgress(file, partial, onProgress)
     seal(partial, file)
-    releaseTarget(target, force)
     // A WAL left by the replaced database would be replayed into the restored one: remove it first.
     for (const suffix of ['-wal', '-shm', '-journal']) fs.rmSync(`${target}${suffix}`, { force: true })
     publish(partial, target)

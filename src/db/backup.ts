@@ -112,9 +112,9 @@ export function discard(partial: string): void {
 export async function writeAtomically<T>(file: string, work: (partial: string) => Promise<T>): Promise<T> {
   requireFolder(file)
   const partial = partialName(file)
-  const interrupted = () => {
+  const interrupted = (signal: NodeJS.Signals) => {
     discard(partial)
-    process.exit(130)
+    process.exit(signal === 'SIGINT' ? 130 : 143)
   }
   process.once('SIGINT', interrupted)
   process.once('SIGTERM', interrupted)
