@@ -1,4 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util'
+import type { Config } from '../config.js'
 import type { Db } from '../db/connect.js'
 import type { Output } from './output.js'
 
@@ -65,4 +66,18 @@ export function parseId(value: string, option: string): number {
     throw failure(`--${option}: expected a positive integer, got "${value}"`)
   }
   return Number(value)
+}
+
+/**
+ * A command that opens the database itself, or must not have it migrated and bootstrapped first:
+ * `backup` leaves the live database as it is, `restore` checks its target is empty before anything
+ * is written to it. It gets the configuration instead of a connection.
+ */
+export interface StandaloneCommand<A = unknown> extends Omit<Command<A>, 'run'> {
+  standalone: true
+  run(ctx: { config: Config; args: A; out: Output; err: Output }): Promise<void>
+}
+
+export function defineStandalone<A>(command: StandaloneCommand<A>): StandaloneCommand {
+  return command as StandaloneCommand
 }

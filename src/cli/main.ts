@@ -2,8 +2,9 @@ import { bootstrap } from '../auth/users.js'
 import { ConfigError, loadConfig } from '../config.js'
 import { connect } from '../db/connect.js'
 import { migrate } from '../db/migrate.js'
+import { backup, restore } from './backup.js'
 import { branchCreate } from './branches.js'
-import { CliError, type Command, defineCommand, parseOptions } from './command.js'
+import { CliError, type Command, defineCommand, parseOptions, type StandaloneCommand } from './command.js'
 import { type Output, streamOutput } from './output.js'
 import { seed } from './seed.js'
 import { userRevokeTokens, userRotateKey } from './user-keys.js'
@@ -21,7 +22,7 @@ const migrateCommand = defineCommand({
 })
 
 /** The operator's commands by name. */
-const COMMANDS: Record<string, Command> = {
+const COMMANDS: Record<string, Command | StandaloneCommand> = {
   'user create': userCreate,
   'user list': userList,
   'user update': userUpdate,
@@ -30,6 +31,8 @@ const COMMANDS: Record<string, Command> = {
   'branch create': branchCreate,
   migrate: migrateCommand,
   seed,
+  backup,
+  restore,
 }
 
 const HELP = new Set(['--help', '-h', 'help'])
@@ -42,11 +45,11 @@ function usage(): string {
     ...Object.values(COMMANDS).flatMap((c) => [`  ${c.synopsis}`, `      ${c.summary}`]),
     '',
     "Run `<command> --help` for its options. The database is the server's: DATA_DIR (SQLite)",
-    'or DATABASE_URL (PostgreSQL). Every command migrates it first.',
+    'or DATABASE_URL (PostgreSQL). Every command but backup and restore migrates it first.',
   ].join('\n')
 }
 
-function commandHelp(c: Command): string {
+function commandHelp(c: Command | StandaloneCommand): string {
   return [
     `Usage: npm run cli -- ${c.synopsis}`,
     '',
@@ -69,7 +72,7 @@ function groupHelp(group: string): string | null {
 }
 
 /** Two-word names (`user create`) first, then one-word ones (`migrate`). */
-function resolve(argv: string[]): { command: Command; rest: string[] } | null {
+function resolve(argv: string[]): { command: Command | StandaloneCommand; rest: string[] } | null {
   for (const words of [2, 1]) {
     const command = COMMANDS[argv.slice(0, words).join(' ')]
     if (argv.length >= words && command) return { command, rest: argv.slice(words) }
@@ -96,6 +99,10 @@ async function main(argv: string[], out: Output, err: Output): Promise<number> {
   }
   const args = command.parse(rest)
   const config = loadConfig()
+  if ('standalone' in command) {
+    await command.run({ config, args, out, err })
+    return 0
+  }
   const db = connect({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 })
   try {
     const migrated = await migrate(db)
