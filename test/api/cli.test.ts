@@ -173,6 +173,8 @@ test('--help works on every command and on each group of commands', async () => 
     ['branch', 'create'],
     ['migrate'],
     ['seed'],
+    ['backup'],
+    ['restore'],
   ])
     assert.match(await ok(t, ...args, '--help'), /^Usage: npm run cli -- /, args.join(' '))
 })
