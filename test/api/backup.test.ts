@@ -291,7 +291,7 @@ describe('backup and restore', () => {
     const file = backupFile('force')
     await ok(source.db.env, 'backup', '--to', file)
     const target = await fresh()
-    await ok(target.env, 'user', 'create', '--email', 'kept@example.com')
+    await ok(target.env, 'user', 'create', '--email', 'kept@example.com', '--role', 'admin')
     await refused(target.env, /is not empty: .*--force/, 'restore', '--from', file)
     assert.match(await ok(target.env, 'user', 'list'), /kept@example\.com/, 'the refused target is untouched')
 
