@@ -3,15 +3,17 @@ import type { Duplex } from 'node:stream'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { login } from './auth/login.js'
 import { SlidingWindow } from './auth/rate-limit.js'
-import { authenticate, isTokenShaped } from './auth/tokens.js'
+import { authenticateToken, isTokenShaped, type TokenKind } from './auth/tokens.js'
 import type { Config } from './config.js'
 import type { Db } from './db/connect.js'
 import { Memo, type Reading } from './db/memo.js'
 import type { Registry, User } from './engine/model.js'
 import { AppError, fail, toWire } from './errors.js'
+import { runAuthEndpoint } from './http/auth-endpoints.js'
 import { answer, authorize, type CallEnv, checkRole } from './http/dispatch.js'
 import { registerDocs } from './http/docs.js'
 import { type Route, resolveRoute } from './http/route.js'
+import { checkCsrf, presentedToken } from './http/session-cookie.js'
 import { parseBody, parseQueryString } from './wire/body.js'
 
 /** Reads a request stream that Fastify left unread, refusing more than `limit` bytes. */
@@ -34,12 +36,14 @@ function readRaw(req: FastifyRequest, limit: number): Promise<string> {
   })
 }
 
-/** What the checks before the body found; login has no user. */
+/** What the checks before the body found; login and sign-in have no user, session endpoints no access. */
 interface Checked {
   route: Route
   user: User | null
   access: { branch: number; allowed: number[] } | null
   reading: Reading | null
+  /** The token the user presented, how it was issued, and whether it came from the session cookie. */
+  signedIn: { user: User; token: string; kind: TokenKind; fromCookie: boolean } | null
 }
 
 export interface AppDeps {
@@ -94,7 +98,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
       level: config.logLevel,
-      redact: { paths: ['req.headers["x-alfacrm-token"]', 'req.headers.authorization'], remove: true },
+      redact: {
+        paths: ['req.headers["x-alfacrm-token"]', 'req.headers.authorization', 'req.headers.cookie'],
+        remove: true,
+      },
       // Never a token or an api key in a log line (STYLE), even one a client put in the query string.
       serializers: {
         req: (req: FastifyRequest) => ({
@@ -158,6 +165,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     replies: new Memo(5000, config.replyMemoBytes),
   }
   const loginLimiter = new SlidingWindow(config.loginRateLimit, 60_000)
+  const loginDeps = { db: db.kysely, tokenTtl: config.tokenTtl, limiter: loginLimiter }
   const tokenLimiter = config.rateLimitRps > 0 ? new SlidingWindow(config.rateLimitRps, 1000) : null
 
   // §1.6: the body is read as text whatever the Content-Type says, and parsed by our rules later
@@ -195,20 +203,30 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const route = resolveRoute(path, models)
     if (!route) throw fail.route()
     if (req.method !== 'GET' && req.method !== 'POST') throw fail.method()
-    if (route.kind === 'login') return { route, user: null, access: null, reading: null }
-    const tokenHeader = req.headers['x-alfacrm-token']
-    const token = Array.isArray(tokenHeader) ? tokenHeader[0] : tokenHeader
+    const none = { user: null, access: null, reading: null, signedIn: null }
+    if (route.kind === 'login') return { route, ...none }
+    // A browser sends the sign-in on its own too: a cross-site one would sign the victim in as the attacker.
+    if (route.kind === 'auth' && route.endpoint === 'session') {
+      checkCsrf(req)
+      return { route, ...none }
+    }
+    const { token, fromCookie } = presentedToken(req)
+    if (fromCookie) checkCsrf(req)
     if (!isTokenShaped(token)) throw fail.token()
     const reading = { memo: env.memo, version: await db.version() }
-    const user = await authenticate(db.kysely, token, reading)
-    if (!user) throw fail.token()
-    const access = await authorize(env, route, user, reading)
+    const found = await authenticateToken(db.kysely, token, reading)
+    // The cookie holds session tokens only: an api token planted in it (by a sibling subdomain) is refused.
+    if (!found || (fromCookie && found.kind !== 'session')) throw fail.token()
+    const { user } = found
+    const signedIn = { user, token, kind: found.kind, fromCookie }
+    // The session endpoints are for any signed-in user: no branch, no role.
+    const access = route.kind === 'auth' ? null : await authorize(env, route, user, reading)
     if (tokenLimiter) {
-      const wait = tokenLimiter.hit(token!)
+      const wait = tokenLimiter.hit(token)
       if (wait > 0) throw fail.rate(wait)
     }
-    checkRole(route, user)
-    return { route, user, access, reading }
+    if (route.kind === 'action') checkRole(route, user)
+    return { route, user, access, reading, signedIn }
   }
 
   /** The body as sent, and parsed. */
@@ -242,7 +260,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     handler: async (req, reply) => {
       try {
-        const { route, user, access, reading } = req.checked!
+        const { route, user, access, reading, signedIn } = req.checked!
         // §1.11: login is handled before the body checks, so an unreadable login body is just
         // missing credentials (403), never a 400.
         if (route.kind === 'login') {
@@ -250,11 +268,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
             (b) => b.value,
             () => ({}),
           )
-          return send(
-            reply,
-            200,
-            await login({ db: db.kysely, tokenTtl: config.tokenTtl, limiter: loginLimiter }, body, req.ip),
-          )
+          return send(reply, 200, await login(loginDeps, body, req.ip))
+        }
+        if (route.kind === 'auth') {
+          // Like login, an unreadable sign-in body is missing credentials (403).
+          const body =
+            route.endpoint === 'session'
+              ? await readBody(req).then(
+                  (b) => b.value,
+                  () => ({}),
+                )
+              : (await readBody(req)).value
+          const secure = req.protocol === 'https'
+          const call = { endpoint: route.endpoint, signedIn, body, ip: req.ip, secure }
+          const r = await runAuthEndpoint(loginDeps, call)
+          if (r.cookie) reply.header('set-cookie', r.cookie)
+          return send(reply, 200, r.body, { 'cache-control': 'no-store' })
         }
         const body = await readBody(req)
         const rawQuery = req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : ''

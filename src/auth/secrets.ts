@@ -29,6 +29,24 @@ export async function verifyApiKey(key: string, stored: string): Promise<boolean
   return crypto.timingSafeEqual(actual, expected)
 }
 
+/** Passwords get the same slow salted hash as api keys. */
+export const hashPassword = hashApiKey
+export const verifyPassword = verifyApiKey
+
+/** Password length in characters: at least 8 (a guess must cost more than the login limiter allows), at most 255. */
+export const PASSWORD_LENGTH = { min: 8, max: 255 } as const
+
+/** Whether a password has an acceptable length (counted in code points, as people count characters). */
+export function isPasswordLength(password: string): boolean {
+  const n = [...password].length
+  return n >= PASSWORD_LENGTH.min && n <= PASSWORD_LENGTH.max
+}
+
+/** A generated password for an operator who gave none: 20 URL-safe characters (120 random bits). */
+export function newPassword(): string {
+  return crypto.randomBytes(15).toString('base64url')
+}
+
 /** A dummy hash to spend the same time on unknown e-mails as on known ones. */
 export const DUMMY_HASH = `scrypt$16384$8$1$${'00'.repeat(16)}$${'00'.repeat(32)}`
 

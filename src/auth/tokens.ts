@@ -3,10 +3,22 @@ import type { AnyDb, User } from '../engine/model.js'
 import type { Role } from './roles.js'
 import { hashToken, newToken } from './secrets.js'
 
-/** The user columns a login reads before verifying the key, and checks again when it issues the token. */
+/**
+ * How a token was issued: `api` by `auth/login` (api key, sent in X-ALFACRM-TOKEN), `session` by
+ * `auth/session` (password, held by the browser in a cookie). Both grant the same; only a session token
+ * is accepted from the cookie.
+ */
+export type TokenKind = 'api' | 'session'
+
+/** The user column holding the secret each kind of token is issued for. */
+const SECRET_COLUMN = { api: 'api_key_hash', session: 'password_hash' } as const
+
+/** The user columns a login reads before verifying the secret, and checks again when it issues the token. */
 export interface Credentials {
   id: number
-  apiKeyHash: string
+  kind: TokenKind
+  /** The stored hash of the secret verified: the api key's (`api`) or the password's (`session`). */
+  secretHash: string
   tokenVersion: number
 }
 
@@ -21,27 +33,39 @@ export async function issueVerifiedToken(
   verified: Credentials,
   ttl: number,
 ): Promise<string | null> {
+  const column = SECRET_COLUMN[verified.kind]
   return db.transaction().execute(async (trx) => {
     const current = await trx
       .selectFrom('users')
-      .select(['api_key_hash', 'token_version', 'is_active'])
+      .select([column, 'token_version', 'is_active'])
       .where('id', '=', verified.id)
       .executeTakeFirst()
     const same =
-      current?.api_key_hash === verified.apiKeyHash &&
+      current?.[column] === verified.secretHash &&
       Number(current.token_version) === verified.tokenVersion &&
       Number(current.is_active) === 1
-    return same ? insertToken(trx, verified.id, verified.tokenVersion, ttl) : null
+    return same ? insertToken(trx, verified.id, verified.tokenVersion, ttl, verified.kind) : null
   })
 }
 
 /** Issues a token for a user an operator names (demo data, tests), at the user's current version. */
-export async function issueToken(db: AnyDb, userId: number, ttl: number): Promise<string> {
+export async function issueToken(
+  db: AnyDb,
+  userId: number,
+  ttl: number,
+  kind: TokenKind = 'api',
+): Promise<string> {
   const row = await db.selectFrom('users').select('token_version').where('id', '=', userId).executeTakeFirst()
-  return insertToken(db, userId, Number(row?.token_version ?? 0), ttl)
+  return insertToken(db, userId, Number(row?.token_version ?? 0), ttl, kind)
 }
 
-async function insertToken(db: AnyDb, userId: number, version: number, ttl: number): Promise<string> {
+async function insertToken(
+  db: AnyDb,
+  userId: number,
+  version: number,
+  ttl: number,
+  kind: TokenKind,
+): Promise<string> {
   const token = newToken()
   // Expiry in milliseconds: a token lives its whole TTL whenever in a second it was issued.
   const now = Date.now()
@@ -53,6 +77,7 @@ async function insertToken(db: AnyDb, userId: number, version: number, ttl: numb
       user_id: userId,
       expires_at: now + ttl * 1000,
       user_version: version,
+      kind,
     })
     .execute()
   return token
@@ -81,6 +106,15 @@ export async function authenticate(
   token: string | undefined,
   reading?: Reading | null,
 ): Promise<User | null> {
+  return (await authenticateToken(db, token, reading))?.user ?? null
+}
+
+/** `authenticate`, also saying how the token was issued. */
+export async function authenticateToken(
+  db: AnyDb,
+  token: string | undefined,
+  reading?: Reading | null,
+): Promise<{ user: User; kind: TokenKind } | null> {
   if (!isTokenShaped(token)) return null
   const hash = hashToken(token.toLowerCase())
   // Kept with its expiry: a token outlives no second of its TTL by being remembered.
@@ -89,15 +123,22 @@ export async function authenticate(
       .selectFrom('tokens')
       .innerJoin('users', 'users.id', 'tokens.user_id')
       .selectAll('users')
-      .select('tokens.expires_at')
+      .select(['tokens.expires_at', 'tokens.kind'])
       .where('tokens.token_hash', '=', hash)
       // A token issued before the user's last revocation is dead, even if it was written after it.
       .whereRef('tokens.user_version', '=', 'users.token_version')
       .executeTakeFirst()
-    return row ? { user: rowToUser(row), expiresAt: Number(row.expires_at) } : null
+    if (!row) return null
+    const kind: TokenKind = row.kind === 'session' ? 'session' : 'api'
+    return { user: rowToUser(row), kind, expiresAt: Number(row.expires_at) }
   })
   if (!found || found.expiresAt <= Date.now() || !found.user.isActive) return null
-  return found.user
+  return { user: found.user, kind: found.kind }
+}
+
+/** Logs one token out (a session's logout); the user's other tokens stay. */
+export async function revokeToken(db: AnyDb, token: string): Promise<void> {
+  await db.deleteFrom('tokens').where('token_hash', '=', hashToken(token.toLowerCase())).execute()
 }
 
 /** Logs the user out everywhere: every token it holds, and any a login in progress is about to issue. */

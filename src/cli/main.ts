@@ -7,7 +7,7 @@ import { branchCreate } from './branches.js'
 import { CliError, type Command, defineCommand, parseOptions, type StandaloneCommand } from './command.js'
 import { type Output, streamOutput } from './output.js'
 import { seed } from './seed.js'
-import { userRevokeTokens, userRotateKey } from './user-keys.js'
+import { userRevokeTokens, userRotateKey, userSetPassword } from './user-keys.js'
 import { userCreate, userList, userUpdate } from './users.js'
 
 const migrateCommand = defineCommand({
@@ -28,6 +28,7 @@ const COMMANDS: Record<string, Command | StandaloneCommand> = {
   'user update': userUpdate,
   'user rotate-key': userRotateKey,
   'user revoke-tokens': userRevokeTokens,
+  'user set-password': userSetPassword,
   'branch create': branchCreate,
   migrate: migrateCommand,
   seed,

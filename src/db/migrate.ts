@@ -8,6 +8,7 @@ import { m005_upcoming } from './migrations/005-upcoming.js'
 import { m006_foreignKeys } from './migrations/006-foreign-keys.js'
 import { m007_log_filters } from './migrations/007-log-filters.js'
 import { m008_token_version } from './migrations/008-token-version.js'
+import { m009_passwords } from './migrations/009-passwords.js'
 
 const migrations: Record<string, Migration> = {
   '001-init': m001_init,
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '006-foreign-keys': m006_foreignKeys,
   '007-log-filters': m007_log_filters,
   '008-token-version': m008_token_version,
+  '009-passwords': m009_passwords,
 }
 
 /** Runs pending migrations; safe to call from several processes (Kysely takes a lock). */

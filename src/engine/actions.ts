@@ -1,6 +1,6 @@
 import { type FieldErrors, fail } from '../errors.js'
 import { messages } from '../fields/kind.js'
-import { diff, EVENT, storedAttributes, writeLog } from '../log/write.js'
+import { diff, EVENT, hiddenAttributes, storedAttributes, writeLog } from '../log/write.js'
 import { hasLoneSurrogate } from '../wire/body.js'
 import { type CustomDef, loadCustomDefs, writeCustom } from './custom-fields.js'
 import { changedKeys, newDraft, parseFields } from './draft.js'
@@ -89,7 +89,7 @@ export async function createAction(model: Model, ctx: ActionCtx, input: RequestI
   if (created && model.fields[created]) draft.set(created, ctx.now)
   else if (created) draft.row[created] = ctx.now
   await validate(model, draft, defs, ctx)
-  const id = await insertRecord(model, draft.values, draft.row, defs, ctx)
+  const id = await insertRecord(model, draft.values, draft.row, defs, ctx, draft.secrets)
   if (model.hooks?.afterSave) await model.hooks.afterSave({ ...draft.values, id } as Rec, draft, ctx)
   return saved(await reply(model, id, defs, ctx))
 }
@@ -115,6 +115,8 @@ export async function updateAction(model: Model, ctx: ActionCtx, input: RequestI
   }
   const rec = { ...draft.values, id } as Rec
   const change = diff(storedAttributes(model, old, defs), storedAttributes(model, rec, defs))
+  Object.assign(change.old, hiddenAttributes(draft.secrets))
+  Object.assign(change.new, hiddenAttributes(draft.secrets))
   if (Object.keys(change.new).length > 0) {
     const branches = await branchesOf(model, rec, ctx)
     await writeLog(ctx, { model, event: EVENT.update, entityId: id, ...change, branches })
@@ -153,6 +155,7 @@ export async function insertRecord(
   hidden: Record<string, unknown>,
   defs: CustomDef[],
   ctx: ActionCtx,
+  secrets: Iterable<string> = [],
 ): Promise<number> {
   const names = [...model.fieldNames, ...defs.map((d) => d.key)].filter((n) => n in values)
   const row = { ...toRow(model, values, names), ...hidden }
@@ -167,7 +170,7 @@ export async function insertRecord(
     event: EVENT.create,
     entityId: id,
     old: null,
-    new: storedAttributes(model, rec, defs),
+    new: { ...storedAttributes(model, rec, defs), ...hiddenAttributes(secrets) },
     branches,
   })
   return id

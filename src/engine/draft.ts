@@ -13,6 +13,7 @@ export function newDraft(action: 'create' | 'update', body: Record<string, unkno
     old,
     errors,
     row: {},
+    secrets: new Set(),
     addError(key, message) {
       const list = errors[key] ?? []
       errors[key] = list

@@ -75,6 +75,8 @@ export interface Draft {
   errors: FieldErrors
   /** Hidden columns a hook sets (a user's api key hash). */
   row: Record<string, unknown>
+  /** Write-only input keys a hook stored (a user's password): logged as changed, never with their value. */
+  secrets: Set<string>
   addError(key: string, message: string): void
   set(key: string, value: unknown): void
 }

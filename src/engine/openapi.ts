@@ -20,7 +20,7 @@ const CUSTOM = {
 }
 
 export function buildOpenApi(models: Registry, info: { version: string }): Record<string, unknown> {
-  const paths: Json = { '/v2api/auth/login': loginPath() }
+  const paths: Json = { '/v2api/auth/login': loginPath(), ...sessionPaths() }
   const schemas: Json = {}
   const tags = [{ name: 'auth', description: 'Log in with an e-mail and an API key to get a token.' }]
   for (const [key, model] of models) {
@@ -367,4 +367,62 @@ function loginPath(): Json {
       },
     },
   }
+}
+
+/**
+ * The staff app's session endpoints (http/auth-endpoints), by hand like login: they belong to no model.
+ * A browser authenticates with the `parta_session` cookie and `X-Parta-CSRF: 1`.
+ */
+function sessionPaths(): Json {
+  const user = envelope({
+    id: INT,
+    name: STR,
+    email: STR,
+    role: STR,
+    branch_ids: { type: 'array', items: INT },
+  })
+  const signedIn = { 401: responseRef('Unauthorized'), 403: responseRef('Forbidden') }
+  const endpoints: Array<
+    [name: string, description: string, body: Json | null, reply: Json, refusals: Json]
+  > = [
+    [
+      'session',
+      'Signs in with a password and sets the `parta_session` cookie (HttpOnly, SameSite=Strict, Secure over HTTPS); no token in the body.',
+      { email: STR, password: STR },
+      envelope({ user, expires_in: INT }),
+      { 403: responseRef('LoginRefused'), 429: responseRef('TooManyRequests') },
+    ],
+    ['me', 'The signed-in user (cookie or token).', null, envelope({ user }), signedIn],
+    [
+      'sign-out',
+      'Revokes the token it is called with and clears the cookie.',
+      null,
+      envelope({ success: { const: true } }),
+      signedIn,
+    ],
+    [
+      'password',
+      "Changes the caller's own password and revokes its other sessions and tokens; a cookie caller gets a new cookie, a token caller a new token in the body.",
+      { current_password: STR, new_password: STR },
+      envelope({ success: { const: true }, token: STR, expires_in: INT }),
+      { ...signedIn, 422: responseRef('Invalid'), 429: responseRef('TooManyRequests') },
+    ],
+  ]
+  const csrf =
+    "POST; GET is accepted too. The sign-in and cookie-authenticated calls need `X-Parta-CSRF: 1` and, when sent, an `Origin` equal to the server's own (else 403 Access Denied)."
+  const paths: Json = {}
+  for (const [name, description, body, reply, refusals] of endpoints) {
+    paths[`/v2api/auth/${name}`] = {
+      post: {
+        tags: ['auth'],
+        operationId: pascal(`auth-${name}`),
+        summary: `auth ${name}`,
+        description: `${description} ${csrf}`,
+        ...(name === 'session' ? { security: [] } : {}),
+        ...(body ? { requestBody: { required: true, content: json(envelope(body)) } } : {}),
+        responses: { 200: { description: 'Done.', content: json(reply) }, ...refusals },
+      },
+    }
+  }
+  return paths
 }

@@ -1,13 +1,18 @@
 import type { Model, Registry } from '../engine/model.js'
 
+/** The staff app's session endpoints under `/v2api/auth/` (see http/auth-endpoints). */
+export const AUTH_ENDPOINTS = ['session', 'me', 'sign-out', 'password'] as const
+export type AuthEndpoint = (typeof AUTH_ENDPOINTS)[number]
+
 export type Route =
   | { kind: 'login' }
+  | { kind: 'auth'; endpoint: AuthEndpoint }
   | { kind: 'action'; branch: number | null; model: Model; action: string; isRead: boolean }
 
 const READ_ACTIONS = new Set(['index'])
 
 /**
- * §1.2: `/v2api/auth/login`, `/v2api/[{b}/]{slug}[/{action}]` and the teacher sub-resources. Matching is
+ * §1.2: `/v2api/auth/login` (and the session endpoints), `/v2api/[{b}/]{slug}[/{action}]` and the teacher sub-resources. Matching is
  * case-sensitive; one trailing slash is ignored; anything else is not a route (404).
  */
 export function resolveRoute(path: string, models: Registry): Route | null {
@@ -17,6 +22,8 @@ export function resolveRoute(path: string, models: Registry): Route | null {
   const segs = rest.split('/')
   if (segs.some((s) => s === '')) return null
   if (segs.length === 2 && segs[0] === 'auth' && segs[1] === 'login') return { kind: 'login' }
+  const endpoint = AUTH_ENDPOINTS.find((e) => segs.length === 2 && segs[0] === 'auth' && segs[1] === e)
+  if (endpoint) return { kind: 'auth', endpoint }
   let branch: number | null = null
   if (/^\d{1,10}$/.test(segs[0] ?? '')) branch = Number(segs.shift())
   let key = segs.shift()

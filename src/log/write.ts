@@ -87,6 +87,14 @@ export async function writeLogs(ctx: ActionCtx, entries: LogEntry[]): Promise<vo
   }
 }
 
+/** What the log shows for a write-only input (a password) a write set: that it changed, never the value. */
+export const HIDDEN = '[hidden]'
+
+/** The log attributes of the secrets a write set (see `Draft.secrets`). */
+export function hiddenAttributes(secrets: Iterable<string>): Record<string, unknown> {
+  return Object.fromEntries([...secrets].map((key) => [key, HIDDEN]))
+}
+
 /** Old and new values of the attributes that differ between two wire-format attribute maps. */
 export function diff(
   before: Record<string, unknown>,

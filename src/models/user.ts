@@ -1,5 +1,6 @@
+import { PASSWORD_LENGTH_MESSAGE } from '../auth/passwords.js'
 import type { Role } from '../auth/roles.js'
-import { hashApiKey, newApiKey } from '../auth/secrets.js'
+import { hashApiKey, hashPassword, isPasswordLength, newApiKey } from '../auth/secrets.js'
 import { revokeTokens } from '../auth/tokens.js'
 import { exact, ids, substring } from '../engine/filters.js'
 import { serialiseOn } from '../engine/locks.js'
@@ -50,6 +51,16 @@ async function readApiKey(draft: Draft, ctx: ActionCtx): Promise<void> {
   issued.set(ctx, key)
 }
 
+/** An admin sets a user's password (the staff app's sign-in); it is write-only, like the api key. */
+async function readPassword(draft: Draft): Promise<void> {
+  const given = draft.body.password
+  if (given === undefined || given === null || given === '') return
+  if (typeof given !== 'string' || !isPasswordLength(given))
+    return draft.addError('password', PASSWORD_LENGTH_MESSAGE)
+  draft.row.password_hash = await hashPassword(given)
+  draft.secrets.add('password')
+}
+
 /** §7.30 User [ext]: admin only; api keys stored hashed; the last admin cannot be removed or limited. */
 export const user = defineModel({
   slug: 'user',
@@ -61,7 +72,7 @@ export const user = defineModel({
   scope: 'global',
   writers: 'admin',
   readers: 'admin',
-  inputKeys: ['api_key', 'regenerate_api_key'],
+  inputKeys: ['api_key', 'regenerate_api_key', 'password'],
   fields: {
     id: int({ readOnly: true }),
     name: text(255, { required: true, label: 'Имя' }),
@@ -106,6 +117,7 @@ export const user = defineModel({
         draft.row.email_lc = v.email.toLowerCase()
       }
       await readApiKey(draft, ctx)
+      await readPassword(draft)
       const old = draft.old
       const limited =
         old && old.role === 'admin' && (v.role !== 'admin' || v.is_active !== 1 || v.is_v2api !== 1)
@@ -114,7 +126,8 @@ export const user = defineModel({
     },
     async afterSave(rec, draft, ctx) {
       const old = draft.old
-      const revoke = old && (draft.row.api_key_hash || rec.is_active !== 1 || rec.is_v2api !== 1)
+      const newSecret = draft.row.api_key_hash || draft.row.password_hash
+      const revoke = old && (newSecret || rec.is_active !== 1 || rec.is_v2api !== 1)
       if (revoke) await revokeTokens(ctx.trx, rec.id)
     },
     async beforeDelete(rec, ctx) {
