@@ -340,12 +340,12 @@ describe('backup and restore', () => {
   test('a backup made before a migration is migrated on restore', async () => {
     const old = await fresh()
     await ok(old.env, 'migrate')
-    await undoTokenVersion(old)
+    await undoLastMigration(old)
     const file = backupFile('old')
     await ok(old.env, 'backup', '--to', file)
     const target = await fresh()
     const restored = JSON.parse(await ok(target.env, 'restore', '--from', file, '--json'))
-    assert.deepEqual(restored.migrated, ['008-token-version'])
+    assert.deepEqual(restored.migrated, ['009-passwords'])
     assert.match(await ok(target.env, 'migrate'), /up to date/)
   })
 
@@ -371,12 +371,12 @@ async function isEmpty(db: Database): Promise<boolean> {
   )
 }
 
-/** Makes a migrated database look as it did before 008-token-version, as an older version left it. */
-async function undoTokenVersion(db: Database): Promise<void> {
+/** Makes a migrated database look as it did before 009-passwords (the last), as an older version left it. */
+async function undoLastMigration(db: Database): Promise<void> {
   const statements = [
-    'ALTER TABLE users DROP COLUMN token_version',
-    'ALTER TABLE tokens DROP COLUMN user_version',
-    "DELETE FROM kysely_migration WHERE name = '008-token-version'",
+    'ALTER TABLE users DROP COLUMN password_hash',
+    'ALTER TABLE tokens DROP COLUMN kind',
+    "DELETE FROM kysely_migration WHERE name = '009-passwords'",
   ]
   if (db.env.DATA_DIR) {
     const sqlite = new SQLite(path.join(db.env.DATA_DIR, 'parta.db'))
