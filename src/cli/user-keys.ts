@@ -4,7 +4,7 @@ import { setApiKey } from '../auth/users.js'
 import type { AnyDb } from '../engine/model.js'
 import { defineCommand, failure, parseId, parseOptions, usageError } from './command.js'
 import { asOperator } from './operator-call.js'
-import { checkApiKey, checkText, KEY_WARNING } from './users.js'
+import { checkApiKey, findUser, KEY_WARNING, parseWho } from './users.js'
 
 const whoOptions = {
   email: { type: 'string' },
@@ -88,22 +88,4 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks)
     .toString('utf8')
     .replace(/\r?\n$/, '')
-}
-
-type Who = { email: string } | { id: number }
-
-function parseWho(v: { email?: string | undefined; id?: string | undefined }): Who {
-  if ((v.email === undefined) === (v.id === undefined))
-    throw usageError('give exactly one of --email or --id')
-  return v.id === undefined ? { email: checkText(v.email ?? '', 'email') } : { id: parseId(v.id, 'id') }
-}
-
-async function findUser(db: AnyDb, who: Who): Promise<{ id: number; email: string }> {
-  const q = db.selectFrom('users').select(['id', 'email'])
-  const row = await ('id' in who
-    ? q.where('id', '=', who.id)
-    : q.where('email_lc', '=', who.email.toLowerCase())
-  ).executeTakeFirst()
-  if (!row) throw failure(`no user with ${'id' in who ? `id ${who.id}` : `e-mail ${who.email}`}`)
-  return { id: Number(row.id), email: String(row.email) }
 }

@@ -208,8 +208,7 @@ export const userUpdate = defineCommand({
       active: { type: 'string' },
       json: { type: 'boolean', default: false },
     })
-    if ((v.email === undefined) === (v.id === undefined))
-      throw usageError('give exactly one of --email or --id')
+    const who = parseWho(v)
     if (v.active !== undefined && v.active !== '0' && v.active !== '1')
       throw failure(`--active: expected 0 or 1, got "${v.active}"`)
     const body: Record<string, unknown> = {}
@@ -219,18 +218,10 @@ export const userUpdate = defineCommand({
     if (v.active !== undefined) body.is_active = Number(v.active)
     if (Object.keys(body).length === 0)
       throw usageError('nothing to change: give --role, --branches, --name or --active')
-    const who =
-      v.id === undefined ? { email: checkText(v.email ?? '', 'email') } : { id: parseId(v.id, 'id') }
     return { who, body, json: v.json }
   },
   async run({ db, args, out, tz }) {
-    const q = db.kysely.selectFrom('users').select(['id', 'email'])
-    const row = await ('id' in args.who
-      ? q.where('id', '=', args.who.id)
-      : q.where('email_lc', '=', args.who.email.toLowerCase())
-    ).executeTakeFirst()
-    if (!row)
-      throw failure(`no user with ${'id' in args.who ? `id ${args.who.id}` : `e-mail ${args.who.email}`}`)
+    const row = await findUser(db.kysely, args.who)
     const reply = await asOperator(db, tz, 'user', 'update', {
       query: { id: String(row.id) },
       body: args.body,
@@ -244,3 +235,22 @@ export const userUpdate = defineCommand({
     )
   },
 })
+
+/** A user named on the command line by e-mail or id. */
+export type Who = { email: string } | { id: number }
+
+export function parseWho(v: { email?: string | undefined; id?: string | undefined }): Who {
+  if ((v.email === undefined) === (v.id === undefined))
+    throw usageError('give exactly one of --email or --id')
+  return v.id === undefined ? { email: checkText(v.email ?? '', 'email') } : { id: parseId(v.id, 'id') }
+}
+
+export async function findUser(db: AnyDb, who: Who): Promise<{ id: number; email: string }> {
+  const q = db.selectFrom('users').select(['id', 'email'])
+  const row = await ('id' in who
+    ? q.where('id', '=', who.id)
+    : q.where('email_lc', '=', who.email.toLowerCase())
+  ).executeTakeFirst()
+  if (!row) throw failure(`no user with ${'id' in who ? `id ${who.id}` : `e-mail ${who.email}`}`)
+  return { id: Number(row.id), email: String(row.email) }
+}
