@@ -14,6 +14,7 @@ import { answer, authorize, type CallEnv, checkRole } from './http/dispatch.js'
 import { registerDocs } from './http/docs.js'
 import { type Route, resolveRoute } from './http/route.js'
 import { checkCsrf, presentedToken } from './http/session-cookie.js'
+import { registerWebApp } from './http/web-app.js'
 import { parseBody, parseQueryString } from './wire/body.js'
 
 /** Reads a request stream that Fastify left unread, refusing more than `limit` bytes. */
@@ -311,6 +312,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   })
 
   registerDocs(app, models)
+  registerWebApp(app, (req, reply) => sendError(req, reply, fail.route()))
   app.server.maxConnections = config.maxConnections
   return app
 }

@@ -1,8 +1,7 @@
 import { isPasswordLength, newApiKey, newPassword, PASSWORD_LENGTH } from '../auth/secrets.js'
 import { revokeTokens } from '../auth/tokens.js'
 import { setApiKey } from '../auth/users.js'
-import type { AnyDb } from '../engine/model.js'
-import { defineCommand, failure, parseId, parseOptions, usageError } from './command.js'
+import { defineCommand, failure, parseOptions } from './command.js'
 import { asOperator } from './operator-call.js'
 import { checkApiKey, findUser, KEY_WARNING, parseWho } from './users.js'
 

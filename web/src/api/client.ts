@@ -1,0 +1,187 @@
+/**
+ * The typed v2api client: the staff app and the test suite both speak to the server through it, with
+ * the routes, filters, paging and error shapes every integration uses. Types come from the model
+ * declarations (models.gen.ts). It needs only `fetch`, so it runs in the browser and in Node.
+ */
+import { MODELS, type ModelKey, type ModelTypes } from './models.gen.js'
+
+export type { ModelKey, ModelTypes }
+export type RecordOf<K extends ModelKey> = ModelTypes[K]['record']
+export type InputOf<K extends ModelKey> = ModelTypes[K]['input']
+export type FilterOf<K extends ModelKey> = ModelTypes[K]['filter']
+
+export interface ListReply<T> {
+  total: number
+  count: number
+  page: number
+  items: T[]
+}
+
+/** The signed-in user as `auth/session` and `auth/me` describe it. */
+export interface SessionUser {
+  id: number
+  name: string
+  email: string
+  role: 'admin' | 'manager' | 'teacher' | 'readonly'
+  branch_ids: number[]
+}
+
+/** A refusal in the API's own shapes: `fields` holds the per-field messages of a 422. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly fields: Record<string, string[]> = {},
+  ) {
+    super(message)
+    this.name = 'ApiError'
+  }
+}
+
+export interface ClientOptions {
+  /** Where the server is: '' in the browser (same origin), `http://127.0.0.1:PORT` in tests. */
+  base: string
+  branch: number
+  /** An API token (integrations, tests); without it the browser's session cookie is used. */
+  token?: string
+  /** Milliseconds before a call is given up (every wait has a timeout). */
+  timeoutMs?: number
+  /** Called on 401: the session ended (expired, signed out elsewhere, password changed). */
+  onUnauthorized?: () => void
+  /** Called with every answered call's path and duration, for the app's own budget checks. */
+  onCall?: (path: string, ms: number) => void
+}
+
+type Body = Record<string, unknown>
+
+export class V2Api {
+  constructor(readonly options: ClientOptions) {}
+
+  get branch(): number {
+    return this.options.branch
+  }
+
+  /** The same client in another branch. */
+  inBranch(branch: number): V2Api {
+    return new V2Api({ ...this.options, branch })
+  }
+
+  /** POSTs a JSON body; the reply is parsed, a refusal thrown as ApiError. */
+  async post<T>(path: string, body: Body = {}, query: Record<string, string | number> = {}): Promise<T> {
+    const qs = new URLSearchParams(
+      Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]),
+    ).toString()
+    const url = `${this.options.base}${path}${qs ? `?${qs}` : ''}`
+    const headers: Record<string, string> = { 'content-type': 'application/json' }
+    if (this.options.token) headers['x-alfacrm-token'] = this.options.token
+    // The header a cross-site form cannot send: the server requires it with the session cookie.
+    else headers['x-parta-csrf'] = '1'
+    const started = Date.now()
+    let res: Response
+    try {
+      res = await fetch(url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(body),
+        credentials: 'same-origin',
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+      })
+    } catch (err) {
+      const timedOut = err instanceof Error && err.name === 'TimeoutError'
+      throw new ApiError(0, timedOut ? 'timeout' : 'network')
+    }
+    const text = await res.text()
+    this.options.onCall?.(path, Date.now() - started)
+    let data: unknown = null
+    try {
+      data = text ? JSON.parse(text) : null
+    } catch {
+      throw new ApiError(res.status, `Unreadable reply (${res.status})`)
+    }
+    if (!res.ok) {
+      const d = (data ?? {}) as { message?: string; errors?: Record<string, string[]> }
+      if (res.status === 401) this.options.onUnauthorized?.()
+      const fields = d.errors && !Array.isArray(d.errors) ? d.errors : {}
+      throw new ApiError(res.status, d.message ?? res.statusText, fields)
+    }
+    return data as T
+  }
+
+  private path(model: ModelKey | string, action: string): string {
+    const info = (MODELS as Record<string, { scope: string }>)[model]
+    return info?.scope === 'global'
+      ? `/v2api/${model}/${action}`
+      : `/v2api/${this.options.branch}/${model}/${action}`
+  }
+
+  index<K extends ModelKey>(model: K, filter: FilterOf<K> = {} as FilterOf<K>) {
+    return this.post<ListReply<RecordOf<K>>>(this.path(model, 'index'), filter as Body)
+  }
+
+  /** Every record of a filter, page after page (`onPage` sees the progress), at most `limit` records. */
+  async all<K extends ModelKey>(
+    model: K,
+    filter: FilterOf<K> = {} as FilterOf<K>,
+    opts: { limit?: number; onPage?: (done: number, total: number) => void } = {},
+  ): Promise<RecordOf<K>[]> {
+    const out: RecordOf<K>[] = []
+    const limit = opts.limit ?? Number.POSITIVE_INFINITY
+    for (let page = 0; ; page++) {
+      const r = await this.index(model, { ...filter, page } as FilterOf<K>)
+      out.push(...r.items)
+      opts.onPage?.(out.length, r.total)
+      if (r.items.length === 0 || out.length >= r.total || out.length >= limit) break
+    }
+    return out.slice(0, limit)
+  }
+
+  /** One record by id, or null when it does not exist or is not visible. */
+  async get<K extends ModelKey>(model: K, id: number, filter: FilterOf<K> = {} as FilterOf<K>) {
+    const r = await this.index(model, { ...filter, id } as FilterOf<K>)
+    return r.items[0] ?? null
+  }
+
+  async create<K extends ModelKey>(model: K, input: InputOf<K>, query: Record<string, number> = {}) {
+    const r = await this.post<{ model: RecordOf<K> }>(this.path(model, 'create'), input as Body, query)
+    return r.model
+  }
+
+  async update<K extends ModelKey>(model: K, id: number, input: InputOf<K>) {
+    const r = await this.post<{ model: RecordOf<K> }>(this.path(model, 'update'), input as Body, { id })
+    return r.model
+  }
+
+  async remove(model: ModelKey, id: number): Promise<void> {
+    await this.post(this.path(model, 'delete'), {}, { id })
+  }
+
+  async restore<K extends ModelKey>(model: K, id: number) {
+    const r = await this.post<{ model: RecordOf<K> }>(this.path(model, 'restore'), {}, { id })
+    return r.model
+  }
+
+  /** A model's other actions (`pay/total`, calendar views …). */
+  call<T>(model: ModelKey | string, action: string, body: Body = {}, query: Record<string, number> = {}) {
+    return this.post<T>(this.path(model, action), body, query)
+  }
+
+  // The staff app's session (cookie) endpoints.
+  signIn(email: string, password: string) {
+    return this.post<{ user: SessionUser; expires_in: number }>('/v2api/auth/session', { email, password })
+  }
+
+  me() {
+    return this.post<{ user: SessionUser }>('/v2api/auth/me')
+  }
+
+  signOut() {
+    return this.post<{ success: true }>('/v2api/auth/sign-out')
+  }
+
+  changePassword(password: string, newPassword: string) {
+    return this.post<{ success: true }>('/v2api/auth/password', {
+      current_password: password,
+      new_password: newPassword,
+    })
+  }
+}

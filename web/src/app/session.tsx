@@ -1,0 +1,100 @@
+import { useQueryClient } from '@tanstack/react-query'
+import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react'
+import { ApiError, type ModelKey, type SessionUser, V2Api } from '../api/client'
+import { mayRead, mayWrite } from './permissions'
+
+const BRANCH_KEY = 'parta.branch'
+
+export interface Session {
+  user: SessionUser
+  /** The branch every call goes to; the switcher changes it. */
+  branch: number
+  setBranch(branch: number): void
+  api: V2Api
+  canWrite(model: ModelKey): boolean
+  canRead(model: ModelKey): boolean
+  signOut(): Promise<void>
+}
+
+const SessionContext = createContext<Session | null>(null)
+
+export function useSession(): Session {
+  const s = useContext(SessionContext)
+  if (!s) throw new Error('useSession outside a signed-in page')
+  return s
+}
+
+/** The API as the browser uses it: same origin, the session cookie, and back to sign-in on a 401. */
+export function browserApi(branch: number, onUnauthorized?: () => void): V2Api {
+  return new V2Api({ base: '', branch, onUnauthorized })
+}
+
+function initialBranch(user: SessionUser): number {
+  const kept = Number(localStorage.getItem(BRANCH_KEY))
+  if (kept > 0 && (user.role === 'admin' || user.branch_ids.includes(kept))) return kept
+  return user.branch_ids[0] ?? 1
+}
+
+type State =
+  | { status: 'loading' }
+  | { status: 'signed-out'; expired: boolean }
+  | { status: 'in'; user: SessionUser }
+
+/** Who is signed in (asked once from `auth/me`), and the sign-in page until someone is. */
+export function SessionProvider(props: {
+  signIn: (done: (user: SessionUser) => void, expired: boolean) => ReactNode
+  loading: ReactNode
+  children: ReactNode
+}) {
+  const queries = useQueryClient()
+  const [state, setState] = useState<State>({ status: 'loading' })
+  const [branch, setBranchState] = useState(1)
+
+  const expire = useCallback(() => {
+    queries.clear()
+    setState({ status: 'signed-out', expired: true })
+  }, [queries])
+
+  const enter = useCallback((user: SessionUser) => {
+    setBranchState(initialBranch(user))
+    setState({ status: 'in', user })
+  }, [])
+
+  useEffect(() => {
+    browserApi(1)
+      .me()
+      .then(
+        (r) => enter(r.user),
+        (err) => {
+          if (err instanceof ApiError && err.status === 401)
+            setState({ status: 'signed-out', expired: false })
+          else setState({ status: 'signed-out', expired: false })
+        },
+      )
+  }, [enter])
+
+  const session = useMemo<Session | null>(() => {
+    if (state.status !== 'in') return null
+    const api = browserApi(branch, expire)
+    return {
+      user: state.user,
+      branch,
+      setBranch(b: number) {
+        localStorage.setItem(BRANCH_KEY, String(b))
+        setBranchState(b)
+      },
+      api,
+      canWrite: (model) => mayWrite(state.user, model),
+      canRead: (model) => mayRead(state.user, model),
+      async signOut() {
+        await api.signOut().catch(() => undefined)
+        queries.clear()
+        setState({ status: 'signed-out', expired: false })
+      },
+    }
+  }, [state, branch, expire, queries])
+
+  if (state.status === 'loading') return <>{props.loading}</>
+  if (state.status === 'signed-out') return <>{props.signIn(enter, state.expired)}</>
+  return <SessionContext.Provider value={session}>{props.children}</SessionContext.Provider>
+}

@@ -1,0 +1,91 @@
+import '@mantine/core/styles.css'
+import '@mantine/notifications/styles.css'
+import { Button, Center, createTheme, Loader, MantineProvider, Stack, Text } from '@mantine/core'
+import { Notifications } from '@mantine/notifications'
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
+import { lazy, type ReactNode, StrictMode, Suspense } from 'react'
+import { createRoot } from 'react-dom/client'
+import { Link, Redirect, Route, Switch } from 'wouter'
+import { ApiError } from './api/client'
+import { Shell } from './app/Shell'
+import { SignIn } from './app/SignIn'
+import { SessionProvider } from './app/session'
+import { m } from './i18n'
+
+// Each page is its own chunk: the first load carries the frame and the page it opens.
+const CustomersPage = lazy(() => import('./pages/customers/CustomersPage'))
+const CustomerCard = lazy(() => import('./pages/customers/CustomerCard'))
+const LeadsPage = lazy(() => import('./pages/leads/LeadsPage'))
+const PaymentsPage = lazy(() => import('./pages/payments/PaymentsPage'))
+
+const theme = createTheme({
+  primaryColor: 'blue',
+  fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif',
+  // Contrast: dimmed text darker than Mantine's default grey.
+  colors: {},
+  other: {},
+})
+
+const queries = new QueryClient({
+  defaultOptions: {
+    queries: {
+      staleTime: 15_000,
+      refetchOnWindowFocus: false,
+      // A refusal (4xx) is an answer; only network trouble and 5xx are worth another try.
+      retry: (count, err) =>
+        count < 2 && (!(err instanceof ApiError) || err.status === 0 || err.status >= 500),
+    },
+  },
+})
+
+const loading = (
+  <Center h="60vh" aria-busy="true">
+    <Loader aria-label={m.app.loading} />
+  </Center>
+)
+
+function NotFound() {
+  return (
+    <Stack align="center" mt="xl">
+      <Text size="lg">{m.app.notFound}</Text>
+      <Button component={Link} href="/customers">
+        {m.app.toHome}
+      </Button>
+    </Stack>
+  )
+}
+
+function Pages(): ReactNode {
+  return (
+    <Shell>
+      <Suspense fallback={loading}>
+        <Switch>
+          <Route path="/">
+            <Redirect to="/customers" replace />
+          </Route>
+          <Route path="/customers" component={CustomersPage} />
+          <Route path="/customers/:id">{(p) => <CustomerCard id={Number(p.id)} />}</Route>
+          <Route path="/leads" component={LeadsPage} />
+          <Route path="/payments" component={PaymentsPage} />
+          <Route component={NotFound} />
+        </Switch>
+      </Suspense>
+    </Shell>
+  )
+}
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <MantineProvider theme={theme}>
+      <Notifications position="top-right" />
+      <QueryClientProvider client={queries}>
+        <SessionProvider
+          loading={loading}
+          signIn={(done, expired) => <SignIn onSignedIn={done} expired={expired} />}
+        >
+          <Pages />
+        </SessionProvider>
+      </QueryClientProvider>
+    </MantineProvider>
+  </StrictMode>,
+)

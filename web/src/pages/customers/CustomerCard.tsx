@@ -1,0 +1,6 @@
+import { Title } from '@mantine/core'
+
+export default function CustomerCard(props: { id: number }) {
+  void props
+  return <Title order={1}>CustomerCard</Title>
+}
