@@ -64,6 +64,9 @@ function Pages(): ReactNode {
             <Redirect to="/customers" replace />
           </Route>
           <Route path="/customers" component={CustomersPage} />
+          <Route path="/customers/new">
+            <CustomerCard id={null} />
+          </Route>
           <Route path="/customers/:id">{(p) => <CustomerCard id={Number(p.id)} />}</Route>
           <Route path="/leads" component={LeadsPage} />
           <Route path="/payments" component={PaymentsPage} />
