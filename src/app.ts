@@ -166,7 +166,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     replies: new Memo(5000, config.replyMemoBytes),
   }
   const loginLimiter = new SlidingWindow(config.loginRateLimit, 60_000)
-  const loginDeps = { db: db.kysely, tokenTtl: config.tokenTtl, limiter: loginLimiter }
+  const loginDeps = { db: db.kysely, tokenTtl: config.tokenTtl, limiter: loginLimiter, tz: config.tz }
   const tokenLimiter = config.rateLimitRps > 0 ? new SlidingWindow(config.rateLimitRps, 1000) : null
 
   // §1.6: the body is read as text whatever the Content-Type says, and parsed by our rules later

@@ -8,6 +8,8 @@ export interface LoginDeps {
   db: AnyDb
   tokenTtl: number
   limiter: SlidingWindow
+  /** The server time zone: log rows of the session endpoints carry its local time (§0.3). */
+  tz: string
 }
 
 /** §2.1: `auth/login` with an e-mail and an api key issues a token for the X-ALFACRM-TOKEN header. */

@@ -1,5 +1,7 @@
 import type { AnyDb, User } from '../engine/model.js'
 import { type FieldErrors, fail } from '../errors.js'
+import { EVENT, hiddenAttributes } from '../log/write.js'
+import { nowParts } from '../wire/dates.js'
 import type { LoginDeps } from './login.js'
 import { hashPassword, isPasswordLength, PASSWORD_LENGTH, verifyPassword } from './secrets.js'
 import { issueToken, revokeTokens, type TokenKind } from './tokens.js'
@@ -39,6 +41,20 @@ export async function changePassword(
   const hash = await hashPassword(next)
   return deps.db.transaction().execute(async (trx) => {
     await setPasswordHash(trx, user.id, hash)
+    // The log says the password changed, and who changed it (the user), never the value (§5.11).
+    await trx
+      .insertInto('log')
+      .values({
+        entity: 'User',
+        entity_id: user.id,
+        user_id: user.id,
+        event: EVENT.update,
+        fields_old: JSON.stringify(hiddenAttributes(['password'])),
+        fields_new: JSON.stringify(hiddenAttributes(['password'])),
+        date_time: nowParts(deps.tz).dateTime,
+        visibility: 'admin',
+      })
+      .execute()
     return issueToken(trx, user.id, deps.tokenTtl, kind)
   })
 }

@@ -44,10 +44,27 @@ export function buildOpenApi(models: Registry, info: { version: string }): Recor
     },
     servers: [{ url: '/', description: 'The server that serves this document.' }],
     tags,
-    security: [{ token: [] }],
+    // A header token, or the staff app's cookie with its CSRF header.
+    security: [{ token: [] }, { session: [], csrf: [] }],
     paths,
     components: {
-      securitySchemes: { token: { type: 'apiKey', in: 'header', name: 'X-ALFACRM-TOKEN' } },
+      securitySchemes: {
+        token: { type: 'apiKey', in: 'header', name: 'X-ALFACRM-TOKEN' },
+        session: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'parta_session',
+          description:
+            'The staff app: set by `auth/session` (HttpOnly, SameSite=Strict, Secure over HTTPS). Holds session tokens only; every call with it needs the `csrf` header too.',
+        },
+        csrf: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-Parta-CSRF',
+          description:
+            'Always `1`: a header a cross-site form cannot send. Required with the session cookie, together with an `Origin` (when sent) equal to the server’s own.',
+        },
+      },
       parameters: { branch: BRANCH },
       schemas: { ...SHARED_SCHEMAS, ...schemas },
       responses: errorResponses(),

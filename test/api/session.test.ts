@@ -227,6 +227,13 @@ describe('staff sign-in with a session cookie', () => {
     assert.equal((await s.call('auth/me', {}, { token })).status, 401)
     assert.equal((await signIn(s, u.email)).r.status, 403)
     assert.equal((await signIn(s, u.email, next)).r.status, 200)
+    // The log has the change, made by the user, without either password; the refused try wrote nothing.
+    const log = await s.api('1/log/index', { entity: 'User', entity_id: u.id, event: 2 })
+    assert.equal(log.body.total, 1, log.text)
+    const row = log.body.items[0]
+    assert.equal(row.user_id, u.id)
+    assert.deepEqual([row.fields_old, row.fields_new], [{ password: '[hidden]' }, { password: '[hidden]' }])
+    assert.ok(!log.text.includes(next) && !log.text.includes(PASSWORD))
   })
 
   test('a header-token caller changing its password gets a new token in the body', async () => {
