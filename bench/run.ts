@@ -12,6 +12,7 @@ import { freePort, type Proc, rssOf, runToEnd, startProcess } from './processes.
 import { markdown, type RouteResult, type RunResult, table, title } from './report.js'
 import { type Route, routes } from './routes.js'
 import { type SoakResult, soak, soakTable } from './soak.js'
+import { runWebBench, webTable } from './web.js'
 
 /**
  * `npm run bench`: for each size, seeds a fresh database (SQLite in a temp DATA_DIR, or a new
@@ -34,6 +35,9 @@ const USAGE = `Usage: npm run bench -- [options]
                       postgres:// URL); one size, given by --sizes, is assumed to match it
   --soak N            hostile requests per shape in the memory soak (default 2000; --quick 500; 0 skips)
   --soak-only         run the memory soak alone
+  --web               also measure the staff app's budgets in chromium (bundle, first page, typing)
+  --web-only          measure only the staff app's budgets
+  --web-customers N   customers for the typing measurement (default 100000; --reuse a seeded one)
 Environment: DATABASE_URL=postgres://… benches PostgreSQL (a fresh database per size is created and
 dropped on that server); WORKERS=2 runs two server processes (node:cluster).`
 
@@ -55,6 +59,9 @@ interface Options {
   reuse: string | null
   soak: number
   soakOnly: boolean
+  web: boolean
+  webOnly: boolean
+  webCustomers: number
 }
 
 function options(argv: string[]): Options {
@@ -74,6 +81,9 @@ function options(argv: string[]): Options {
       reuse: { type: 'string' },
       soak: { type: 'string' },
       'soak-only': { type: 'boolean', default: false },
+      web: { type: 'boolean', default: false },
+      'web-only': { type: 'boolean', default: false },
+      'web-customers': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   })
@@ -98,6 +108,9 @@ function options(argv: string[]): Options {
     reuse: v.reuse ?? null,
     soak: Number(v.soak ?? (v.quick ? 500 : 2000)),
     soakOnly: v['soak-only'],
+    web: v.web || v['web-only'],
+    webOnly: v['web-only'],
+    webCustomers: Number(v['web-customers'] ?? 100_000),
   }
 }
 
@@ -425,8 +438,17 @@ async function main(): Promise<void> {
   const started = new Date()
   const loadAtStart = os.loadavg()
   const runs: RunResult[] = []
-  if (!o.soakOnly) for (const size of o.sizes) await benchSize(o, size, runs)
-  const soaked = o.soak > 0 ? await benchSoak(o.soak) : []
+  if (!o.soakOnly && !o.webOnly) for (const size of o.sizes) await benchSize(o, size, runs)
+  const soaked = o.soak > 0 && !o.webOnly ? await benchSoak(o.soak) : []
+  const web = o.web
+    ? await runWebBench({
+        root: repoRoot(),
+        compiled,
+        customers: o.webCustomers,
+        reuse: o.webOnly ? o.reuse : null,
+        runs: o.quick ? 2 : 5,
+      })
+    : null
   const kind = process.env.DATABASE_URL ? 'postgres' : 'sqlite'
   const dir = path.join(repoRoot(), 'bench/results')
   fs.mkdirSync(dir, { recursive: true })
@@ -449,7 +471,7 @@ async function main(): Promise<void> {
     loadAverageAtEnd: os.loadavg(),
     seconds_total: (Date.now() - started.getTime()) / 1000,
   }
-  fs.writeFileSync(file, `${JSON.stringify({ meta, runs, soak: soaked }, null, 2)}\n`)
+  fs.writeFileSync(file, `${JSON.stringify({ meta, runs, soak: soaked, web }, null, 2)}\n`)
   for (const run of runs) {
     process.stdout.write(`\n${title(run)}; RSS after the run ${run.rssAfterMb.toFixed(0)} MB\n`)
     process.stdout.write(`${table(run.routes).join('\n')}\n`)
@@ -458,6 +480,10 @@ async function main(): Promise<void> {
     process.stdout.write(`\nMemory soak (${o.soak} requests a shape, 4 connections, a readonly user)\n`)
     process.stdout.write(`${soakTable(soaked).join('\n')}\n`)
   }
+  if (web)
+    process.stdout.write(
+      `\nStaff app budgets (chromium ${process.env.CHROMIUM_PATH ?? 'of Debian'}, headless)\n${webTable(web)}\n`,
+    )
   const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(' ')
   process.stdout.write(
     `\nWrote ${path.relative(process.cwd(), file)} (${meta.seconds_total.toFixed(0)} s in all; load average ` +

@@ -7,12 +7,15 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { V2Api } from '../../web/src/api/client.js'
 import { type RunningServer, spawnServer } from '../helpers/process.js'
 import { ADMIN, adminEnv, adminToken, freshDatabase } from '../helpers/server.js'
+import { chromiumPath } from './chromium.js'
 
 /**
  * Browser tests: Debian's chromium, headless, driven by playwright-core, against the real server process
  * on a real database filled by `seed --demo` (SQLite, or PostgreSQL with TEST_DATABASE_URL). Each file
  * gets its own site; screenshots go to test-output/screenshots/{sqlite|postgres}/.
  */
+export { chromiumPath }
+
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url))
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
 export const SCREENSHOTS = path.join(
@@ -21,12 +24,6 @@ export const SCREENSHOTS = path.join(
   'screenshots',
   process.env.TEST_DATABASE_URL ? 'postgres' : 'sqlite',
 )
-
-/** The chromium to drive: CHROMIUM_PATH, else Debian's package. */
-export function chromiumPath(): string | null {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/lib/chromium/chromium', '/usr/bin/chromium']
-  return candidates.find((p): p is string => !!p && fs.existsSync(p)) ?? null
-}
 
 /** Set when no browser is installed: the browser tests are skipped with this reason (CI installs one). */
 export const NO_BROWSER = chromiumPath()
