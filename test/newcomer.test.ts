@@ -112,6 +112,8 @@ describe("a newcomer's first hour, from a clean copy of the repository", () => {
     assert.ok(fs.existsSync(path.join(dir, 'dist/src/main.js')), 'npm install builds dist/')
     npm(dir, ['prune', '--omit=dev', '--offline', '--no-audit', '--no-fund'], env)
     assert.ok(!fs.existsSync(path.join(dir, 'node_modules/typescript')), 'no TypeScript after the prune')
+    assert.ok(!fs.existsSync(path.join(dir, 'node_modules/react')), 'the app’s libraries are build-time only')
+    assert.ok(fs.existsSync(path.join(dir, 'web/dist/index.html')), 'the staff app built at install stays')
 
     const server = await npmStart(dir, env)
     t.diagnostic(`npm start to healthy: ${server.healthyMs.toFixed(0)} ms`)
@@ -154,6 +156,18 @@ describe("a newcomer's first hour, from a clean copy of the repository", () => {
       assert.ok(students.body.total > 0, JSON.stringify(students.body))
       const branches = await post(server.url, 'branch/index', {}, login.body.token)
       assert.equal(branches.body.total, 2, 'one main branch and the demo second one, not duplicated')
+      // The staff app opens, and the printed password signs in to it.
+      const page = await fetch(`${server.url}/`, { headers: { accept: 'text/html' } })
+      assert.match(await page.text(), /<div id="root">/)
+      const password = /Sign in to the staff app at \S+ as (\S+) with the password (\S+) /.exec(printed)
+      assert.ok(password, printed)
+      const signIn = await fetch(`${server.url}/v2api/auth/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-parta-csrf': '1' },
+        body: JSON.stringify({ email: password[1], password: password[2] }),
+      })
+      assert.equal(signIn.status, 200, await signIn.text())
+      assert.match(signIn.headers.get('set-cookie') ?? '', /^parta_session=/)
     } finally {
       await stop(server)
     }

@@ -73,6 +73,11 @@ export const seed = defineCommand({
         `  curl -s -X POST http://localhost:${config.port}/v2api/auth/login -H 'Content-Type: application/json' ` +
           `-d '{"email":"${report.admin?.email ?? report.actingAdmin}","api_key":"${key}"}'`,
       )
+      if (report.admin)
+        out.line(
+          `Sign in to the staff app at http://localhost:${config.port}/ as ${report.admin.email} with the ` +
+            `password ${report.admin.password} (shown once; change it in the app's user menu).`,
+        )
       return
     }
     const config = loadConfig()

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../app.js'
-import { hashToken } from '../auth/secrets.js'
+import { setPasswordHash } from '../auth/passwords.js'
+import { hashPassword, hashToken, newPassword } from '../auth/secrets.js'
 import { issueToken } from '../auth/tokens.js'
 import { createUser } from '../auth/users.js'
 import { loadConfig } from '../config.js'
@@ -22,7 +23,7 @@ export interface DemoReport {
   requests: number
   made: Record<string, number>
   /** Set when the database had no administrator and the demo made one (its key is shown once). */
-  admin?: { email: string; apiKey: string }
+  admin?: { email: string; apiKey: string; password: string }
   /** The e-mail of the administrator the demo acted as. */
   actingAdmin: string
 }
@@ -103,7 +104,10 @@ async function actingAdmin(db: Db) {
   if (admin) return { adminId: Number(admin.id), adminEmail: String(admin.email), created: null }
   const email = 'admin@school.example'
   const user = await createUser(db.kysely, { email, role: 'admin', name: 'Администратор' })
-  return { adminId: user.id, adminEmail: email, created: { email, apiKey: user.apiKey } }
+  // A password too, so the staff app can be opened at once; reported once, like the key.
+  const password = newPassword()
+  await setPasswordHash(db.kysely, user.id, await hashPassword(password))
+  return { adminId: user.id, adminEmail: email, created: { email, apiKey: user.apiKey, password } }
 }
 
 /** Branch 1, as the first start makes it, on a database that has no branch yet. */
