@@ -160,3 +160,42 @@ export async function signIn(
   await page.getByTestId('user-menu').waitFor()
   return page
 }
+
+/**
+ * Screen-reader and layout basics of the page as shown: every visible control has an accessible name
+ * (label, aria-label/labelledby, title or text), and nothing makes the page itself scroll sideways
+ * (wide tables scroll inside their own container). Returns the offenders, empty when all is well.
+ */
+export async function accessibilityProblems(page: Page): Promise<string[]> {
+  return page.evaluate<string[]>(`(() => {
+    const problems = []
+    const visible = (el) => {
+      const r = el.getBoundingClientRect()
+      const s = getComputedStyle(el)
+      return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none'
+    }
+    const nameOf = (el) => {
+      const by = el.getAttribute('aria-labelledby')
+      if (by) return by.split(/\\s+/).map((id) => document.getElementById(id)?.textContent ?? '').join(' ').trim()
+      if (el.getAttribute('aria-label')) return el.getAttribute('aria-label').trim()
+      if (el.id) {
+        const l = document.querySelector('label[for="' + CSS.escape(el.id) + '"]')
+        if (l && l.textContent.trim()) return l.textContent.trim()
+      }
+      const wrap = el.closest('label')
+      if (wrap && wrap.textContent.trim()) return wrap.textContent.trim()
+      if (el.title) return el.title.trim()
+      if (['BUTTON', 'A'].includes(el.tagName) || el.getAttribute('role') === 'button' || el.getAttribute('role') === 'tab')
+        return (el.textContent ?? '').trim()
+      return ''
+    }
+    const controls = document.querySelectorAll('input:not([type=hidden]), select, textarea, button, a[href], [role=button], [role=tab], [role=checkbox], [role=switch]')
+    for (const el of controls) {
+      if (!visible(el) || el.closest('[aria-hidden=true]')) continue
+      if (!nameOf(el)) problems.push('unlabelled ' + el.tagName.toLowerCase() + ' ' + (el.outerHTML.slice(0, 120)))
+    }
+    const overflow = document.documentElement.scrollWidth - window.innerWidth
+    if (overflow > 1) problems.push('the page scrolls sideways by ' + overflow + ' px at ' + window.innerWidth + ' px')
+    return problems
+  })()`)
+}
