@@ -94,7 +94,7 @@ function SearchBox(props: { value: string; onSearch(q: string, replace: boolean)
       value={text}
       onChange={(e) => setText(e.currentTarget.value)}
       type="search"
-      w={{ base: '100%', sm: 320 }}
+      w={{ base: '100%', sm: 280 }}
       data-testid="customers-search"
       rightSection={
         text ? <CloseButton aria-label={t.clearSearch} onClick={() => setText('')} size="sm" /> : null

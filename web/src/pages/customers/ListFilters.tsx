@@ -1,4 +1,4 @@
-import { Checkbox, Group, Select } from '@mantine/core'
+import { Checkbox, Select, Stack } from '@mantine/core'
 import { MODELS } from '../../api/models.gen'
 import { useSession } from '../../app/session'
 import { m } from '../../i18n'
@@ -38,7 +38,7 @@ export function ListFilters(props: { state: ListState; onChange(patch: Patch): v
       placeholder={placeholder}
       clearable
       searchable={data.length > 8}
-      w={200}
+      w={180}
       size="sm"
       data-testid={`filter-${key}`}
       comboboxProps={{ withinPortal: true }}
@@ -46,7 +46,7 @@ export function ListFilters(props: { state: ListState; onChange(patch: Patch): v
   )
 
   return (
-    <Group gap="sm" align="flex-end" wrap="wrap">
+    <>
       {s.tab !== 'leads' &&
         select('studyStatus', labels.study_status_id, study.options, m.customers.anyStatus)}
       {s.tab !== 'students' &&
@@ -63,20 +63,20 @@ export function ListFilters(props: { state: ListState; onChange(patch: Patch): v
           mb={8}
         />
       )}
-      <Checkbox
-        label={m.customers.debtors}
-        checked={s.debtors}
-        onChange={(e) => onChange({ debtors: e.currentTarget.checked })}
-        data-testid="filter-debtors"
-        mb={8}
-      />
-      <Checkbox
-        label={m.customers.noNextLesson}
-        checked={s.noNextLesson}
-        onChange={(e) => onChange({ noNextLesson: e.currentTarget.checked })}
-        data-testid="filter-no-next-lesson"
-        mb={8}
-      />
-    </Group>
+      <Stack gap={6} mb={2}>
+        <Checkbox
+          label={m.customers.debtors}
+          checked={s.debtors}
+          onChange={(e) => onChange({ debtors: e.currentTarget.checked })}
+          data-testid="filter-debtors"
+        />
+        <Checkbox
+          label={m.customers.noNextLesson}
+          checked={s.noNextLesson}
+          onChange={(e) => onChange({ noNextLesson: e.currentTarget.checked })}
+          data-testid="filter-no-next-lesson"
+        />
+      </Stack>
+    </>
   )
 }

@@ -43,8 +43,8 @@ const Th = (props: { children: ReactNode; right?: boolean }) => (
 export function ListTable(props: { items: Customer[]; names: Names; sort: Sort; onSort(s: Sort): void }) {
   const { sort, onSort } = props
   return (
-    <Table.ScrollContainer minWidth={1000}>
-      <Table striped highlightOnHover verticalSpacing="xs" data-testid="customers-table">
+    <Table.ScrollContainer minWidth={1100}>
+      <Table striped highlightOnHover verticalSpacing={6} fz="sm" data-testid="customers-table">
         <Table.Thead>
           <Table.Tr>
             <SortTh label={c.name} k="name" sort={sort} onSort={onSort} />
@@ -60,8 +60,14 @@ export function ListTable(props: { items: Customer[]; names: Names; sort: Sort; 
         <Table.Tbody>
           {props.items.map((r) => (
             <Table.Tr key={r.id} data-testid="customer-row" data-id={r.id}>
-              <Table.Td>
-                <Anchor component={Link} href={`/customers/${r.id}`} fw={500} data-testid="customer-name">
+              <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                <Anchor
+                  component={Link}
+                  href={`/customers/${r.id}`}
+                  fw={500}
+                  fz="sm"
+                  data-testid="customer-name"
+                >
                   {r.name}
                 </Anchor>
               </Table.Td>
@@ -77,7 +83,7 @@ export function ListTable(props: { items: Customer[]; names: Names; sort: Sort; 
               </Table.Td>
               <Table.Td style={{ textAlign: 'right' }}>{r.paid_lesson_count}</Table.Td>
               <Table.Td style={{ whiteSpace: 'nowrap' }}>{dateTime(r.next_lesson_date)}</Table.Td>
-              <Table.Td>{props.names.status(r)}</Table.Td>
+              <Table.Td style={{ whiteSpace: 'nowrap' }}>{props.names.status(r)}</Table.Td>
               <Table.Td>{props.names.source(r)}</Table.Td>
               <Table.Td style={{ whiteSpace: 'nowrap' }}>{date(r.b_date)}</Table.Td>
             </Table.Tr>
