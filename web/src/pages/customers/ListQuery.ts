@@ -101,8 +101,8 @@ export function searchFilter(q: string): { phone?: string; name?: string } {
   return { name: text }
 }
 
-/** The extensions on branch `api-web` (sort, has_next_lesson) next to the generated filter type. */
-export type CustomerQuery = FilterOf<'customer'> & { has_next_lesson?: 0 | 1 }
+/** A `customer/index` filter (with the `sort` and `has_next_lesson` extensions). */
+export type CustomerQuery = FilterOf<'customer'>
 
 /** The `customer/index` filter of a state, without paging (the list and the CSV export share it). */
 export function listFilter(s: ListState): CustomerQuery {
