@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import { before, describe, test } from 'node:test'
 import type { Page } from 'playwright-core'
 import { ADMIN } from '../helpers/server.js'
-import { demoSite, NO_BROWSER, PASSWORDS, READONLY_EMAIL, signIn } from './harness.js'
+import { demoSite, MANAGER_EMAIL, NO_BROWSER, PASSWORDS, READONLY_EMAIL, signIn } from './harness.js'
 
 /**
  * The customers list in a real browser against the real server: every total it shows is the API's
@@ -137,6 +137,33 @@ describe('staff app: customers list', { skip: NO_BROWSER }, () => {
     await page.reload()
     await waitTotal(page, debtors.total)
     assert.equal(await page.getByLabel('Должники').isChecked(), true)
+  })
+
+  test('"without an upcoming lesson" and "mine" (a manager) show the API totals of their filters', async () => {
+    const manager = (await site.api.index('user', { email: MANAGER_EMAIL })).items[0]!
+    const students = await site.api.index('customer', { is_study: 1, removed: 0 })
+    for (const c of students.items.slice(0, 3))
+      await site.api.update('customer', c.id, { assigned_id: manager.id })
+    const page = await signIn(site, MANAGER_EMAIL, PASSWORDS.manager)
+    await waitTotal(page, students.total)
+
+    const idle = await site.api.index('customer', { is_study: 1, removed: 0, has_next_lesson: 0 })
+    assert.ok(idle.total > 0)
+    await page.getByLabel('Без следующего урока').check()
+    await waitTotal(page, idle.total)
+    assert.equal(await page.getByTestId('customer-row').count(), Math.min(50, idle.total))
+    await page.getByLabel('Без следующего урока').uncheck()
+    await waitTotal(page, students.total)
+
+    const mine = await site.api.index('customer', { is_study: 1, removed: 0, assigned_id: manager.id })
+    assert.equal(mine.total, 3)
+    await page.getByLabel('Ответственный: Мои').check()
+    await waitTotal(page, 3)
+    assert.deepEqual(
+      await rowIds(page),
+      mine.items.map((c) => c.id),
+    )
+    assert.match(page.url(), new RegExp(`assigned=${manager.id}`))
   })
 
   test('sorting by balance descending puts the largest balance first', async () => {
