@@ -97,6 +97,8 @@ export function searchFilter(q: string): { phone?: string; name?: string } {
   const text = q.trim()
   if (!text) return {}
   const digits = text.replace(/[\s+()-]/g, '')
+  // A whole Russian number matches however it was stored: `8 912 …` and `+7 912 …` alike.
+  if (/^[78]\d{10}$/.test(digits)) return { phone: digits.slice(1) }
   if (/^\d{3,}$/.test(digits)) return { phone: digits }
   return { name: text }
 }

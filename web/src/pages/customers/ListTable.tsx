@@ -33,8 +33,10 @@ function SortTh(props: { label: string; k: SortKey; sort: Sort; onSort(s: Sort):
   )
 }
 
-const Th = (props: { children: ReactNode; right?: boolean }) => (
-  <Table.Th style={{ whiteSpace: 'nowrap', textAlign: props.right ? 'right' : undefined }}>
+const Th = (props: { children: ReactNode; right?: boolean; wrap?: boolean }) => (
+  <Table.Th
+    style={{ whiteSpace: props.wrap ? undefined : 'nowrap', textAlign: props.right ? 'right' : undefined }}
+  >
     {props.children}
   </Table.Th>
 )
@@ -43,14 +45,16 @@ const Th = (props: { children: ReactNode; right?: boolean }) => (
 export function ListTable(props: { items: Customer[]; names: Names; sort: Sort; onSort(s: Sort): void }) {
   const { sort, onSort } = props
   return (
-    <Table.ScrollContainer minWidth={1100}>
+    <Table.ScrollContainer minWidth={1000}>
       <Table striped highlightOnHover verticalSpacing={6} fz="sm" data-testid="customers-table">
         <Table.Thead>
           <Table.Tr>
             <SortTh label={c.name} k="name" sort={sort} onSort={onSort} />
             <Th>{c.phones}</Th>
             <SortTh label={c.balance} k="balance" sort={sort} onSort={onSort} right />
-            <Th right>{c.paidLessons}</Th>
+            <Th right wrap>
+              {c.paidLessons}
+            </Th>
             <Th>{c.nextLesson}</Th>
             <Th>{c.status}</Th>
             <Th>{c.source}</Th>
@@ -60,7 +64,7 @@ export function ListTable(props: { items: Customer[]; names: Names; sort: Sort; 
         <Table.Tbody>
           {props.items.map((r) => (
             <Table.Tr key={r.id} data-testid="customer-row" data-id={r.id}>
-              <Table.Td style={{ whiteSpace: 'nowrap' }}>
+              <Table.Td miw={180}>
                 <Anchor
                   component={Link}
                   href={`/customers/${r.id}`}
