@@ -81,6 +81,27 @@ describe('staff app: customers list', { skip: NO_BROWSER }, () => {
     await page.reload()
     await waitTotal(page, expected.total)
     assert.equal(await page.getByLabel('Поиск по имени или телефону').inputValue(), typed)
+
+    // The whole number with a leading 8 finds the same pupil (stored with +7 or 8 alike).
+    const whole = pupil.phone[0]!.replace(/\D/g, '').slice(-10)
+    const withEight = `8 (${whole.slice(0, 3)}) ${whole.slice(3, 6)}-${whole.slice(6, 8)}-${whole.slice(8)}`
+    const byWhole = await site.api.index('customer', { is_study: 1, removed: 0, phone: whole })
+    await page.getByLabel('Поиск по имени или телефону').fill(withEight)
+    await page.locator(`[data-testid="customer-row"][data-id="${pupil.id}"]`).waitFor()
+    await waitTotal(page, byWhole.total)
+  })
+
+  test('a failed load shows the error with a retry that loads the list', async () => {
+    const page = await admin()
+    await page.getByTestId('customer-row').first().waitFor()
+    // The network drops (the server itself is fine): every list request fails until it is back.
+    await page.route('**/customer/index', (route) => route.abort('connectionrefused'))
+    await page.getByLabel('Поиск по имени или телефону').fill('Списков')
+    await page.getByTestId('customers-error').waitFor({ timeout: 20_000 })
+    assert.match((await page.getByTestId('customers-error').textContent()) ?? '', /Сервер недоступен/)
+    await page.unroute('**/customer/index')
+    await page.getByRole('button', { name: 'Повторить' }).click()
+    await waitTotal(page, 40)
   })
 
   test('finds customers by a part of the name', async () => {
