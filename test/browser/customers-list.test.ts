@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import { before, describe, test } from 'node:test'
-import type { Page } from 'playwright-core'
+import type { Cookie, Page } from 'playwright-core'
 import { ADMIN } from '../helpers/server.js'
 import { demoSite, MANAGER_EMAIL, NO_BROWSER, PASSWORDS, READONLY_EMAIL, signIn } from './harness.js'
 
@@ -23,7 +23,20 @@ describe('staff app: customers list', { skip: NO_BROWSER }, () => {
       })
   })
 
-  const admin = () => signIn(site, ADMIN.email, PASSWORDS.admin)
+  // One sign-in (the form is rate limited); every test opens its own browser profile with the cookie.
+  let cookies: Cookie[] | undefined
+  const admin = async (viewport?: { width: number; height: number }) => {
+    if (!cookies) {
+      const first = await signIn(site, ADMIN.email, PASSWORDS.admin, viewport)
+      cookies = await first.context().cookies()
+      return first
+    }
+    const page = await site.page(viewport)
+    await page.context().addCookies(cookies)
+    await page.goto(`${site.url}/customers`)
+    await page.getByTestId('user-menu').waitFor()
+    return page
+  }
   const shownTotal = async (page: Page) =>
     Number(await page.getByTestId('customers-total').getAttribute('data-total'))
   /** Waits until the list shows `total` and is no longer showing a previous answer. */
@@ -270,7 +283,7 @@ describe('staff app: customers list', { skip: NO_BROWSER }, () => {
   })
 
   test('on a tablet the table scrolls inside the page', async () => {
-    const page = await signIn(site, ADMIN.email, PASSWORDS.admin, { width: 768, height: 1024 })
+    const page = await admin({ width: 768, height: 1024 })
     await page.getByTestId('customer-row').first().waitFor()
     const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth')
     assert.ok(overflow <= 0, `the page does not scroll sideways (${overflow}px)`)
