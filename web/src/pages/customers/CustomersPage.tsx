@@ -1,5 +1,262 @@
-import { Title } from '@mantine/core'
+import {
+  Alert,
+  Badge,
+  Box,
+  Button,
+  Center,
+  CloseButton,
+  Group,
+  Loader,
+  Pagination,
+  Stack,
+  Tabs,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core'
+import { useEffect, useMemo, useRef, useState } from 'react'
+import { Link, useLocation, useSearch } from 'wouter'
+import type { RecordOf } from '../../api/client'
+import { errorText } from '../../app/errors'
+import { useSession } from '../../app/session'
+import { m } from '../../i18n'
+import { useDictionary, useList } from '../../lib/queries'
+import { CsvButton } from './CsvButton'
+import type { Names } from './CsvExport'
+import { ListFilters } from './ListFilters'
+import {
+  isNarrowed,
+  type ListState,
+  listFilter,
+  PAGE_SIZE,
+  readState,
+  TABS,
+  type Tab,
+  tabFilter,
+  writeState,
+} from './ListQuery'
+import { ListTable } from './ListTable'
+
+const t = m.customers
+/** How long the search waits after the last keystroke before it asks. */
+const SEARCH_DELAY_MS = 250
+
+/** The list state from the URL, and a way to change it (a new history entry unless `replace`). */
+function useListState(): [ListState, (patch: Partial<ListState>, replace?: boolean) => void] {
+  const search = useSearch()
+  const [location, navigate] = useLocation()
+  const state = useMemo(() => readState(search), [search])
+  const update = (patch: Partial<ListState>, replace = false) => {
+    // Anything but a page change starts again from the first page.
+    const next = { ...state, page: 0, ...patch }
+    const qs = writeState(next)
+    navigate(`${location}${qs ? `?${qs}` : ''}`, { replace })
+  }
+  return [state, update]
+}
+
+/** The total of a tab as the index tells it (a one-record page: only the count matters). */
+function TabTotal(props: { tab: Tab }) {
+  const q = useList('customer', { ...tabFilter(props.tab), count: 1 })
+  if (q.data === undefined) return null
+  return (
+    <Badge variant="light" color="gray" ml={6} data-testid={`tab-total-${props.tab}`}>
+      {q.data.total}
+    </Badge>
+  )
+}
+
+/** The search box: the URL follows it a moment after the last keystroke, and it follows the URL (Back). */
+function SearchBox(props: { value: string; onSearch(q: string, replace: boolean): void }) {
+  const [text, setText] = useState(props.value)
+  const written = useRef(props.value)
+  const { value, onSearch } = props
+  useEffect(() => {
+    if (value !== written.current) {
+      written.current = value
+      setText(value)
+    }
+  }, [value])
+  useEffect(() => {
+    if (text === written.current) return
+    const timer = setTimeout(() => {
+      // The first letters of a search make a history entry; the following ones refine it.
+      const replace = written.current.trim() !== ''
+      written.current = text
+      onSearch(text, replace)
+    }, SEARCH_DELAY_MS)
+    return () => clearTimeout(timer)
+  }, [text, onSearch])
+  return (
+    <TextInput
+      label={t.search}
+      placeholder={t.searchPlaceholder}
+      value={text}
+      onChange={(e) => setText(e.currentTarget.value)}
+      type="search"
+      w={{ base: '100%', sm: 280 }}
+      data-testid="customers-search"
+      rightSection={
+        text ? <CloseButton aria-label={t.clearSearch} onClick={() => setText('')} size="sm" /> : null
+      }
+    />
+  )
+}
 
 export default function CustomersPage() {
-  return <Title order={1}>CustomersPage</Title>
+  const { canWrite } = useSession()
+  const [state, update] = useListState()
+  const filter = useMemo(() => listFilter(state), [state])
+  const list = useList('customer', { ...filter, page: state.page, count: PAGE_SIZE })
+  const study = useDictionary('study-status')
+  const lead = useDictionary('lead-status')
+  const sources = useDictionary('lead-source')
+  const names: Names = {
+    status: (c: RecordOf<'customer'>) =>
+      (c.is_study === 1
+        ? study.byId.get(c.study_status_id ?? 0)?.name
+        : lead.byId.get(c.lead_status_id ?? 0)?.name) ?? '',
+    source: (c: RecordOf<'customer'>) => sources.byId.get(c.lead_source_id ?? 0)?.name ?? '',
+  }
+  // A stable callback for the search box's timer.
+  const updateRef = useRef(update)
+  updateRef.current = update
+  const onSearch = useMemo(() => (q: string, replace: boolean) => updateRef.current({ q }, replace), [])
+
+  const data = list.data
+  const total = data?.total
+  const pages = total === undefined ? 0 : Math.ceil(total / PAGE_SIZE)
+  const from = state.page * PAGE_SIZE + 1
+  const to = state.page * PAGE_SIZE + (data?.items.length ?? 0)
+
+  return (
+    <Stack gap="md">
+      <Group justify="space-between" wrap="wrap">
+        <Title order={1} size="h2">
+          {t.title}
+        </Title>
+        <Group gap="sm">
+          <CsvButton filter={filter} total={total} names={names} />
+          {canWrite('customer') && (
+            <Button
+              component={Link}
+              href={state.tab === 'leads' ? '/customers/new?is_study=0' : '/customers/new'}
+              data-testid="customer-create"
+            >
+              {t.create}
+            </Button>
+          )}
+        </Group>
+      </Group>
+
+      <Tabs
+        value={state.tab}
+        onChange={(v) =>
+          v &&
+          v !== state.tab &&
+          update({
+            tab: v as Tab,
+            // A status of the other kind does not apply to the new tab.
+            studyStatus: v === 'leads' ? '' : state.studyStatus,
+            leadStatus: v === 'students' ? '' : state.leadStatus,
+          })
+        }
+      >
+        <Tabs.List>
+          {TABS.map((tab) => (
+            <Tabs.Tab key={tab} value={tab} data-testid={`tab-${tab}`}>
+              {t.tabs[tab]}
+              <TabTotal tab={tab} />
+            </Tabs.Tab>
+          ))}
+        </Tabs.List>
+      </Tabs>
+
+      <Group gap="sm" align="flex-end" wrap="wrap">
+        <SearchBox value={state.q} onSearch={onSearch} />
+        <ListFilters state={state} onChange={(patch) => update(patch)} />
+      </Group>
+
+      <Group justify="space-between" wrap="wrap" mih={28}>
+        <Group gap="md">
+          {total !== undefined && (
+            <Text fw={500} data-testid="customers-total" data-total={total}>
+              {t.found(total)}
+            </Text>
+          )}
+          {list.isFetching && <Loader size="xs" aria-label={m.app.loading} />}
+        </Group>
+        {isNarrowed(state) && (
+          <Button
+            variant="subtle"
+            size="compact-sm"
+            onClick={() =>
+              update({
+                q: '',
+                studyStatus: '',
+                leadStatus: '',
+                source: '',
+                assigned: '',
+                debtors: false,
+                noNextLesson: false,
+              })
+            }
+          >
+            {t.resetFilters}
+          </Button>
+        )}
+      </Group>
+
+      {list.isError ? (
+        <Alert color="red" title={t.loadError} data-testid="customers-error">
+          <Stack gap="xs" align="flex-start">
+            <Text size="sm">{errorText(list.error)}</Text>
+            <Button size="xs" variant="light" color="red" onClick={() => void list.refetch()}>
+              {m.app.retry}
+            </Button>
+          </Stack>
+        </Alert>
+      ) : data === undefined ? (
+        <Center h={200} aria-busy="true">
+          <Loader aria-label={m.app.loading} />
+        </Center>
+      ) : data.items.length === 0 ? (
+        <Center h={160} data-testid="customers-empty">
+          <Text c="dimmed">{isNarrowed(state) ? t.emptyFiltered : t.empty}</Text>
+        </Center>
+      ) : (
+        <Box
+          aria-busy={list.isPlaceholderData}
+          style={{ opacity: list.isPlaceholderData ? 0.6 : 1, transition: 'opacity 120ms' }}
+        >
+          <ListTable items={data.items} names={names} sort={state.sort} onSort={(sort) => update({ sort })} />
+        </Box>
+      )}
+
+      {data !== undefined && data.items.length > 0 && (
+        <Group justify="space-between" wrap="wrap">
+          <Text size="sm" data-testid="customers-range">
+            {m.app.page(from, to, data.total)}
+          </Text>
+          {pages > 1 && (
+            <Box component="nav" aria-label={t.pages}>
+              <Pagination
+                total={pages}
+                value={state.page + 1}
+                onChange={(p) => update({ page: p - 1 })}
+                siblings={1}
+                boundaries={1}
+                size="sm"
+                getControlProps={(control) => ({
+                  'aria-label': t.pageControl[control],
+                  'data-testid': `page-${control}`,
+                })}
+                getItemProps={(p) => ({ 'aria-label': t.pageNumber(p) })}
+              />
+            </Box>
+          )}
+        </Group>
+      )}
+    </Stack>
+  )
 }
