@@ -34,13 +34,13 @@ export function Shell(props: { children: ReactNode }) {
   return (
     <AppShell
       header={{ height: 56 }}
-      navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !opened } }}
+      navbar={{ width: 220, breakpoint: 'md', collapsed: { mobile: !opened } }}
       padding="md"
     >
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="sm" wrap="nowrap">
-            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label={m.app.menu} />
+            <Burger opened={opened} onClick={toggle} hiddenFrom="md" size="sm" aria-label={m.app.menu} />
             <Text fw={700} size="lg" c="blue.8">
               {m.app.name}
             </Text>

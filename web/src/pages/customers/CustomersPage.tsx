@@ -180,7 +180,13 @@ export default function CustomersPage() {
       <Group justify="space-between" wrap="wrap" mih={28}>
         <Group gap="md">
           {total !== undefined && (
-            <Text fw={500} data-testid="customers-total" data-total={total}>
+            <Text
+              fw={500}
+              data-testid="customers-total"
+              data-total={total}
+              // The search this result answers (absent while an earlier one is still shown): bench/web.
+              data-query={list.isPlaceholderData ? undefined : state.q.trim()}
+            >
               {t.found(total)}
             </Text>
           )}
