@@ -12,11 +12,32 @@ import { SignIn } from './app/SignIn'
 import { SessionProvider } from './app/session'
 import { m } from './i18n'
 
-// Each page is its own chunk: the first load carries the frame and the page it opens.
-const CustomersPage = lazy(() => import('./pages/customers/CustomersPage'))
-const CustomerCard = lazy(() => import('./pages/customers/CustomerCard'))
-const LeadsPage = lazy(() => import('./pages/leads/LeadsPage'))
-const PaymentsPage = lazy(() => import('./pages/payments/PaymentsPage'))
+// Each page is its own chunk: the first load carries the frame and the page it opens, whose code is
+// fetched at once, while the session is still being checked.
+const pages = {
+  customers: () => import('./pages/customers/CustomersPage'),
+  card: () => import('./pages/customers/CustomerCard'),
+  leads: () => import('./pages/leads/LeadsPage'),
+  payments: () => import('./pages/payments/PaymentsPage'),
+}
+const CustomersPage = lazy(pages.customers)
+const CustomerCard = lazy(pages.card)
+const LeadsPage = lazy(pages.leads)
+const PaymentsPage = lazy(pages.payments)
+
+function prefetchOpenedPage(path: string): void {
+  const first = path.split('/')[1] ?? ''
+  const load =
+    first === 'customers' && path.split('/').length > 2
+      ? pages.card
+      : first === 'leads'
+        ? pages.leads
+        : first === 'payments'
+          ? pages.payments
+          : pages.customers
+  void load()
+}
+prefetchOpenedPage(window.location.pathname)
 
 const theme = createTheme({
   primaryColor: 'blue',

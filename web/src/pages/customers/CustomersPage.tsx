@@ -56,8 +56,9 @@ function useListState(): [ListState, (patch: Partial<ListState>, replace?: boole
 }
 
 /** The total of a tab as the index tells it (a one-record page: only the count matters). */
-function TabTotal(props: { tab: Tab }) {
-  const q = useList('customer', { ...tabFilter(props.tab), count: 1 })
+function TabTotal(props: { tab: Tab; ready: boolean }) {
+  // Asked once the list itself has come: the list is what the user waits for.
+  const q = useList('customer', { ...tabFilter(props.tab), count: 1 }, props.ready)
   if (q.data === undefined) return null
   return (
     <Badge variant="light" color="gray" ml={6} data-testid={`tab-total-${props.tab}`}>
@@ -166,7 +167,7 @@ export default function CustomersPage() {
           {TABS.map((tab) => (
             <Tabs.Tab key={tab} value={tab} data-testid={`tab-${tab}`}>
               {t.tabs[tab]}
-              <TabTotal tab={tab} />
+              <TabTotal tab={tab} ready={list.data !== undefined} />
             </Tabs.Tab>
           ))}
         </Tabs.List>

@@ -1,4 +1,5 @@
 import { Checkbox, Select, Stack } from '@mantine/core'
+import { useState } from 'react'
 import { MODELS } from '../../api/models.gen'
 import { useSession } from '../../app/session'
 import { m } from '../../i18n'
@@ -20,7 +21,9 @@ export function ListFilters(props: { state: ListState; onChange(patch: Patch): v
   const lead = useDictionary('lead-status')
   const sources = useDictionary('lead-source')
   const admin = canRead('user')
-  const users = useDictionary('user', {}, admin)
+  // The users are read when the manager filter is opened (or already set), not with every list.
+  const [wantUsers, setWantUsers] = useState(s.assigned !== '')
+  const users = useDictionary('user', {}, admin && wantUsers)
   const own = String(user.id)
 
   const select = (
@@ -42,6 +45,7 @@ export function ListFilters(props: { state: ListState; onChange(patch: Patch): v
       size="sm"
       data-testid={`filter-${key}`}
       comboboxProps={{ withinPortal: true }}
+      onDropdownOpen={key === 'assigned' ? () => setWantUsers(true) : undefined}
     />
   )
 
