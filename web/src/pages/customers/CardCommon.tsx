@@ -113,12 +113,12 @@ export function useFieldText(): (key: string, value: unknown, custom: CustomFiel
   const branches = useDictionary('branch')
   const teachers = useDictionary('teacher', { removed: 1 })
   const userName = useUserName()
-  const dictionaries: Record<string, Map<number, { name: string }>> = {
-    study_status_id: studyStatus.byId,
-    lead_status_id: leadStatus.byId,
-    lead_source_id: leadSource.byId,
-    lead_reject_id: leadReject.byId,
-    customer_reject_id: customerReject.byId,
+  const dictionaries: Record<string, { byId: Map<number, { name: string }>; isLoading: boolean }> = {
+    study_status_id: studyStatus,
+    lead_status_id: leadStatus,
+    lead_source_id: leadSource,
+    lead_reject_id: leadReject,
+    customer_reject_id: customerReject,
   }
   const text = (key: string, value: unknown, custom: CustomField[]): string => {
     if (value === null || value === undefined || value === '') return t.noValue
@@ -132,7 +132,7 @@ export function useFieldText(): (key: string, value: unknown, custom: CustomFiel
       return value.map(String).join(', ')
     }
     const dict = dictionaries[key]
-    if (dict) return dict.get(Number(value))?.name ?? t.recordId(Number(value))
+    if (dict) return dict.byId.get(Number(value))?.name ?? (dict.isLoading ? '…' : t.recordId(Number(value)))
     switch (key) {
       case 'assigned_id':
         return userName(Number(value))
@@ -190,6 +190,8 @@ export function CardTable(props: {
   testId: string
   minWidth?: number
   loading?: boolean
+  /** Cells keep to one line; the table scrolls sideways instead. */
+  nowrap?: boolean
 }) {
   if (!props.loading && props.rows.length === 0)
     return (
@@ -199,7 +201,12 @@ export function CardTable(props: {
     )
   return (
     <Table.ScrollContainer minWidth={props.minWidth ?? 640}>
-      <Table striped highlightOnHover data-testid={props.testId}>
+      <Table
+        striped
+        highlightOnHover
+        data-testid={props.testId}
+        style={props.nowrap ? { whiteSpace: 'nowrap' } : undefined}
+      >
         <Table.Thead>
           <Table.Tr>
             {props.head.map((h) => (

@@ -21,6 +21,7 @@ export default function CardLessons(props: { customerId: number }) {
     <Stack gap="sm">
       <CardTable
         testId="lessons"
+        nowrap
         loading={list.isLoading}
         minWidth={820}
         head={[t.date, t.time, t.subject, t.teacher, t.topic, t.attended, t.grade, t.charge]}
