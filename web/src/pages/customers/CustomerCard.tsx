@@ -1,6 +1,7 @@
 import {
   Anchor,
   Badge,
+  Box,
   Button,
   Center,
   Group,
@@ -332,15 +333,15 @@ function Fields(props: { customer: Customer }) {
   const c = props.customer
   const custom = useCustomerFields()
   const text = useFieldText()
-  const item = (key: string, value: ReactNode) => (
-    <div key={key} data-testid={`card-field-${key}`}>
+  const item = (key: string, value: ReactNode, mt?: string) => (
+    <Box key={key} mt={mt} data-testid={`card-field-${key}`}>
       <Text size="xs" c="dimmed">
         {fieldLabel(key, custom)}
       </Text>
       <Text size="sm" component="div" style={{ overflowWrap: 'anywhere' }}>
         {value}
       </Text>
-    </div>
+    </Box>
   )
   const links = (values: string[], href: (v: string) => string | null, show: (v: string) => string) =>
     values.length === 0 ? (
