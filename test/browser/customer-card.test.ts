@@ -134,17 +134,19 @@ describe('staff app: customer card', { skip: NO_BROWSER }, () => {
     const page = await signIn(site, ADMIN.email, PASSWORDS.admin)
     await openCard(page, student.id)
     await page.getByTestId('tab-subscriptions').click()
-    await page.getByTestId('subs').waitFor()
-    const before = await page.getByTestId('subs-row').count()
+    const subsOf = () =>
+      site.api.call<{ items: Array<{ tariff_id: number }> }>('customer-tariff', 'index', {
+        customer_id: student.id,
+      })
+    const before = (await subsOf()).items.length
+    await until(async () => (await page.getByTestId('subs-row').count()) === before, 'the subscriptions')
     await page.getByTestId('sub-add').click()
     await page.getByTestId('sub-tariff').click()
     await page.getByRole('option', { name: /Абонемент на 4 занятия/ }).click()
     await page.getByTestId('sub-save').click()
     await page.getByTestId('sub-form').waitFor({ state: 'detached' })
     await until(async () => (await page.getByTestId('subs-row').count()) === before + 1, 'the new row')
-    const subs = await site.api.call<{ items: Array<{ tariff_id: number }> }>('customer-tariff', 'index', {
-      customer_id: student.id,
-    })
+    const subs = await subsOf()
     assert.equal(subs.items.length, before + 1)
     const tariffs = await site.api.index('tariff', { name: 'Абонемент на 4 занятия' })
     assert.equal(subs.items.at(-1)!.tariff_id, tariffs.items[0]!.id)
@@ -189,6 +191,48 @@ describe('staff app: customer card', { skip: NO_BROWSER }, () => {
     assert.ok(text.includes(c.name) && text.includes(`${c.name} (изм.)`), text)
     await clearToasts(page)
     await site.shot(page, 'customer-card-history')
+  })
+
+  test('discounts, comments and tasks are added on their tabs', async () => {
+    const page = await signIn(site, ADMIN.email, PASSWORDS.admin)
+    page.on('dialog', (d) => void d.accept())
+    await openCard(page, student.id)
+
+    await page.getByTestId('tab-discounts').click()
+    await page.getByTestId('discount-add').click()
+    await page.getByTestId('discount-amount').fill('150')
+    await page.getByTestId('discount-save').click()
+    await page.getByText('Значение «Размер скидки» должно быть не больше 100.').waitFor()
+    await page.getByTestId('discount-amount').fill('10')
+    await page.getByTestId('discount-save').click()
+    await page.getByTestId('discounts').getByText('10 %').waitFor()
+    const discounts = await site.api.index('discount', { customer_id: student.id })
+    assert.equal(discounts.items.length, 1)
+    assert.equal(discounts.items[0]!.amount, 10)
+    await page.getByTestId('discounts').getByRole('button', { name: 'Удалить скидку' }).click()
+    await page.getByTestId('discounts-empty').waitFor()
+    assert.equal((await site.api.index('discount', { customer_id: student.id })).total, 0)
+
+    await page.getByTestId('tab-comments').click()
+    await page.getByTestId('comment-text').fill('Мама просит перезвонить после 18:00')
+    await page.getByTestId('comment-add').click()
+    await page.getByTestId('comments').getByText('Мама просит перезвонить после 18:00').waitFor()
+    const comments = await site.api.call<{ items: Array<{ comment: string }> }>('communication', 'index', {
+      class: 'Customer',
+      related_id: student.id,
+    })
+    assert.equal(comments.items[0]!.comment, 'Мама просит перезвонить после 18:00')
+
+    await page.getByTestId('tab-tasks').click()
+    await page.getByTestId('task-add').click()
+    await page.getByTestId('task-title').fill('Продлить абонемент')
+    await page.getByTestId('task-text').fill('Напомнить о продлении')
+    await page.getByTestId('task-save').click()
+    await page.getByTestId('tasks').getByText('Продлить абонемент').waitFor()
+    await page.getByRole('button', { name: 'Отметить выполненной: Продлить абонемент' }).click()
+    await page.getByTestId('tasks').getByText('Выполнена').waitFor()
+    const tasks = await site.api.index('task', { customer_id: student.id })
+    assert.equal(tasks.items.at(-1)!.is_done, 1)
   })
 
   test('archive and restore: the badge follows and the API’s removed flips', async () => {
