@@ -64,13 +64,20 @@ function objectType(
   return `export interface ${name} {\n${lines.join('\n')}\n}`
 }
 
+/** A filter operand: numbers may come as strings too, as from a form. */
+const orString = (t: string) => (t === 'unknown' || t.split(' | ').includes('string') ? t : `${t} | string`)
+
 function filterType(name: string, model: Model): string {
   const lines = Object.entries(model.filters).map(([key, fn]) => {
     const doc = fn.doc?.(model)
     // A filter takes what its kind converts: numbers may come as strings too, as from a form.
     const t = tsType(doc?.schema as Json | undefined)
-    return `  ${quote(key)}?: ${t === 'unknown' ? 'unknown' : `${t} | string`}`
+    return `  ${quote(key)}?: ${orString(t)}`
   })
+  // Scoping parameters (a subscription's customer, a comment's record) travel with the filters.
+  for (const p of model.scoping?.params ?? [])
+    if (!Object.hasOwn(model.filters, p.name))
+      lines.push(`  ${quote(p.name)}?: ${orString(tsType(model.fields[p.field]?.jsonSchema()))}`)
   if (model.customFields) lines.push(CUSTOM_KEYS)
   return `export interface ${name} extends Paging {\n${lines.join('\n')}\n}`
 }

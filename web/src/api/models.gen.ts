@@ -34,7 +34,7 @@ export interface BranchInput {
 export interface BranchFilter extends Paging {
   id?: number | number[] | string
   ids?: number | number[] | string
-  name?: string | string
+  name?: string
   is_active?: 0 | 1 | Array<0 | 1> | string
   subject_ids?: number | number[] | string
   subject_id?: number | number[] | string
@@ -66,7 +66,7 @@ export interface LocationInput {
 export interface LocationFilter extends Paging {
   id?: number | number[] | string
   ids?: number | number[] | string
-  name?: string | string
+  name?: string
   is_active?: 0 | 1 | Array<0 | 1> | string
 }
 
@@ -187,13 +187,13 @@ export interface CustomerFilter extends Paging {
   ids?: number | number[] | string
   is_study?: 0 | 1 | 2 | string
   removed?: 0 | 1 | 2 | string
-  removed_from?: string | string
-  removed_to?: string | string
-  name?: string | string
-  legal_name?: string | string
-  note?: string | string
-  phone?: string | string
-  email?: string | string
+  removed_from?: string
+  removed_to?: string
+  name?: string
+  legal_name?: string
+  note?: string
+  phone?: string
+  email?: string
   legal_type?: 1 | 2 | Array<1 | 2> | string
   gender?: 0 | 1 | 2 | Array<0 | 1 | 2> | string
   company_id?: number | number[] | string
@@ -204,34 +204,34 @@ export interface CustomerFilter extends Paging {
   customer_reject_id?: number | number[] | string
   assigned_id?: number | number[] | string
   employee_id?: number | number[] | string
-  color?: string | string[] | string
+  color?: string | string[]
   branch_ids?: number | number[] | string
   branch_id?: number | number[] | string
   teacher_ids?: number | number[] | string
   teacher_id?: number | number[] | string
   age_from?: number | string
   age_to?: number | string
-  dob_from?: string | string
-  dob_to?: string | string
+  dob_from?: string
+  dob_to?: string
   lesson_count_from?: number | string
   lesson_count_to?: number | string
-  balance_contract_from?: string | string
-  balance_contract_to?: string | string
-  balance_bonus_from?: string | string
-  balance_bonus_to?: string | string
-  date_from?: string | string
-  date_to?: string | string
-  created_at_from?: string | string
-  created_at_to?: string | string
-  updated_at_from?: string | string
-  updated_at_to?: string | string
-  last_attend_date_from?: string | string
-  last_attend_date_to?: string | string
-  next_lesson_date_from?: string | string
-  next_lesson_date_to?: string | string
+  balance_contract_from?: string
+  balance_contract_to?: string
+  balance_bonus_from?: string
+  balance_bonus_to?: string
+  date_from?: string
+  date_to?: string
+  created_at_from?: string
+  created_at_to?: string
+  updated_at_from?: string
+  updated_at_to?: string
+  last_attend_date_from?: string
+  last_attend_date_to?: string
+  next_lesson_date_from?: string
+  next_lesson_date_to?: string
   has_next_lesson?: 0 | 1 | string
-  tariff_till_from?: string | string
-  tariff_till_to?: string | string
+  tariff_till_from?: string
+  tariff_till_to?: string
   withGroups?: 0 | 1 | string
   [custom: `custom_${string}`]: unknown
 }
@@ -296,9 +296,9 @@ export interface GroupInput {
 export interface GroupFilter extends Paging {
   id?: number | number[] | string
   ids?: number | number[] | string
-  name?: string | string
-  note?: string | string
-  customer_name?: string | string
+  name?: string
+  note?: string
+  customer_name?: string
   removed?: 0 | 1 | 2 | string
   level_id?: number | number[] | string
   status_id?: number | number[] | string
@@ -306,14 +306,14 @@ export interface GroupFilter extends Paging {
   branch_ids?: number | number[] | string
   teacher_id?: number | number[] | string
   teacher_ids?: number | number[] | string
-  b_date_from?: string | string
-  b_date_to?: string | string
-  e_date_from?: string | string
-  e_date_to?: string | string
-  created_at_from?: string | string
-  created_at_to?: string | string
-  updated_at_from?: string | string
-  updated_at_to?: string | string
+  b_date_from?: string
+  b_date_to?: string
+  e_date_from?: string
+  e_date_to?: string
+  created_at_from?: string
+  created_at_to?: string
+  updated_at_from?: string
+  updated_at_to?: string
   [custom: `custom_${string}`]: unknown
 }
 
@@ -441,8 +441,8 @@ export interface LessonFilter extends Paging {
   id?: number | number[] | string
   ids?: number | number[] | string
   status?: 1 | 2 | 3 | Array<1 | 2 | 3> | string
-  date_from?: string | string
-  date_to?: string | string
+  date_from?: string
+  date_to?: string
   lesson_type_id?: number | number[] | string
   subject_id?: number | number[] | string
   room_id?: number | number[] | string
@@ -482,10 +482,12 @@ export interface CgiInput {
 export interface CgiFilter extends Paging {
   id?: number | number[] | string
   ids?: number | number[] | string
-  b_date?: string | string[] | string
-  e_date?: string | string[] | string
-  date_from?: string | string
-  date_to?: string | string
+  b_date?: string | string[]
+  e_date?: string | string[]
+  date_from?: string
+  date_to?: string
+  customer_id?: number | string
+  group_id?: number | string
 }
 
 export interface RegularLesson {
@@ -575,8 +577,8 @@ export interface RegularLessonFilter extends Paging {
   teacher_id?: number | number[] | string
   group_id?: number | string
   customer_id?: number | string
-  date_from?: string | string
-  date_to?: string | string
+  date_from?: string
+  date_to?: string
   public?: 0 | 1 | Array<0 | 1> | string
 }
 
@@ -620,7 +622,7 @@ export interface SubjectInput {
 export interface SubjectFilter extends Paging {
   id?: number | number[] | string
   ids?: number | number[] | string
-  name?: string | string
+  name?: string
   active?: 0 | 1 | Array<0 | 1> | string
   is_active?: 0 | 1 | Array<0 | 1> | string
 }
@@ -647,7 +649,7 @@ export interface StudyStatusInput {
 export interface StudyStatusFilter extends Paging {
   id?: number | number[] | string
   ids?: number | number[] | string
-  name?: string | string
+  name?: string
   is_enabled?: 0 | 1 | Array<0 | 1> | string
 }
 
@@ -685,7 +687,7 @@ export interface LeadStatusInput {
 export interface LeadStatusFilter extends Paging {
   id?: number | number[] | string
   ids?: number | number[] | string
-  name?: string | string
+  name?: string
   is_enabled?: 0 | 1 | Array<0 | 1> | string
   pipeline_id?: number | number[] | string
 }
@@ -716,8 +718,8 @@ export interface LeadSourceInput {
 export interface LeadSourceFilter extends Paging {
   id?: number | number[] | string
   ids?: number | number[] | string
-  code?: string | string[] | string
-  name?: string | string
+  code?: string | string[]
+  name?: string
   is_enabled?: 0 | 1 | Array<0 | 1> | string
 }
 
@@ -743,7 +745,7 @@ export interface LeadRejectInput {
 export interface LeadRejectFilter extends Paging {
   id?: number | number[] | string
   ids?: number | number[] | string
-  name?: string | string
+  name?: string
   is_enabled?: 0 | 1 | Array<0 | 1> | string
 }
 
@@ -769,7 +771,7 @@ export interface CustomerRejectInput {
 export interface CustomerRejectFilter extends Paging {
   id?: number | number[] | string
   ids?: number | number[] | string
-  name?: string | string
+  name?: string
   is_enabled?: 0 | 1 | Array<0 | 1> | string
 }
 
@@ -853,17 +855,17 @@ export interface PayFilter extends Paging {
   ctt_id?: number | number[] | string
   employee_id?: number | number[] | string
   pay_item_category_id?: number | number[] | string
-  payer_name?: string | string
-  note?: string | string
-  date_from?: string | string
-  date_to?: string | string
-  sum_from?: string | string
-  sum_to?: string | string
+  payer_name?: string
+  note?: string
+  date_from?: string
+  date_to?: string
+  sum_from?: string
+  sum_to?: string
   is_confirmed?: 0 | 1 | Array<0 | 1> | string
-  created_at_from?: string | string
-  created_at_to?: string | string
-  updated_at_from?: string | string
-  updated_at_to?: string | string
+  created_at_from?: string
+  created_at_to?: string
+  updated_at_from?: string
+  updated_at_to?: string
   [custom: `custom_${string}`]: unknown
 }
 
@@ -897,7 +899,7 @@ export interface PayAccountInput {
 export interface PayAccountFilter extends Paging {
   id?: number | number[] | string
   ids?: number | number[] | string
-  name?: string | string
+  name?: string
   is_enabled?: 0 | 1 | Array<0 | 1> | string
 }
 
@@ -931,7 +933,7 @@ export interface PayItemInput {
 export interface PayItemFilter extends Paging {
   id?: number | number[] | string
   ids?: number | number[] | string
-  name?: string | string
+  name?: string
   category_id?: number | number[] | string
   pay_type_id?: 1 | 2 | 3 | 4 | Array<1 | 2 | 3 | 4> | string
   branch_id?: number | number[] | string
@@ -955,7 +957,7 @@ export interface PayItemCategoryInput {
 export interface PayItemCategoryFilter extends Paging {
   id?: number | number[] | string
   ids?: number | number[] | string
-  name?: string | string
+  name?: string
 }
 
 export interface Communication {
@@ -984,9 +986,11 @@ export interface CommunicationFilter extends Paging {
   ids?: number | number[] | string
   type_id?: number | number[] | string
   user_id?: number | number[] | string
-  comment?: string | string
-  date_from?: string | string
-  date_to?: string | string
+  comment?: string
+  date_from?: string
+  date_to?: string
+  class?: "Customer" | "Group" | "Task" | string
+  related_id?: number | string
 }
 
 export interface CustomerTariff {
@@ -1043,7 +1047,8 @@ export interface CustomerTariffFilter extends Paging {
   is_archive?: 0 | 1 | Array<0 | 1> | string
   dead?: 0 | 1 | string
   tariff_type?: 1 | 2 | 3 | Array<1 | 2 | 3> | string
-  balance?: string | Array<string | null> | string
+  balance?: string | Array<string | null>
+  customer_id?: number | string
 }
 
 export interface Discount {
@@ -1176,14 +1181,14 @@ export interface TaskFilter extends Paging {
   assigned_id?: number | number[] | string
   customer_id?: number | number[] | string
   group_id?: number | number[] | string
-  title?: string | string
-  text?: string | string
+  title?: string
+  text?: string
   is_done?: 0 | 1 | Array<0 | 1> | string
   is_archive?: 0 | 1 | Array<0 | 1> | string
-  due_date_from?: string | string
-  due_date_to?: string | string
-  done_date_from?: string | string
-  done_date_to?: string | string
+  due_date_from?: string
+  due_date_to?: string
+  done_date_from?: string
+  done_date_to?: string
   due_date_is_null?: 0 | 1 | string
 }
 
@@ -1248,16 +1253,16 @@ export interface TeacherInput {
 export interface TeacherFilter extends Paging {
   id?: number | number[] | string
   ids?: number | number[] | string
-  name?: string | string
-  phone?: string | string
-  email?: string | string
+  name?: string
+  phone?: string
+  email?: string
   removed?: 0 | 1 | 2 | string
   age_from?: number | string
   age_to?: number | string
   subject_id?: number | number[] | string
   branch_id?: number | number[] | string
   gender?: 0 | 1 | 2 | Array<0 | 1 | 2> | string
-  e_date?: string | string[] | string
+  e_date?: string | string[]
   skill_id?: unknown
   [custom: `custom_${string}`]: unknown
 }
@@ -1292,6 +1297,7 @@ export interface TeacherWorkingHourFilter extends Paging {
   ids?: number | number[] | string
   weekday?: 1 | 2 | 3 | 4 | 5 | 6 | 7 | Array<1 | 2 | 3 | 4 | 5 | 6 | 7> | string
   location_id?: number | number[] | string
+  teacher_id?: number | string
 }
 
 export interface TeacherTeacherRate {
@@ -1363,6 +1369,7 @@ export interface TeacherTeacherRateFilter extends Paging {
   id?: number | number[] | string
   ids?: number | number[] | string
   type?: 1 | 2 | Array<1 | 2> | string
+  teacher_id?: number | string
 }
 
 export interface Tariff {
@@ -1433,13 +1440,13 @@ export interface TariffInput {
 export interface TariffFilter extends Paging {
   id?: number | number[] | string
   ids?: number | number[] | string
-  name?: string | string
+  name?: string
   type?: 1 | 2 | 3 | Array<1 | 2 | 3> | string
   calculation_type?: 0 | 1 | 2 | Array<0 | 1 | 2> | string
   is_archive?: 0 | 1 | Array<0 | 1> | string
   lessons_count?: number | number[] | string
-  price_from?: string | string
-  price_to?: string | string
+  price_from?: string
+  price_to?: string
   branch_id?: number | number[] | string
 }
 
@@ -1485,7 +1492,7 @@ export interface RoomInput {
 export interface RoomFilter extends Paging {
   id?: number | number[] | string
   ids?: number | number[] | string
-  name?: string | string
+  name?: string
   is_enabled?: 0 | 1 | Array<0 | 1> | string
   location_id?: number | number[] | string
 }
@@ -1520,7 +1527,7 @@ export interface LessonTypeInput {
 export interface LessonTypeFilter extends Paging {
   id?: number | number[] | string
   ids?: number | number[] | string
-  name?: string | string
+  name?: string
   type?: 1 | 2 | 3 | Array<1 | 2 | 3> | string
   is_active?: 0 | 1 | Array<0 | 1> | string
 }
@@ -1544,13 +1551,13 @@ export interface LogInput {
 export interface LogFilter extends Paging {
   id?: number | number[] | string
   ids?: number | number[] | string
-  entity?: string | string
+  entity?: string
   entity_id?: number | number[] | string
   user_id?: number | number[] | string
   event?: number | number[] | string
-  date_from?: string | string
-  date_to?: string | string
-  field?: string | string
+  date_from?: string
+  date_to?: string
+  field?: string
 }
 
 export interface PayType {
@@ -1602,7 +1609,7 @@ export interface CustomFieldFilter extends Paging {
   id?: number | number[] | string
   ids?: number | number[] | string
   model?: "customer" | "group" | "pay" | "lesson" | "teacher" | Array<"customer" | "group" | "pay" | "lesson" | "teacher"> | string
-  code?: string | string[] | string
+  code?: string | string[]
 }
 
 export interface User {
@@ -1639,7 +1646,7 @@ export interface UserInput {
 export interface UserFilter extends Paging {
   id?: number | number[] | string
   ids?: number | number[] | string
-  email?: string | string
+  email?: string
   role?: "admin" | "manager" | "teacher" | "readonly" | Array<"admin" | "manager" | "teacher" | "readonly"> | string
   is_active?: 0 | 1 | Array<0 | 1> | string
 }
