@@ -44,6 +44,8 @@ test('every declared field has its column, shadow columns and link table', async
     if (model.archive) assert.ok(cols.has('archived_e_date'), `${model.table}.archived_e_date`)
     if (model.stamps?.updated)
       assert.ok(cols.has(model.stamps.updated), `${model.table}.${model.stamps.updated}`)
+    for (const [field, column] of model.sortable)
+      assert.ok(cols.has(column), `${model.table}.${column} (sort by ${model.slug}.${field})`)
   }
 })
 

@@ -87,6 +87,17 @@ export function nextLessonRange(op: '>=' | '<=', key: string) {
 }
 
 /**
+ * `has_next_lesson` [ext]: `1` customers with an upcoming planned lesson, `0` those without — the lesson
+ * `next_lesson_date` shows, so `1` selects exactly the customers whose `next_lesson_date` is not null.
+ */
+export function hasNextLesson(raw: unknown, _eb: Eb, ctx: ActionCtx): Condition {
+  const r = parseInt32(typeof raw === 'boolean' ? Number(raw) : raw)
+  if (!r.ok || (r.value !== 0 && r.value !== 1)) throw fail.badParam('has_next_lesson')
+  const upcoming = sql`(SELECT 1 ${upcomingSql(ctx.now)} AND d.customer_id = customers.id)`
+  return r.value === 1 ? sql<boolean>`EXISTS ${upcoming}` : sql<boolean>`NOT EXISTS ${upcoming}`
+}
+
+/**
  * §6.5: the current package subscription (no separate balance, tariff type 1) gives q, the current
  * period subscription (type 2 or 3) gives `paid_till`. Current = not archived and b_date ≤ today ≤
  * e_date; the latest b_date wins, then the highest id. One query for the whole page.

@@ -1,4 +1,4 @@
-import { type SelectQueryBuilder, sql } from 'kysely'
+import { type CompiledQuery, type SelectQueryBuilder, sql } from 'kysely'
 import { remembered } from '../db/memo.js'
 import { fail } from '../errors.js'
 import { customFilter, loadCustomDefs } from './custom-fields.js'
@@ -8,6 +8,7 @@ import { PAGING_KEYS, readPaging } from './paging.js'
 import { hydrate, present } from './present.js'
 import { rowToRec, visibleIn } from './repository.js'
 import { readScoping } from './scoping.js'
+import { isSortKey, readSort, type SortKey, sortOrder } from './sort.js'
 
 const isEmpty = (v: unknown) =>
   v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0)
@@ -32,23 +33,18 @@ function naming(key: string, condition: (eb: Eb) => Condition): (eb: Eb) => Cond
 }
 
 /**
- * `index` (§4): filters from body over query, defaults for absent keys, branch visibility, a total
- * count and one ordered page; then one batch to complete the page.
+ * The rows an index selects (§4): filters from body over query, defaults for absent keys, scoping
+ * parameters, the model's restriction and branch visibility, as one query to select or count from.
+ * Shared by `index` and the read actions that take the same parameters (pay/total).
  */
-export async function indexAction(
-  model: Model,
-  ctx: ActionCtx,
-  input: RequestInput,
-  action: Action = 'index',
-) {
-  const { page, size } = readPaging(input, ctx.maxPageSize)
+export async function selectFiltered(model: Model, ctx: ActionCtx, input: RequestInput, action: Action) {
   const defs = await remembered(ctx.reading, `defs:${model.slug}`, () => loadCustomDefs(model, ctx))
   const scoping = readScoping(model, action, input)
   const params: Record<string, unknown> = { ...input.query, ...input.body }
-  const conditions: Array<(eb: Parameters<typeof visibleIn>[1]) => Condition> = []
+  const conditions: Array<(eb: Eb) => Condition> = []
   for (const [key, value] of Object.entries(params)) {
     // Own keys only: a body key `constructor` or `__proto__` must not find Object.prototype's members.
-    if (PAGING_KEYS.has(key) || Object.hasOwn(scoping, key)) continue
+    if (PAGING_KEYS.has(key) || isSortKey(model, key) || Object.hasOwn(scoping, key)) continue
     const filter = Object.hasOwn(model.filters, key) ? model.filters[key] : undefined
     const custom = defs.find((d) => d.key === key)
     if (!filter && !custom) {
@@ -70,21 +66,57 @@ export async function indexAction(
     conditions.push((eb) => eb(`${model.table}.${column}`, '=', value))
   }
   if (model.restrict) conditions.push((eb) => model.restrict!(eb, ctx))
-  const where = (eb: Parameters<typeof visibleIn>[1]) =>
-    eb.and([visibleIn(model, eb, ctx.pathBranch), ...conditions.map((c) => c(eb))])
+  const filtered: Filtered = ctx.trx
+    .selectFrom(model.table)
+    .where((eb) => eb.and([visibleIn(model, eb, ctx.pathBranch), ...conditions.map((c) => c(eb))]))
+  return { filtered, defs }
+}
 
-  const filtered = ctx.trx.selectFrom(model.table).where(where)
+/** A query's SQL and parameters: the memo key of what it computes. */
+export const shapeOf = (c: CompiledQuery) => `${c.sql}\u0000${JSON.stringify(c.parameters)}`
+
+/**
+ * `index` (§4): the rows `selectFiltered` selects, a total count and one ordered page (the model's
+ * order, or the client's `sort`); then one batch to complete the page.
+ */
+export async function indexAction(
+  model: Model,
+  ctx: ActionCtx,
+  input: RequestInput,
+  action: Action = 'index',
+) {
+  const { page, size } = readPaging(input, ctx.maxPageSize)
+  const sort = readSort(model, input)
+  const { filtered, defs } = await selectFiltered(model, ctx, input, action)
   const counting = filtered.select(sql<number>`count(*)`.as('n')).compile()
-  const shape = `${counting.sql}\u0000${JSON.stringify(counting.parameters)}`
+  // The count does not depend on the order: every order of one filter shares it.
+  const shape = shapeOf(counting)
   const total = await remembered(ctx.reading, `total:${shape}`, async () => {
     const r = await ctx.trx.executeQuery<{ n: number }>(counting)
     return Number(r.rows[0]?.n ?? 0)
   })
-  const rows = page * size < total ? await readPage(model, ctx, filtered, shape, page * size, size) : []
+  let rows: Record<string, unknown>[] = []
+  if (page * size < total && sort) rows = await readSortedPage(model, ctx, filtered, sort, page * size, size)
+  else if (page * size < total) rows = await readPage(model, ctx, filtered, shape, page * size, size)
   const recs = rows.map((r) => rowToRec(model, r))
   await hydrate(model, recs, defs, ctx)
   const items = recs.map((r) => present(model, r, defs, ctx))
   return { total, count: items.length, page, items }
+}
+
+/** A page in the client's order: by OFFSET, never through the page starts kept for the model's order. */
+function readSortedPage(
+  model: Model,
+  ctx: ActionCtx,
+  filtered: Filtered,
+  sort: SortKey[],
+  offset: number,
+  size: number,
+): Promise<Record<string, unknown>[]> {
+  let q = filtered.selectAll(model.table)
+  for (const { expr, dir } of sortOrder(model, sort, ctx))
+    q = q.orderBy(expr, (ob) => (dir === 'asc' ? ob.asc() : ob.desc()).nullsLast())
+  return q.limit(size).offset(offset).execute()
 }
 
 /** Page starts kept per filter. */

@@ -111,6 +111,16 @@ export interface Scoping {
 
 export type Extra = (ctx: ActionCtx, input: RequestInput) => Promise<unknown>
 
+/** What the OpenAPI document says of an extra action; without it, a view answering like its model's index. */
+export interface ExtraDoc {
+  /** One or two English sentences. */
+  description: string
+  /** The request takes the model's index filters (its `Filter` schema). */
+  takesFilters?: boolean
+  /** The reply: its JSON Schema and a few words on it. */
+  reply: { schema: Record<string, unknown>; description: string }
+}
+
 export interface RequestInput {
   query: Record<string, unknown>
   body: Record<string, unknown>
@@ -136,6 +146,11 @@ export interface ModelDef {
   /** Filters applied when their key is absent or empty (§4.7); they receive all the index parameters. */
   defaultFilters?: Record<string, FilterFn>
   order: Array<[column: string, dir: 'asc' | 'desc']>
+  /**
+   * Fields an index may be sorted by with `sort` [ext]: a stored field (ordered by its column), or a
+   * field paired with the column that orders it (customer `balance`, derived, by `balance_base`).
+   */
+  sortable?: Array<string | [field: string, column: string]>
   actions?: Action[]
   /** customer, group, teacher: delete archives, restore undoes it (§6.9). */
   archive?: { openEDate: string | null }
@@ -150,7 +165,7 @@ export interface ModelDef {
   hooks?: Hooks
   scoping?: Scoping
   /** Actions beyond the standard ones (cgi/customer, calendar views); `read` marks them as reads. */
-  extra?: Record<string, { read: boolean; run: Extra }>
+  extra?: Record<string, { read: boolean; run: Extra; doc?: ExtraDoc }>
   /** Who may write: `admin` for users, custom fields and branches (§2.4). */
   writers?: 'admin'
   readers?: 'admin'
@@ -167,13 +182,15 @@ export interface ModelDef {
 }
 
 export interface Model
-  extends Omit<ModelDef, 'filters' | 'defaultFilters' | 'actions' | 'refusedBy'>,
+  extends Omit<ModelDef, 'filters' | 'defaultFilters' | 'actions' | 'refusedBy' | 'sortable'>,
     Required<Pick<ModelDef, 'filters' | 'defaultFilters' | 'actions' | 'refusedBy'>> {
   /** Fields in wire order with their resolved column names. */
   columns: Array<[name: string, kind: FieldKind & { column: string }]>
   /** Fields kept in link tables. */
   links: string[]
   fieldNames: string[]
+  /** `sortable` resolved: field → the column that orders it; empty when the model takes no `sort`. */
+  sortable: ReadonlyMap<string, string>
 }
 
 export type Registry = ReadonlyMap<string, Model>
@@ -197,7 +214,19 @@ export function defineModel(def: ModelDef): Model {
       .filter(([, k]) => k.linked)
       .map(([n]) => n),
     fieldNames: Object.keys(fields),
+    sortable: sortColumns(def, fields),
   }
+}
+
+function sortColumns(def: ModelDef, fields: Record<string, FieldKind>): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const entry of def.sortable ?? []) {
+    const [field, column] = typeof entry === 'string' ? [entry, fields[entry]?.column] : entry
+    const kind = fields[field]
+    if (!kind || !column || kind.linked) throw new Error(`${def.slug}: cannot sort by ${field}`)
+    out.set(field, column)
+  }
+  return out
 }
 
 export function linkTable(model: Pick<Model, 'table'>, field: string): string {

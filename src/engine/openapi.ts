@@ -2,6 +2,7 @@ import { type AppError, fail, toWire } from '../errors.js'
 import { ENGLISH } from '../fields/glossary.js'
 import type { FieldKind } from '../fields/kind.js'
 import type { Action, Model, Registry } from './model.js'
+import { sortDoc } from './sort.js'
 
 /**
  * The OpenAPI 3.1 document, derived from the model declarations (STYLE: declare once). Deterministic:
@@ -179,7 +180,7 @@ function filterProps(model: Model): Json {
       ...(fallback?.default === undefined ? {} : { default: fallback.default }),
     }
   }
-  return { ...props, ...PAGING }
+  return { ...props, ...PAGING, ...(model.sortable.size > 0 ? { sort: sortDoc(model) } : {}) }
 }
 
 const PAGE_SIZE = { type: 'integer', minimum: 1, default: 50, examples: [50] }
@@ -207,7 +208,7 @@ function operation(key: string, name: string, model: Model, action: Action): Jso
     operationId: `${name}${pascal(action)}`,
     summary: `${key} ${action}`,
     description:
-      `${SUMMARY[action] ?? (extra?.read ? 'Read view.' : 'Action.')} POST; GET is accepted too with the same ` +
+      `${extra?.doc?.description ?? SUMMARY[action] ?? (extra?.read ? 'Read view.' : 'Action.')} POST; GET is accepted too with the same ` +
       `meaning. Also served at \`${alt}\`${action === 'index' ? ' and without the action segment' : ''}.`,
     parameters: parameters(model, action),
     requestBody: { required: false, content: requestContent(name, model, action) },
@@ -229,7 +230,9 @@ const SUMMARY: Record<string, string> = {
 function requestContent(name: string, model: Model, action: Action): Json {
   const examples = model.examples ?? {}
   const example = action === 'create' ? examples.create : action === 'update' ? examples.update : undefined
-  const content = json(requestSchema(name, action))
+  const content = json(
+    model.extra?.[action]?.doc?.takesFilters ? schemaRef(`${name}Filter`) : requestSchema(name, action),
+  )
   if (example) Object.assign(content['application/json'], { example })
   return content
 }
@@ -294,7 +297,9 @@ function success(name: string, model: Model, action: Action): [schema: Json, des
   const list: [Json, string] = [schemaRef(`${name}List`), 'One page of records and the total count.']
   if (action === 'index') return list
   if (action === 'delete') return [schemaRef('Deleted'), 'Deleted (or archived).']
-  if (!model.extra?.[action]) return [schemaRef(`${name}Saved`), 'The record as saved.']
+  const extra = model.extra?.[action]
+  if (!extra) return [schemaRef(`${name}Saved`), 'The record as saved.']
+  if (extra.doc) return [extra.doc.reply.schema, extra.doc.reply.description]
   // An extra action of a listable model (cgi/customer) answers like its index; views answer a bare array.
   if (model.actions.includes('index')) return list
   return [{ type: 'array', items: schemaRef(name) }, 'A bare array, not an envelope.']

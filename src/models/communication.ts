@@ -73,6 +73,7 @@ export const communication = defineModel({
     ['added', 'desc'],
     ['id', 'desc'],
   ],
+  sortable: ['id', 'added'],
   examples: {
     create: { comment: 'Called the parent: the trial lesson suits them.' },
     update: { comment: 'Called the parent again: they sign up for September.' },

@@ -2,6 +2,7 @@ import { sql } from 'kysely'
 import {
   countRange,
   deriveCustomers,
+  hasNextLesson,
   nextLessonRange,
   tariffTillRange,
   withGroups,
@@ -144,6 +145,14 @@ export const customer = defineModel({
     ...range('last_attend_date'),
     next_lesson_date_from: bounded('next_lesson_date_from', 'next_lesson_date', nextLessonRange, DAY),
     next_lesson_date_to: bounded('next_lesson_date_to', 'next_lesson_date', nextLessonRange, DAY),
+    has_next_lesson: describe(
+      {
+        schema: { enum: [0, 1] },
+        description:
+          '[extension] `1`: customers with an upcoming planned lesson (`next_lesson_date` not null); `0`: without one.',
+      },
+      hasNextLesson,
+    ),
     tariff_till_from: bounded('tariff_till_from', 'paid_till', tariffTillRange, DAY),
     tariff_till_to: bounded('tariff_till_to', 'paid_till', tariffTillRange, DAY),
     withGroups: describe(
@@ -156,6 +165,17 @@ export const customer = defineModel({
     removed: asIf(0, (_v, eb) => eb('customers.removed', '=', 0)),
   },
   order: [['id', 'asc']],
+  sortable: [
+    'id',
+    'name',
+    'b_date',
+    ['balance', 'balance_base'],
+    'last_attend_date',
+    'dob',
+    'paid_count',
+    'lead_status_id',
+    'study_status_id',
+  ],
   examples: {
     create: {
       name: 'Иванов Пётр',

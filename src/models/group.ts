@@ -75,6 +75,7 @@ export const group = defineModel({
   },
   defaultFilters: { removed: asIf(0, (_v, eb) => eb('groups.removed', '=', 0)) },
   order: [['id', 'asc']],
+  sortable: ['id', 'name'],
   examples: {
     create: {
       name: 'English A1, evenings',

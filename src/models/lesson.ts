@@ -117,6 +117,7 @@ export const lesson: Model = defineModel({
     ['time_from', 'desc'],
     ['id', 'desc'],
   ],
+  sortable: ['id', 'date', 'time_from'],
   examples: {
     create: {
       date: '2025-09-15',

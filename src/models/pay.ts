@@ -1,4 +1,5 @@
 import { refreshCustomers } from '../domain/balances.js'
+import { PAY_TOTALS_DOC, payTotals } from '../domain/pay-totals.js'
 import { describe, exact, ids, oneOrMany, range, stampRange, substring } from '../engine/filters.js'
 import { keepFound } from '../engine/locks.js'
 import { type ActionCtx, type Condition, type Draft, defineModel, type Eb } from '../engine/model.js'
@@ -78,6 +79,8 @@ export const pay = defineModel({
     ['document_date', 'desc'],
     ['id', 'desc'],
   ],
+  sortable: ['id', 'document_date', 'income'],
+  extra: { total: { read: true, run: (ctx, input) => payTotals(pay, ctx, input), doc: PAY_TOTALS_DOC } },
   examples: {
     create: {
       pay_type_id: 1,

@@ -55,6 +55,7 @@ export const task = defineModel({
     ),
   },
   order: [['id', 'asc']],
+  sortable: ['id', 'title', 'due_date', 'done_date', 'created_at', 'priority'],
   examples: {
     create: {
       title: 'Call the parent',

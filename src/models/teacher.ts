@@ -59,6 +59,7 @@ export const teacher = defineModel({
   },
   defaultFilters: { removed: asIf(0, (_v, eb) => eb('teachers.removed', '=', 0)) },
   order: [['id', 'asc']],
+  sortable: ['id', 'name'],
   examples: {
     create: {
       name: 'Смирнова Анна',

@@ -63,8 +63,12 @@ export function parseNumber(v: unknown): Parsed<number> {
   return hundredths.ok ? ok(hundredths.value / 100) : fail
 }
 
-/** §5.3: `"575.00"`, `"-0.05"`. */
-export function formatMoney(kopecks: number): string {
+/** §5.3: `"575.00"`, `"-0.05"`; a bigint for sums that may pass 2^53 kopecks. */
+export function formatMoney(kopecks: number | bigint): string {
+  if (typeof kopecks === 'bigint') {
+    const abs = kopecks < 0n ? -kopecks : kopecks
+    return `${kopecks < 0n ? '-' : ''}${abs / 100n}.${String(abs % 100n).padStart(2, '0')}`
+  }
   const abs = Math.abs(Math.trunc(kopecks))
   const sign = kopecks < 0 && abs !== 0 ? '-' : ''
   return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`

@@ -166,6 +166,21 @@ test('types every filter and states the defaults', () => {
   assert.equal((schemas().LessonFilter!.properties.status as Json).default, 3)
 })
 
+test('documents `sort` where a model takes it, and pay/total with the pay filters', () => {
+  const sort = schemas().CustomerFilter!.properties.sort as Json
+  assert.match(String(sort.description), /`balance`/)
+  const [list, array] = sort.oneOf as Json[]
+  assert.ok(new RegExp(String(list!.pattern)).test('-balance,name'))
+  assert.ok(!new RegExp(String(list!.pattern)).test('note'))
+  assert.ok(((array!.items as Json).enum as string[]).includes('-name'))
+  assert.ok(!('sort' in schemas().RoomFilter!.properties), 'only models that declare sorts')
+  const total = (doc.paths as Record<string, any>)['/v2api/{branch}/pay/total'].post
+  assert.equal(total.requestBody.content['application/json'].schema.$ref, '#/components/schemas/PayFilter')
+  const reply = total.responses['200'].content['application/json'].schema
+  assert.deepEqual(reply.required, ['count', 'income', 'refund', 'expense', 'salary', 'net'])
+  assert.match(total.description, /confirmed/)
+})
+
 test('gives every create and update a request example', () => {
   for (const [path, item] of Object.entries(doc.paths as Record<string, any>)) {
     if (!/\/(create|update)$/.test(path)) continue

@@ -95,6 +95,13 @@ function assertSuccess(body: any, what: string): void {
     return
   }
   if (k === 'token,expires_in') return
+  if (k === 'count,income,refund,expense,salary,net') {
+    // pay/total [ext]: a count and money strings.
+    assert.ok(isInt(body.count), what)
+    for (const m of ['income', 'refund', 'expense', 'salary', 'net'])
+      assert.match(body[m], /^-?\d+\.\d{2}$/, what)
+    return
+  }
   assert.equal(body.success, true, `${what}: 200 with ${k}`)
   assert.deepEqual(body.errors, [], what)
   assert.ok(k === 'success,errors' || k === 'success,errors,model', `${what}: 200 with ${k}`)

@@ -79,6 +79,7 @@ describe('hostile filter values', () => {
     ...Object.keys(t.model.filters),
     ...customKeys(t.model),
     ...PAGING,
+    ...(t.model.sortable.size > 0 ? ['sort'] : []),
     ...(t.model.scoping?.params.map((p) => p.name) ?? []),
     ...(t.key === 'calendar' ? ['id', 'date1', 'date2'] : []),
   ]
