@@ -46,15 +46,23 @@ describe('staff app: leads funnel', { skip: NO_BROWSER }, () => {
     assert.ok(statuses.length >= 3, 'the demo has a funnel')
     const page = await signIn(site, ADMIN.email, PASSWORDS.admin)
     await openBoard(page, site, statuses)
-    const titles = await page.getByTestId('leads-board').locator('[data-status-id]').evaluateAll((els) =>
-      els.map((e) => Number(e.getAttribute('data-status-id'))),
+    const titles = await page
+      .getByTestId('leads-board')
+      .locator('[data-status-id]')
+      .evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-status-id'))))
+    assert.deepEqual(
+      titles,
+      statuses.map((s) => s.id),
+      'the columns follow the dictionary order',
     )
-    assert.deepEqual(titles, statuses.map((s) => s.id), 'the columns follow the dictionary order')
     let sum = 0
     for (const s of statuses) {
       const total = (await site.api.index('customer', { is_study: 0, lead_status_id: s.id, count: 1 })).total
       sum += total
-      const shown = await page.getByTestId(`lead-column-${s.id}`).getByTestId('lead-column-count').textContent()
+      const shown = await page
+        .getByTestId(`lead-column-${s.id}`)
+        .getByTestId('lead-column-count')
+        .textContent()
       assert.equal(Number(shown), total, `count of «${s.name}»`)
       const cards = await page.getByTestId(`lead-column-${s.id}`).locator('[data-lead-id]').count()
       assert.equal(cards, Math.min(total, 50), `cards of «${s.name}»`)
@@ -67,7 +75,8 @@ describe('staff app: leads funnel', { skip: NO_BROWSER }, () => {
     const page = await signIn(site, ADMIN.email, PASSWORDS.admin)
     await openBoard(page, site, statuses)
     const [first, second, third] = statuses as [LeadStatus, LeadStatus, LeadStatus]
-    const start = (await site.api.index('customer', { is_study: 0, lead_status_id: first.id, count: 1 })).items[0]
+    const start = (await site.api.index('customer', { is_study: 0, lead_status_id: first.id, count: 1 }))
+      .items[0]
     assert.ok(start, 'a lead at the first stage')
     const card = () => page.getByTestId(`lead-card-${start.id}`)
 
@@ -90,7 +99,8 @@ describe('staff app: leads funnel', { skip: NO_BROWSER }, () => {
     )
     assert.equal(now.lead_status_id, third.id, 'the API has the stage chosen in the menu')
     await page.getByTestId(`lead-column-${third.id}`).getByTestId(`lead-card-${start.id}`).waitFor()
-    const counted = (await site.api.index('customer', { is_study: 0, lead_status_id: third.id, count: 1 })).total
+    const counted = (await site.api.index('customer', { is_study: 0, lead_status_id: third.id, count: 1 }))
+      .total
     await page
       .getByTestId(`lead-column-${third.id}`)
       .getByTestId('lead-column-count')
@@ -114,7 +124,11 @@ describe('staff app: leads funnel', { skip: NO_BROWSER }, () => {
     const cards = page.getByTestId('leads-board').locator('[data-lead-id]')
     assert.ok((await cards.count()) > 0, 'the readonly user sees leads')
     assert.equal(await page.getByTestId('lead-menu').count(), 0, 'no card menus')
-    assert.equal(await page.getByTestId('leads-board').locator('[draggable="true"]').count(), 0, 'nothing to drag')
+    assert.equal(
+      await page.getByTestId('leads-board').locator('[draggable="true"]').count(),
+      0,
+      'nothing to drag',
+    )
   })
 
   test('on a tablet the board scrolls sideways inside the page', async () => {

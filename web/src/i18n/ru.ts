@@ -101,6 +101,7 @@ export const ru = {
     edit: (id: number) => `Изменить платёж №${id}`,
     dateFrom: 'Дата с',
     dateTo: 'Дата по',
+    datePlaceholder: 'дд.мм.гггг',
     type: 'Тип платежа',
     anyType: 'Все типы',
     account: 'Касса',

@@ -87,7 +87,11 @@ export function LeadColumn(props: {
       radius="md"
       p="xs"
       bg={over ? 'blue.0' : 'gray.0'}
-      style={{ flex: '0 0 272px', minHeight: 160, borderColor: over ? 'var(--mantine-color-blue-5)' : undefined }}
+      style={{
+        flex: '0 0 272px',
+        minHeight: 160,
+        borderColor: over ? 'var(--mantine-color-blue-5)' : undefined,
+      }}
       data-testid={`lead-column-${status.id}`}
       data-status-id={status.id}
       {...dropProps}
@@ -216,7 +220,11 @@ function CardMenu(props: {
             </Menu.Item>
           ))}
         <Menu.Divider />
-        <Menu.Item color="green" onClick={() => props.onMove(lead, { kind: 'convert' })} data-testid="lead-convert">
+        <Menu.Item
+          color="green"
+          onClick={() => props.onMove(lead, { kind: 'convert' })}
+          data-testid="lead-convert"
+        >
           {m.leads.convert}
         </Menu.Item>
         {props.rejects.length > 0 && (

@@ -119,7 +119,10 @@ function useLeadUpdate() {
 const COUNT_BUDGET = 10
 
 /** Lead sources and reject reasons with the number of leads of each (the first ten have counts). */
-function Summary(props: { sources: Array<{ id: number; name: string }>; rejects: Array<{ id: number; name: string }> }) {
+function Summary(props: {
+  sources: Array<{ id: number; name: string }>
+  rejects: Array<{ id: number; name: string }>
+}) {
   const { api, branch } = useSession()
   const counted = [
     ...props.sources.map((s) => ({ key: 'lead_source_id' as const, id: s.id })),
@@ -129,7 +132,9 @@ function Summary(props: { sources: Array<{ id: number; name: string }>; rejects:
     queryKey: [branch, 'customer', 'lead-summary', counted],
     queryFn: async () => {
       const totals = await Promise.all(
-        counted.map((c) => api.index('customer', { is_study: 0, [c.key]: c.id, count: 1 }).then((r) => r.total)),
+        counted.map((c) =>
+          api.index('customer', { is_study: 0, [c.key]: c.id, count: 1 }).then((r) => r.total),
+        ),
       )
       return new Map(counted.map((c, i) => [`${c.key}:${c.id}`, totals[i]!]))
     },
@@ -149,7 +154,13 @@ function Summary(props: { sources: Array<{ id: number; name: string }>; rejects:
     </Group>
   )
   return (
-    <Paper withBorder p="sm" radius="md" component="aside" aria-label={`${m.leads.sources}, ${m.leads.rejects}`}>
+    <Paper
+      withBorder
+      p="sm"
+      radius="md"
+      component="aside"
+      aria-label={`${m.leads.sources}, ${m.leads.rejects}`}
+    >
       <Stack gap={6}>
         {row(m.leads.sources, 'lead_source_id', props.sources, 'leads-sources')}
         {props.rejects.length > 0 && row(m.leads.rejects, 'lead_reject_id', props.rejects, 'leads-rejects')}

@@ -18,7 +18,8 @@ export function moveOptimistically(queries: QueryClient, branch: number, lead: L
       )
     } else {
       if (column === lead.lead_status_id) next = without(next, lead.id)
-      if (target.kind === 'stage' && column === target.statusId) next = withLead(next, { ...lead, lead_status_id: column })
+      if (target.kind === 'stage' && column === target.statusId)
+        next = withLead(next, { ...lead, lead_status_id: column })
     }
     if (next !== data) queries.setQueryData(key, next)
   }

@@ -9,6 +9,7 @@ import { m } from '../../i18n'
 import { isoDate, today } from '../../lib/format'
 import { useDictionary } from '../../lib/queries'
 import { CustomerSelect } from './CustomerSelect'
+import { DateField } from './DateField'
 
 type PayType = 1 | 2 | 3 | 4
 
@@ -30,6 +31,13 @@ export function PayForm(props: { pay: Pay | null; onDone: () => void }) {
   const [note, setNote] = useState(pay?.note ?? '')
   const [confirmed, setConfirmed] = useState(pay ? pay.is_confirmed === 1 : true)
   const [errors, setErrors] = useState<Record<string, string>>({})
+  /** A field's setter that also clears the field's message. */
+  const edited =
+    <T,>(field: string, setter: (v: T) => void) =>
+    (v: T) => {
+      setter(v)
+      setErrors((e) => (field in e ? Object.fromEntries(Object.entries(e).filter(([k]) => k !== field)) : e))
+    }
   const teachers = useDictionary('teacher', {}, type === 4)
   const accountValue = account ?? accounts.options[0]?.value ?? null
   const forCustomer = type === 1 || type === 2
@@ -66,7 +74,14 @@ export function PayForm(props: { pay: Pay | null; onDone: () => void }) {
   }
 
   const types = pay?.pay_type_id === 4 ? [...NEW_TYPES, 4 as const] : NEW_TYPES
-  const shown = new Set(['pay_type_id', 'document_date', 'income', 'customer_id', 'teacher_id', 'pay_account_id'])
+  const shown = new Set([
+    'pay_type_id',
+    'document_date',
+    'income',
+    'customer_id',
+    'teacher_id',
+    'pay_account_id',
+  ])
   const other = Object.entries(errors).filter(([k]) => !shown.has(k) && k !== 'note' && k !== 'is_confirmed')
   return (
     <form onSubmit={submit} data-testid="pay-form" noValidate>
@@ -80,26 +95,25 @@ export function PayForm(props: { pay: Pay | null; onDone: () => void }) {
           label={m.payments.type}
           data={types.map((t) => ({ value: String(t), label: m.payments.types[t] ?? String(t) }))}
           value={String(type)}
-          onChange={(v) => v && setType(Number(v) as PayType)}
+          onChange={(v) => v && edited('pay_type_id', setType)(Number(v) as PayType)}
           allowDeselect={false}
           error={errors.pay_type_id}
           data-testid="pay-form-type"
         />
         <Group grow align="flex-start">
-          <TextInput
+          <DateField
             label={m.payments.date}
-            type="date"
             value={day}
-            onChange={(e) => setDay(e.currentTarget.value)}
+            onChange={edited('document_date', setDay)}
             error={errors.document_date}
             required
-            data-testid="pay-form-date"
+            testid="pay-form-date"
           />
           <TextInput
             label={m.payments.amount}
             inputMode="decimal"
             value={amount}
-            onChange={(e) => setAmount(e.currentTarget.value)}
+            onChange={(e) => edited('income', setAmount)(e.currentTarget.value)}
             error={errors.income}
             required
             rightSection="₽"
@@ -110,7 +124,7 @@ export function PayForm(props: { pay: Pay | null; onDone: () => void }) {
           <CustomerSelect
             label={m.payments.customer}
             value={customer}
-            onChange={setCustomer}
+            onChange={edited('customer_id', setCustomer)}
             error={errors.customer_id}
             required
             testid="pay-form-customer"
@@ -121,7 +135,7 @@ export function PayForm(props: { pay: Pay | null; onDone: () => void }) {
             label={m.payments.teacher}
             data={teachers.options}
             value={teacher}
-            onChange={setTeacher}
+            onChange={edited('teacher_id', setTeacher)}
             searchable
             error={errors.teacher_id}
             required
@@ -131,7 +145,7 @@ export function PayForm(props: { pay: Pay | null; onDone: () => void }) {
           label={m.payments.account}
           data={accounts.options}
           value={accountValue}
-          onChange={setAccount}
+          onChange={edited('pay_account_id', setAccount)}
           allowDeselect={false}
           error={errors.pay_account_id}
           required
@@ -140,7 +154,7 @@ export function PayForm(props: { pay: Pay | null; onDone: () => void }) {
         <Textarea
           label={m.payments.comment}
           value={note}
-          onChange={(e) => setNote(e.currentTarget.value)}
+          onChange={(e) => edited('note', setNote)(e.currentTarget.value)}
           error={errors.note}
           autosize
           minRows={2}

@@ -11,7 +11,6 @@ import {
   Stack,
   Table,
   Text,
-  TextInput,
   Title,
 } from '@mantine/core'
 import { useQuery } from '@tanstack/react-query'
@@ -24,6 +23,7 @@ import { m } from '../../i18n'
 import { date, money } from '../../lib/format'
 import { useDictionary, useList } from '../../lib/queries'
 import { CustomerSelect } from './CustomerSelect'
+import { DateField } from './DateField'
 import { PayForm } from './PayForm'
 
 const PAGE = 50
@@ -110,21 +110,21 @@ export default function PaymentsPage() {
       </Group>
 
       <Group gap="sm" align="flex-end" wrap="wrap" component="search" aria-label={m.app.search}>
-        <TextInput
+        <DateField
           label={m.payments.dateFrom}
-          type="date"
           value={get('date_from')}
-          onChange={(e) => set('date_from', e.currentTarget.value)}
+          onChange={(v) => set('date_from', v)}
+          clearable
           w={160}
-          data-testid="pay-filter-from"
+          testid="pay-filter-from"
         />
-        <TextInput
+        <DateField
           label={m.payments.dateTo}
-          type="date"
           value={get('date_to')}
-          onChange={(e) => set('date_to', e.currentTarget.value)}
+          onChange={(v) => set('date_to', v)}
+          clearable
           w={160}
-          data-testid="pay-filter-to"
+          testid="pay-filter-to"
         />
         <Select
           label={m.payments.type}
@@ -181,7 +181,11 @@ export default function PaymentsPage() {
               <Table.Tr key={p.id} data-testid="pay-row" data-pay-id={p.id}>
                 <Table.Td>{date(p.document_date)}</Table.Td>
                 <Table.Td>{m.payments.types[p.pay_type_id] ?? p.pay_type_name}</Table.Td>
-                <Table.Td ta="right" c={p.pay_type_id === 1 ? 'green.8' : 'red.8'} style={{ whiteSpace: 'nowrap' }}>
+                <Table.Td
+                  ta="right"
+                  c={p.pay_type_id === 1 ? 'green.8' : 'red.8'}
+                  style={{ whiteSpace: 'nowrap' }}
+                >
                   {money(p.income)}
                 </Table.Td>
                 <Table.Td>
