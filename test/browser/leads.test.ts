@@ -118,6 +118,51 @@ describe('staff app: leads funnel', { skip: NO_BROWSER }, () => {
     await card().waitFor({ state: 'detached' })
   })
 
+  test('the source filter narrows every column to the API counts; a long column pages by 50', async () => {
+    const sources = await site.api.all('lead-source')
+    const source = sources[1]!
+    const last = statuses[statuses.length - 1]!
+    for (let i = 0; i < 52; i++) {
+      await site.api.create('customer', {
+        name: `Лид для листания ${i + 1}`,
+        is_study: 0,
+        legal_type: 1,
+        lead_status_id: last.id,
+        lead_source_id: source.id,
+      })
+    }
+    const page = await signIn(site, ADMIN.email, PASSWORDS.admin)
+    await openBoard(page, site, statuses)
+    await page.getByTestId('leads-source').click()
+    await page.getByRole('option', { name: source.name, exact: true }).click()
+    for (const s of statuses) {
+      const total = (
+        await site.api.index('customer', {
+          is_study: 0,
+          lead_status_id: s.id,
+          lead_source_id: source.id,
+          count: 1,
+        })
+      ).total
+      await page
+        .getByTestId(`lead-column-${s.id}`)
+        .getByTestId('lead-column-count')
+        .filter({ hasText: new RegExp(`^${total}$`) })
+        .waitFor()
+    }
+    const column = page.getByTestId(`lead-column-${last.id}`)
+    const total = Number(await column.getByTestId('lead-column-count').textContent())
+    assert.ok(total > 50)
+    assert.equal(await column.locator('[data-lead-id]').count(), 50, 'the first 50')
+    await column.getByTestId('lead-column-more').click()
+    await column
+      .locator('[data-lead-id]')
+      .nth(total - 1)
+      .waitFor()
+    assert.equal(await column.locator('[data-lead-id]').count(), total, 'all of them after "show more"')
+    assert.equal(await column.getByTestId('lead-column-more').count(), 0)
+  })
+
   test('a readonly user sees the board without move or convert actions', async () => {
     const page = await signIn(site, READONLY_EMAIL, PASSWORDS.readonly)
     await openBoard(page, site, statuses)

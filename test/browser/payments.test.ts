@@ -152,6 +152,36 @@ describe('staff app: payments', { skip: NO_BROWSER }, () => {
     assert.deepEqual(await shownTotals(again, want), shown)
   })
 
+  test('the customer and type filters narrow the list to the API answer', async () => {
+    assert.ok(created, 'the first test took a payment')
+    const customer = await site.api.get('customer', created.customer_id!)
+    const page = await signIn(site, ADMIN.email, PASSWORDS.admin)
+    await page.goto(`${site.url}/payments`)
+    await page.getByTestId('pay-filter-customer').fill(customer!.name)
+    await page.getByRole('option', { name: customer!.name, exact: true }).click()
+    await page.getByTestId('pay-filter-type').click()
+    await page.getByRole('option', { name: 'Приход', exact: true }).click()
+    const filter = { customer_id: customer!.id, pay_type_id: 1 as const }
+    const want = await totals(site, filter)
+    await shownTotals(page, want)
+    const listed = await site.api.all('pay', filter)
+    await page
+      .getByTestId('pay-range')
+      .filter({ hasText: `из ${listed.length}` })
+      .waitFor()
+    const ids = await page
+      .getByTestId('pay-row')
+      .evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-pay-id'))))
+    assert.deepEqual(
+      ids,
+      listed.map((p) => p.id),
+      'the same pays in the same order',
+    )
+    const url = new URL(page.url())
+    assert.equal(url.searchParams.get('customer_id'), String(customer!.id))
+    assert.equal(url.searchParams.get('pay_type_id'), '1')
+  })
+
   test('editing a payment amount changes the total by the difference', async () => {
     assert.ok(created, 'the first test took a payment')
     const page = await signIn(site, ADMIN.email, PASSWORDS.admin)
