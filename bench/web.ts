@@ -190,7 +190,6 @@ export async function runWebBench(o: WebBenchOptions): Promise<WebBenchResult> {
       const words = ['Соколова', 'Иван', '916', 'Петр', '495 12', 'Мар']
       // A function, not a string: the app's CSP forbids evaluating strings in the page.
       const answers = (q: string) =>
-        // biome-ignore lint/suspicious/noExplicitAny: runs in the page, where the DOM exists
         (globalThis as any).document
           .querySelector('[data-testid="customers-total"]')
           ?.getAttribute('data-query') === q
