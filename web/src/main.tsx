@@ -5,7 +5,7 @@ import { Notifications } from '@mantine/notifications'
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { lazy, type ReactNode, StrictMode, Suspense } from 'react'
 import { createRoot } from 'react-dom/client'
-import { Link, Redirect, Route, Switch } from 'wouter'
+import { Link, Route, Switch } from 'wouter'
 import { ApiError } from './api/client'
 import { Shell } from './app/Shell'
 import { SignIn } from './app/SignIn'
@@ -19,23 +19,38 @@ const pages = {
   card: () => import('./pages/customers/CustomerCard'),
   leads: () => import('./pages/leads/LeadsPage'),
   payments: () => import('./pages/payments/PaymentsPage'),
+  dashboard: () => import('./pages/dashboard/DashboardPage'),
+  schedule: () => import('./pages/schedule/SchedulePage'),
+  lesson: () => import('./pages/schedule/LessonPage'),
+  groups: () => import('./pages/groups/GroupsPage'),
+  group: () => import('./pages/groups/GroupCard'),
+  teachers: () => import('./pages/teachers/TeachersPage'),
+  teacher: () => import('./pages/teachers/TeacherCard'),
+  settings: () => import('./pages/settings/SettingsPage'),
 }
 const CustomersPage = lazy(pages.customers)
 const CustomerCard = lazy(pages.card)
 const LeadsPage = lazy(pages.leads)
 const PaymentsPage = lazy(pages.payments)
+const DashboardPage = lazy(pages.dashboard)
+const SchedulePage = lazy(pages.schedule)
+const LessonPage = lazy(pages.lesson)
+const GroupsPage = lazy(pages.groups)
+const GroupCard = lazy(pages.group)
+const TeachersPage = lazy(pages.teachers)
+const TeacherCard = lazy(pages.teacher)
+const SettingsPage = lazy(pages.settings)
 
 function prefetchOpenedPage(path: string): void {
-  const first = path.split('/')[1] ?? ''
-  const load =
-    first === 'customers' && path.split('/').length > 2
-      ? pages.card
-      : first === 'leads'
-        ? pages.leads
-        : first === 'payments'
-          ? pages.payments
-          : pages.customers
-  void load()
+  const [first = '', second] = path.split('/').slice(1)
+  const card: Record<string, keyof typeof pages> = {
+    customers: 'card',
+    groups: 'group',
+    teachers: 'teacher',
+    lessons: 'lesson',
+  }
+  const key = (second ? card[first] : undefined) ?? (first in pages ? (first as keyof typeof pages) : null)
+  void (key ? pages[key] : pages.dashboard)()
 }
 prefetchOpenedPage(window.location.pathname)
 
@@ -69,7 +84,7 @@ function NotFound() {
   return (
     <Stack align="center" mt="xl">
       <Text size="lg">{m.app.notFound}</Text>
-      <Button component={Link} href="/customers">
+      <Button component={Link} href="/">
         {m.app.toHome}
       </Button>
     </Stack>
@@ -81,9 +96,20 @@ function Pages(): ReactNode {
     <Shell>
       <Suspense fallback={loading}>
         <Switch>
-          <Route path="/">
-            <Redirect to="/customers" replace />
+          <Route path="/" component={DashboardPage} />
+          <Route path="/schedule" component={SchedulePage} />
+          <Route path="/lessons/:id">{(p) => <LessonPage id={Number(p.id)} />}</Route>
+          <Route path="/groups" component={GroupsPage} />
+          <Route path="/groups/new">
+            <GroupCard id={null} />
           </Route>
+          <Route path="/groups/:id">{(p) => <GroupCard id={Number(p.id)} />}</Route>
+          <Route path="/teachers" component={TeachersPage} />
+          <Route path="/teachers/new">
+            <TeacherCard id={null} />
+          </Route>
+          <Route path="/teachers/:id">{(p) => <TeacherCard id={Number(p.id)} />}</Route>
+          <Route path="/settings/:section?" component={SettingsPage} />
           <Route path="/customers" component={CustomersPage} />
           <Route path="/customers/new">
             <CustomerCard id={null} />

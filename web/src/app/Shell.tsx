@@ -21,16 +21,22 @@ import { useDictionary } from '../lib/queries'
 import { errorText, fieldErrors } from './errors'
 import { useSession } from './session'
 
-const NAV: Array<{ href: string; label: string }> = [
+const NAV: Array<{ href: string; label: string; admin?: boolean }> = [
+  { href: '/', label: m.nav.dashboard },
+  { href: '/schedule', label: m.nav.schedule },
   { href: '/customers', label: m.nav.customers },
   { href: '/leads', label: m.nav.leads },
+  { href: '/groups', label: m.nav.groups },
+  { href: '/teachers', label: m.nav.teachers },
   { href: '/payments', label: m.nav.payments },
+  { href: '/settings', label: m.nav.settings, admin: true },
 ]
 
 /** The frame of every signed-in page: branch switcher, navigation, the user's menu. */
 export function Shell(props: { children: ReactNode }) {
   const [opened, { toggle, close }] = useDisclosure()
   const [location] = useLocation()
+  const { user } = useSession()
   return (
     <AppShell
       header={{ height: 56 }}
@@ -50,13 +56,15 @@ export function Shell(props: { children: ReactNode }) {
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs" aria-label={m.app.menu}>
-        {NAV.map((n) => (
+        {NAV.filter((n) => !n.admin || user.role === 'admin').map((n) => (
           <NavLink
             key={n.href}
             component={Link}
             href={n.href}
             label={n.label}
-            active={location === n.href || location.startsWith(`${n.href}/`)}
+            active={
+              n.href === '/' ? location === '/' : location === n.href || location.startsWith(`${n.href}/`)
+            }
             onClick={close}
           />
         ))}

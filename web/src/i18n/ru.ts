@@ -25,6 +25,13 @@ export const ru = {
     page: (from: number, to: number, total: number) => `${from}–${to} из ${total}`,
     total: (n: number) => `Всего: ${n}`,
     menu: 'Меню',
+    pageControl: {
+      first: 'Первая страница',
+      previous: 'Предыдущая страница',
+      next: 'Следующая страница',
+      last: 'Последняя страница',
+    } as Record<string, string>,
+    pageNumber: (n: number) => `Страница ${n}`,
   },
   errors: {
     network: 'Сервер недоступен. Проверьте соединение и повторите.',
@@ -52,6 +59,11 @@ export const ru = {
     role: { admin: 'Администратор', manager: 'Менеджер', teacher: 'Педагог', readonly: 'Только просмотр' },
   },
   nav: {
+    dashboard: 'Главная',
+    schedule: 'Расписание',
+    groups: 'Группы',
+    teachers: 'Педагоги',
+    settings: 'Настройки',
     customers: 'Клиенты',
     leads: 'Воронка лидов',
     payments: 'Платежи',
@@ -94,13 +106,6 @@ export const ru = {
     emptyFiltered: 'Никого не нашлось. Измените поиск или фильтры.',
     loadError: 'Не удалось загрузить список клиентов.',
     pages: 'Страницы',
-    pageControl: {
-      first: 'Первая страница',
-      previous: 'Предыдущая страница',
-      next: 'Следующая страница',
-      last: 'Последняя страница',
-    },
-    pageNumber: (n: number) => `Страница ${n}`,
     csv: {
       button: 'Экспорт CSV',
       title: 'Экспорт в CSV',
@@ -329,6 +334,12 @@ export const ru = {
     updated: 'Платёж сохранён',
     empty: 'Платежей нет',
   },
+  dashboard: {},
+  schedule: {},
+  lesson: {},
+  groups: {},
+  teachers: {},
+  settings: {},
 }
 
 export type Messages = typeof ru

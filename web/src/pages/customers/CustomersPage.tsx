@@ -7,7 +7,6 @@ import {
   CloseButton,
   Group,
   Loader,
-  Pagination,
   Stack,
   Tabs,
   Text,
@@ -18,6 +17,7 @@ import { useEffect, useMemo, useRef, useState } from 'react'
 import { Link, useLocation, useSearch } from 'wouter'
 import type { RecordOf } from '../../api/client'
 import { errorText } from '../../app/errors'
+import { Pager } from '../../app/Pager'
 import { useSession } from '../../app/session'
 import { m } from '../../i18n'
 import { useDictionary, useList } from '../../lib/queries'
@@ -247,18 +247,13 @@ export default function CustomersPage() {
           </Text>
           {pages > 1 && (
             <Box component="nav" aria-label={t.pages}>
-              <Pagination
+              <Pager
                 total={pages}
                 value={state.page + 1}
                 onChange={(p) => update({ page: p - 1 })}
                 siblings={1}
                 boundaries={1}
                 size="sm"
-                getControlProps={(control) => ({
-                  'aria-label': t.pageControl[control],
-                  'data-testid': `page-${control}`,
-                })}
-                getItemProps={(p) => ({ 'aria-label': t.pageNumber(p) })}
               />
             </Box>
           )}

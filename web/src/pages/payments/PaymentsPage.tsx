@@ -4,7 +4,6 @@ import {
   Button,
   Group,
   Modal,
-  Pagination,
   Paper,
   Select,
   SimpleGrid,
@@ -18,6 +17,7 @@ import { useState } from 'react'
 import { Link, useSearchParams } from 'wouter'
 import type { Pay, PayFilter } from '../../api/models.gen'
 import { errorText } from '../../app/errors'
+import { Pager } from '../../app/Pager'
 import { useSession } from '../../app/session'
 import { m } from '../../i18n'
 import { date, money } from '../../lib/format'
@@ -239,7 +239,7 @@ export default function PaymentsPage() {
           <Text size="sm" c="dimmed" data-testid="pay-range">
             {m.app.page((page - 1) * PAGE + 1, Math.min(page * PAGE, total), total)}
           </Text>
-          <Pagination total={Math.ceil(total / PAGE)} value={page} onChange={setPage} size="sm" />
+          <Pager total={Math.ceil(total / PAGE)} value={page} onChange={setPage} size="sm" />
         </Group>
       )}
 
