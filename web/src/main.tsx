@@ -1,6 +1,15 @@
 import '@mantine/core/styles.css'
 import '@mantine/notifications/styles.css'
-import { Button, Center, createTheme, Loader, MantineProvider, Stack, Text } from '@mantine/core'
+import {
+  Button,
+  Center,
+  type CSSVariablesResolver,
+  createTheme,
+  Loader,
+  MantineProvider,
+  Stack,
+  Text,
+} from '@mantine/core'
 import { Notifications } from '@mantine/notifications'
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { lazy, type ReactNode, StrictMode, Suspense } from 'react'
@@ -56,10 +65,20 @@ prefetchOpenedPage(window.location.pathname)
 
 const theme = createTheme({
   primaryColor: 'blue',
+  // Shade 8 of every colour for text and filled controls: on white, blue 5.0:1 and red 4.5:1 (WCAG AA for
+  // small text); the default shade 6 gives 3.6:1 and 3.3:1.
+  primaryShade: 8,
   fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif',
-  // Contrast: dimmed text darker than Mantine's default grey.
-  colors: {},
-  other: {},
+})
+
+/** Contrast (WCAG AA, 4.5:1 for small text): dimmed text 8.2:1 and placeholders 4.7:1 (defaults 3.3 and 2.1). */
+const contrast: CSSVariablesResolver = () => ({
+  variables: {},
+  light: {
+    '--mantine-color-dimmed': 'var(--mantine-color-gray-7)',
+    '--mantine-color-placeholder': '#6c757d',
+  },
+  dark: {},
 })
 
 const queries = new QueryClient({
@@ -126,7 +145,7 @@ function Pages(): ReactNode {
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <MantineProvider theme={theme}>
+    <MantineProvider theme={theme} cssVariablesResolver={contrast}>
       <Notifications position="top-right" />
       <QueryClientProvider client={queries}>
         <SessionProvider
