@@ -27,7 +27,7 @@ describe('staff app: customers list', { skip: NO_BROWSER }, () => {
   let cookies: Cookie[] | undefined
   const admin = async (viewport?: { width: number; height: number }) => {
     if (!cookies) {
-      const first = await signIn(site, ADMIN.email, PASSWORDS.admin, viewport)
+      const first = await signIn(site, ADMIN.email, PASSWORDS.admin, viewport, '/customers')
       cookies = await first.context().cookies()
       return first
     }
@@ -178,7 +178,7 @@ describe('staff app: customers list', { skip: NO_BROWSER }, () => {
     const students = await site.api.index('customer', { is_study: 1, removed: 0 })
     for (const c of students.items.slice(0, 3))
       await site.api.update('customer', c.id, { assigned_id: manager.id })
-    const page = await signIn(site, MANAGER_EMAIL, PASSWORDS.manager)
+    const page = await signIn(site, MANAGER_EMAIL, PASSWORDS.manager, undefined, '/customers')
     await waitTotal(page, students.total)
 
     const idle = await site.api.index('customer', { is_study: 1, removed: 0, has_next_lesson: 0 })
@@ -275,7 +275,7 @@ describe('staff app: customers list', { skip: NO_BROWSER }, () => {
   })
 
   test('a readonly user sees the list but no "Новый клиент" button', async () => {
-    const page = await signIn(site, READONLY_EMAIL, PASSWORDS.readonly)
+    const page = await signIn(site, READONLY_EMAIL, PASSWORDS.readonly, undefined, '/customers')
     await page.getByTestId('customer-row').first().waitFor()
     assert.equal(await page.getByTestId('customer-create').count(), 0)
     assert.equal(await page.getByRole('button', { name: 'Новый клиент' }).count(), 0)

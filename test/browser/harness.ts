@@ -148,15 +148,16 @@ export function demoSite(): Site {
   }
 }
 
-/** Opens the app and signs in through the form; resolves when the frame is shown. */
+/** Opens the app at `path` and signs in through the form; resolves when the frame is shown there. */
 export async function signIn(
   site: Site,
   email: string,
   password: string,
   viewport?: { width: number; height: number },
+  path = '/',
 ) {
   const page = await site.page(viewport)
-  await page.goto(`${site.url}/`)
+  await page.goto(`${site.url}${path}`)
   await page.getByLabel('E-mail').fill(email)
   await page.getByLabel('Пароль').fill(password)
   await page.getByRole('button', { name: 'Войти' }).click()
