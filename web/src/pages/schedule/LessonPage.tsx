@@ -478,6 +478,7 @@ export default function LessonPage(props: { id: number }) {
       )}
 
       <Modal
+        closeButtonProps={{ 'aria-label': m.app.close }}
         opened={confirm !== null}
         onClose={() => setConfirm(null)}
         title={confirm === 2 ? t.cancel : t.unconduct}
@@ -499,7 +500,13 @@ export default function LessonPage(props: { id: number }) {
           </Group>
         </Stack>
       </Modal>
-      <Modal opened={moving} onClose={() => setMoving(false)} title={m.schedule.form.moveTitle} size="lg">
+      <Modal
+        closeButtonProps={{ 'aria-label': m.app.close }}
+        opened={moving}
+        onClose={() => setMoving(false)}
+        title={m.schedule.form.moveTitle}
+        size="lg"
+      >
         {moving && <MoveLessonForm lesson={l} onDone={() => setMoving(false)} />}
       </Modal>
     </Stack>

@@ -293,7 +293,13 @@ export default function SchedulePage() {
           )}
         </>
       )}
-      <Modal opened={!!creating} onClose={() => setCreating(null)} title={t.form.createTitle} size="lg">
+      <Modal
+        closeButtonProps={{ 'aria-label': m.app.close }}
+        opened={!!creating}
+        onClose={() => setCreating(null)}
+        title={t.form.createTitle}
+        size="lg"
+      >
         {creating && (
           <CreateLessonForm
             date={creating.day}
@@ -303,7 +309,13 @@ export default function SchedulePage() {
           />
         )}
       </Modal>
-      <Modal opened={!!moving} onClose={() => setMoving(null)} title={t.form.moveTitle} size="lg">
+      <Modal
+        closeButtonProps={{ 'aria-label': m.app.close }}
+        opened={!!moving}
+        onClose={() => setMoving(null)}
+        title={t.form.moveTitle}
+        size="lg"
+      >
         {moving && (
           <MoveLessonForm
             lesson={moving.lesson}

@@ -318,14 +318,22 @@ function Block(props: {
         zIndex: 1,
       }}
     >
-      <div style={{ fontWeight: 600, whiteSpace: 'nowrap', overflow: 'hidden' }}>
-        {l.status === 3 && (
-          <span aria-hidden="true" style={{ color: 'var(--mantine-color-green-8)' }}>
-            ✓{' '}
-          </span>
-        )}
-        {lessonTime(l)}
-      </div>
+      {l.status === 3 && (
+        <span
+          aria-hidden="true"
+          style={{
+            position: 'absolute',
+            top: 0,
+            right: 2,
+            fontWeight: 700,
+            color: 'var(--mantine-color-green-8)',
+            textDecoration: 'none',
+          }}
+        >
+          ✓
+        </span>
+      )}
+      <div style={{ fontWeight: 600, whiteSpace: 'nowrap', overflow: 'hidden' }}>{lessonTime(l)}</div>
       <div style={{ whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis' }}>{subject}</div>
       {who && <div style={{ whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis' }}>{who}</div>}
       {other && (
