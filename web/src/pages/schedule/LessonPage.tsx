@@ -263,151 +263,6 @@ export default function LessonPage(props: { id: number }) {
         </SimpleGrid>
       </Paper>
 
-      <Paper withBorder p="md">
-        <Stack gap="sm">
-          <TextInput
-            label={t.topic}
-            value={topic}
-            onChange={(e) => setTopic(e.currentTarget.value)}
-            readOnly={!writable}
-            error={errors.topic}
-            data-testid="lesson-topic"
-          />
-          <SimpleGrid cols={{ base: 1, md: 2 }}>
-            <Textarea
-              label={t.homework}
-              value={homework}
-              onChange={(e) => setHomework(e.currentTarget.value)}
-              readOnly={!writable}
-              autosize
-              minRows={2}
-              error={errors.homework}
-              data-testid="lesson-homework"
-            />
-            <Textarea
-              label={t.note}
-              value={note}
-              onChange={(e) => setNote(e.currentTarget.value)}
-              readOnly={!writable}
-              autosize
-              minRows={2}
-              error={errors.note}
-            />
-          </SimpleGrid>
-        </Stack>
-      </Paper>
-
-      <Stack gap="xs">
-        <Title order={2} size="h4">
-          {t.participants}
-        </Title>
-        {errors.details && (
-          <Alert color="red" role="alert">
-            {errors.details}
-          </Alert>
-        )}
-        {l.details.length === 0 ? (
-          <Text c="dimmed">{t.noParticipants}</Text>
-        ) : (
-          <Table.ScrollContainer minWidth={writable && !teacher ? 900 : 720}>
-            <Table striped verticalSpacing="xs" data-testid="lesson-details">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>{t.col.pupil}</Table.Th>
-                  <Table.Th>{t.col.attended}</Table.Th>
-                  <Table.Th>{t.col.grade}</Table.Th>
-                  <Table.Th>{t.col.comment}</Table.Th>
-                  <Table.Th>{l.status === 3 ? t.col.charge : t.col.forecast}</Table.Th>
-                  {writable && !teacher && <Table.Th>{t.col.override}</Table.Th>}
-                  <Table.Th>{t.col.balance}</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {l.details.map((d) => {
-                  const c = byId.get(d.customer_id)
-                  const name = c?.name ?? `#${d.customer_id}`
-                  const mk = marks[d.customer_id]
-                  return (
-                    <Table.Tr key={d.customer_id} data-testid="lesson-pupil" data-customer-id={d.customer_id}>
-                      <Table.Td>
-                        <Anchor component={Link} href={`/customers/${d.customer_id}`} size="sm">
-                          {name}
-                        </Anchor>
-                      </Table.Td>
-                      <Table.Td>
-                        <Checkbox
-                          aria-label={t.attendedOf(name)}
-                          checked={(mk?.is_attend ?? d.is_attend) === 1}
-                          onChange={(e) =>
-                            mark(d.customer_id, { is_attend: e.currentTarget.checked ? 1 : 0 })
-                          }
-                          disabled={!writable}
-                          data-testid="lesson-attend"
-                        />
-                      </Table.Td>
-                      <Table.Td>
-                        <NumberInput
-                          aria-label={t.gradeOf(name)}
-                          value={mk?.grade ?? ''}
-                          onChange={(v) => mark(d.customer_id, { grade: v === '' ? null : Number(v) })}
-                          min={0}
-                          max={100}
-                          w={80}
-                          size="xs"
-                          readOnly={!writable}
-                        />
-                      </Table.Td>
-                      <Table.Td>
-                        <TextInput
-                          aria-label={t.commentOf(name)}
-                          value={mk?.note ?? ''}
-                          onChange={(e) => mark(d.customer_id, { note: e.currentTarget.value })}
-                          size="xs"
-                          miw={140}
-                          readOnly={!writable}
-                        />
-                      </Table.Td>
-                      <Table.Td
-                        data-testid="lesson-charge"
-                        data-customer-id={d.customer_id}
-                        data-value={d.commission ?? ''}
-                      >
-                        {l.status === 2 ? t.none : money(d.commission ?? '0')}
-                      </Table.Td>
-                      {writable && !teacher && (
-                        <Table.Td>
-                          <TextInput
-                            aria-label={t.overrideOf(name)}
-                            inputMode="decimal"
-                            value={mk?.commission ?? ''}
-                            onChange={(e) => mark(d.customer_id, { commission: e.currentTarget.value })}
-                            size="xs"
-                            w={100}
-                          />
-                        </Table.Td>
-                      )}
-                      <Table.Td
-                        data-testid="lesson-balance"
-                        data-customer-id={d.customer_id}
-                        data-value={c && !pupils.isFetching ? c.balance : ''}
-                        style={{ whiteSpace: 'nowrap' }}
-                      >
-                        {c ? money(c.balance) : ''}
-                      </Table.Td>
-                    </Table.Tr>
-                  )
-                })}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-        )}
-        {l.status === 3 && l.details.length > 0 && (
-          <Text size="sm" c="dimmed">
-            {t.chargedNote}
-          </Text>
-        )}
-      </Stack>
-
       {writable ? (
         <Group gap="sm" wrap="wrap" aria-label={t.actions} role="group">
           <Button
@@ -476,6 +331,150 @@ export default function LessonPage(props: { id: number }) {
           {t.teacherNote}
         </Text>
       )}
+
+      <SimpleGrid cols={{ base: 1, md: 3 }} spacing="sm">
+        <Textarea
+          label={t.topic}
+          value={topic}
+          onChange={(e) => setTopic(e.currentTarget.value)}
+          readOnly={!writable}
+          autosize
+          minRows={1}
+          error={errors.topic}
+          data-testid="lesson-topic"
+        />
+        <Textarea
+          label={t.homework}
+          value={homework}
+          onChange={(e) => setHomework(e.currentTarget.value)}
+          readOnly={!writable}
+          autosize
+          minRows={1}
+          error={errors.homework}
+          data-testid="lesson-homework"
+        />
+        <Textarea
+          label={t.note}
+          value={note}
+          onChange={(e) => setNote(e.currentTarget.value)}
+          readOnly={!writable}
+          autosize
+          minRows={1}
+          error={errors.note}
+        />
+      </SimpleGrid>
+
+      <Stack gap="xs">
+        <Title order={2} size="h4">
+          {t.participants}
+        </Title>
+        {errors.details && (
+          <Alert color="red" role="alert">
+            {errors.details}
+          </Alert>
+        )}
+        {l.details.length === 0 ? (
+          <Text c="dimmed">{t.noParticipants}</Text>
+        ) : (
+          <Table.ScrollContainer minWidth={writable && !teacher ? 900 : 720}>
+            <Table striped verticalSpacing="xs" data-testid="lesson-details">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>{t.col.pupil}</Table.Th>
+                  <Table.Th>{t.col.attended}</Table.Th>
+                  <Table.Th>{t.col.grade}</Table.Th>
+                  <Table.Th>{t.col.comment}</Table.Th>
+                  <Table.Th>{l.status === 3 ? t.col.charge : t.col.forecast}</Table.Th>
+                  {writable && !teacher && <Table.Th>{t.col.override}</Table.Th>}
+                  <Table.Th>{t.col.balance}</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {l.details.map((d) => {
+                  const c = byId.get(d.customer_id)
+                  const name = c?.name ?? `#${d.customer_id}`
+                  const mk = marks[d.customer_id]
+                  return (
+                    <Table.Tr key={d.customer_id} data-testid="lesson-pupil" data-customer-id={d.customer_id}>
+                      <Table.Td>
+                        <Anchor component={Link} href={`/customers/${d.customer_id}`} size="sm">
+                          {name}
+                        </Anchor>
+                      </Table.Td>
+                      <Table.Td>
+                        <Checkbox
+                          aria-label={t.attendedOf(name)}
+                          checked={(mk?.is_attend ?? d.is_attend) === 1}
+                          onChange={(e) =>
+                            mark(d.customer_id, { is_attend: e.currentTarget.checked ? 1 : 0 })
+                          }
+                          disabled={!writable}
+                          data-testid="lesson-attend"
+                        />
+                      </Table.Td>
+                      <Table.Td>
+                        <NumberInput
+                          aria-label={t.gradeOf(name)}
+                          value={mk?.grade ?? ''}
+                          onChange={(v) => mark(d.customer_id, { grade: v === '' ? null : Number(v) })}
+                          min={0}
+                          max={100}
+                          hideControls
+                          w={80}
+                          size="xs"
+                          readOnly={!writable}
+                        />
+                      </Table.Td>
+                      <Table.Td>
+                        <TextInput
+                          aria-label={t.commentOf(name)}
+                          value={mk?.note ?? ''}
+                          onChange={(e) => mark(d.customer_id, { note: e.currentTarget.value })}
+                          size="xs"
+                          miw={140}
+                          readOnly={!writable}
+                        />
+                      </Table.Td>
+                      <Table.Td
+                        data-testid="lesson-charge"
+                        data-customer-id={d.customer_id}
+                        data-value={d.commission ?? ''}
+                      >
+                        {l.status === 2 ? t.none : money(d.commission ?? '0')}
+                      </Table.Td>
+                      {writable && !teacher && (
+                        <Table.Td>
+                          <TextInput
+                            aria-label={t.overrideOf(name)}
+                            inputMode="decimal"
+                            value={mk?.commission ?? ''}
+                            onChange={(e) => mark(d.customer_id, { commission: e.currentTarget.value })}
+                            size="xs"
+                            w={100}
+                          />
+                        </Table.Td>
+                      )}
+                      <Table.Td
+                        data-testid="lesson-balance"
+                        data-customer-id={d.customer_id}
+                        data-value={c && !pupils.isFetching ? c.balance : ''}
+                        style={{ whiteSpace: 'nowrap' }}
+                      >
+                        {c ? money(c.balance) : ''}
+                      </Table.Td>
+                    </Table.Tr>
+                  )
+                })}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        )}
+        {l.status === 3 && l.details.length > 0 && (
+          <Text size="sm" c="dimmed">
+            {t.chargedNote}
+          </Text>
+        )}
+      </Stack>
 
       <Modal
         closeButtonProps={{ 'aria-label': m.app.close }}
