@@ -395,6 +395,7 @@ export const ru = {
       moveTitle: 'Перенести урок',
       date: 'Дата',
       time: 'Начало',
+      timePlaceholder: 'чч:мм',
       duration: 'Длительность, мин',
       subject: 'Предмет',
       type: 'Тип урока',

@@ -23,7 +23,7 @@ import { useDictionary } from '../../lib/queries'
 import { CustomerSelect } from '../payments/CustomerSelect'
 import { DateField } from '../payments/DateField'
 import { findConflicts, type Slot } from './conflicts'
-import { hm, minutes } from './ScheduleQuery'
+import { hm, minutes, normTime } from './ScheduleQuery'
 import { type Lesson, lessonTime, useCustomerNames, useScheduleNames } from './scheduleData'
 
 const t = m.schedule.form
@@ -106,7 +106,7 @@ export function CreateLessonForm(props: {
 
   const input = (): InputOf<'lesson'> => ({
     date: day,
-    time_from: time,
+    time_from: normTime(time),
     time_to: endOf(time, duration),
     subject_id: subject ? Number(subject) : undefined,
     lesson_type_id: Number(typeValue),
@@ -145,7 +145,7 @@ export function CreateLessonForm(props: {
     void check.submit({
       id: null,
       date: day,
-      from: time,
+      from: normTime(time),
       to: endOf(time, duration),
       room_id: room ? Number(room) : null,
       teacher_ids: teachers.map(Number),
@@ -186,8 +186,9 @@ export function CreateLessonForm(props: {
           />
           <TextInput
             label={t.time}
-            type="time"
-            step={300}
+            placeholder={t.timePlaceholder}
+            inputMode="numeric"
+            maxLength={5}
             value={time}
             onChange={(e) => changed(setTime)(e.currentTarget.value)}
             error={errors.time_from}
@@ -377,7 +378,7 @@ export function MoveLessonForm(props: {
   const [errors, setErrors] = useState<Record<string, string>>({})
   const target = (): MoveTarget => ({
     date: day,
-    time,
+    time: normTime(time),
     roomId: room ? Number(room) : null,
     teacherIds: teachers.map(Number),
   })
@@ -435,8 +436,9 @@ export function MoveLessonForm(props: {
           />
           <TextInput
             label={t.time}
-            type="time"
-            step={300}
+            placeholder={t.timePlaceholder}
+            inputMode="numeric"
+            maxLength={5}
             value={time}
             onChange={(e) => changed(setTime)(e.currentTarget.value)}
             error={errors.time_from ?? errors.time_to}

@@ -120,7 +120,7 @@ export function lessonFilter(s: ScheduleState): FilterOf<'lesson'> {
 
 /** `"2026-12-07 17:30:00"` or `"17:30"` → minutes since midnight. */
 export function minutes(time: string): number {
-  const t = /(\d{2}):(\d{2})(?::\d{2})?$/.exec(time.trim())
+  const t = /(\d{1,2}):(\d{2})(?::\d{2})?$/.exec(time.trim())
   return t ? Number(t[1]) * 60 + Number(t[2]) : 0
 }
 
@@ -128,4 +128,9 @@ export function minutes(time: string): number {
 export function hm(total: number): string {
   const pad = (n: number) => String(n).padStart(2, '0')
   return `${pad(Math.floor(total / 60))}:${pad(total % 60)}`
+}
+
+/** A time as typed (`9:00`, `09:00`) → `hh:mm`; anything else as typed, for the server to judge. */
+export function normTime(time: string): string {
+  return /^\s*\d{1,2}:\d{2}\s*$/.test(time) ? hm(minutes(time)) : time
 }

@@ -9,7 +9,7 @@ import { type Lesson, lessonTime, lessonWho, type ScheduleNames, subjectColor } 
 const t = m.schedule
 
 /** Height of one 30-minute row, px. */
-const ROW = 26
+const ROW = 28
 const STEP = 30
 
 /** A column of the grid: a day and a room or teacher (id null: lessons without one). */
@@ -314,7 +314,7 @@ function Block(props: {
         opacity: l.status === 2 ? 0.7 : 1,
         textDecoration: l.status === 2 ? 'line-through' : 'none',
         fontSize: 11,
-        lineHeight: 1.3,
+        lineHeight: 1.2,
         zIndex: 1,
       }}
     >
@@ -323,8 +323,11 @@ function Block(props: {
           aria-hidden="true"
           style={{
             position: 'absolute',
-            top: 0,
+            bottom: 1,
             right: 2,
+            padding: '0 3px',
+            borderRadius: 8,
+            background: 'var(--mantine-color-white)',
             fontWeight: 700,
             color: 'var(--mantine-color-green-8)',
             textDecoration: 'none',
