@@ -24,6 +24,8 @@ export interface SessionUser {
   email: string
   role: 'admin' | 'manager' | 'teacher' | 'readonly'
   branch_ids: number[]
+  /** A teacher user's own teacher record [ext]: the schedule opens on their lessons. */
+  teacher_id?: number | null
 }
 
 /** A refusal in the API's own shapes: `fields` holds the per-field messages of a 422. */
