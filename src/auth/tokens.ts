@@ -92,6 +92,7 @@ export function rowToUser(row: Record<string, unknown>): User {
     isV2api: Number(row.is_v2api) === 1,
     branchIds: JSON.parse(row.branch_ids as string) as number[],
     isActive: Number(row.is_active) === 1,
+    teacherId: row.teacher_id == null ? null : Number(row.teacher_id),
   }
 }
 

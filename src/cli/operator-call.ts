@@ -16,6 +16,7 @@ const OPERATOR: User = {
   isV2api: true,
   branchIds: [],
   isActive: true,
+  teacherId: null,
 }
 
 /**

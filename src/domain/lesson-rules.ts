@@ -1,4 +1,4 @@
-import type { ActionCtx, Draft } from '../engine/model.js'
+import type { ActionCtx, Condition, Draft, Eb, User } from '../engine/model.js'
 import { fail } from '../errors.js'
 import { messages } from '../fields/kind.js'
 import { addMinutes, diffMinutes, parseDate, parseDateTime } from '../wire/dates.js'
@@ -159,11 +159,35 @@ export async function checkParticipants(draft: Draft, entries: DetailInput[], ct
 
 const TEACHER_MAY_CHANGE = new Set(['status', 'topic', 'homework', 'note'])
 
-/** §2.4: a teacher may change only status, details, topic, homework and note of a lesson. */
+/** The teacher whose lessons alone the user reads and updates [ext]: a `teacher` user's `teacher_id`. */
+export function ownTeacher(user: User): number | null {
+  return user.role === 'teacher' ? user.teacherId : null
+}
+
+/** The lessons of the user's own teacher, for a user that has one (`ownTeacher`); else null (all). */
+export function ownLessons(eb: Eb, ctx: ActionCtx, lessonId = 'lessons.id'): Condition | null {
+  const teacher = ownTeacher(ctx.user)
+  if (teacher === null) return null
+  return eb(
+    lessonId,
+    'in',
+    eb
+      .selectFrom('lessons_teacher_ids')
+      .select('lessons_teacher_ids.record_id')
+      .where('lessons_teacher_ids.value', '=', teacher),
+  )
+}
+
+/**
+ * §2.4: a teacher may change only status, details, topic, homework and note of a lesson; a teacher
+ * user with a `teacher_id` [ext] only of the lessons of that teacher.
+ */
 export function limitTeacher(draft: Draft, ctx: ActionCtx): void {
   if (ctx.user.role !== 'teacher') return
   if (draft.action !== 'update') throw fail.access()
   const old = draft.old!
+  const own = ownTeacher(ctx.user)
+  if (own !== null && !(old.teacher_ids as number[]).includes(own)) throw fail.access()
   for (const key of draft.changed) {
     if (TEACHER_MAY_CHANGE.has(key)) continue
     if (JSON.stringify(old[key]) !== JSON.stringify(draft.values[key])) throw fail.access()

@@ -136,6 +136,7 @@ export function generateClient(models: Registry): string {
       writers: model.writers ?? 'staff',
       readers: model.readers ?? 'staff',
       filters: Object.keys(model.filters),
+      groupable: [...model.groupable.keys()],
       labels,
       enums: enums(model),
     }

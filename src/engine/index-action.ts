@@ -35,16 +35,24 @@ function naming(key: string, condition: (eb: Eb) => Condition): (eb: Eb) => Cond
 /**
  * The rows an index selects (§4): filters from body over query, defaults for absent keys, scoping
  * parameters, the model's restriction and branch visibility, as one query to select or count from.
- * Shared by `index` and the read actions that take the same parameters (pay/total).
+ * Shared by `index` and the read actions that take the same parameters (pay/total, count); `own` names
+ * the keys of such an action, which are no filters (`group_by`).
  */
-export async function selectFiltered(model: Model, ctx: ActionCtx, input: RequestInput, action: Action) {
+export async function selectFiltered(
+  model: Model,
+  ctx: ActionCtx,
+  input: RequestInput,
+  action: Action,
+  own: readonly string[] = [],
+) {
   const defs = await remembered(ctx.reading, `defs:${model.slug}`, () => loadCustomDefs(model, ctx))
   const scoping = readScoping(model, action, input)
   const params: Record<string, unknown> = { ...input.query, ...input.body }
   const conditions: Array<(eb: Eb) => Condition> = []
   for (const [key, value] of Object.entries(params)) {
     // Own keys only: a body key `constructor` or `__proto__` must not find Object.prototype's members.
-    if (PAGING_KEYS.has(key) || isSortKey(model, key) || Object.hasOwn(scoping, key)) continue
+    if (PAGING_KEYS.has(key) || isSortKey(model, key) || Object.hasOwn(scoping, key) || own.includes(key))
+      continue
     const filter = Object.hasOwn(model.filters, key) ? model.filters[key] : undefined
     const custom = defs.find((d) => d.key === key)
     if (!filter && !custom) {
@@ -66,9 +74,14 @@ export async function selectFiltered(model: Model, ctx: ActionCtx, input: Reques
     conditions.push((eb) => eb(`${model.table}.${column}`, '=', value))
   }
   if (model.restrict) conditions.push((eb) => model.restrict!(eb, ctx))
-  const filtered: Filtered = ctx.trx
-    .selectFrom(model.table)
-    .where((eb) => eb.and([visibleIn(model, eb, ctx.pathBranch), ...conditions.map((c) => c(eb))]))
+  const filtered: Filtered = ctx.trx.selectFrom(model.table).where((eb) => {
+    const reads = model.restrictReads?.(eb, ctx)
+    return eb.and([
+      visibleIn(model, eb, ctx.pathBranch),
+      ...conditions.map((c) => c(eb)),
+      ...(reads ? [reads] : []),
+    ])
+  })
   return { filtered, defs }
 }
 

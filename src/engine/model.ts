@@ -21,6 +21,8 @@ export interface User {
   isV2api: boolean
   branchIds: number[]
   isActive: boolean
+  /** The teacher a user of role `teacher` is [ext]: it then reads and conducts only that teacher's lessons. */
+  teacherId: number | null
 }
 
 /** Everything an action, a hook or a filter may use: the transaction, who calls, where and when. */
@@ -117,6 +119,9 @@ export interface ExtraDoc {
   description: string
   /** The request takes the model's index filters (its `Filter` schema). */
   takesFilters?: boolean
+  /** Keys of the action itself beside the filters (JSON Schemas), and those of them that are required. */
+  params?: (model: Model) => Record<string, Record<string, unknown>>
+  required?: string[]
   /** The reply: its JSON Schema and a few words on it. */
   reply: { schema: Record<string, unknown>; description: string }
 }
@@ -151,6 +156,11 @@ export interface ModelDef {
    * field paired with the column that orders it (customer `balance`, derived, by `balance_base`).
    */
   sortable?: Array<string | [field: string, column: string]>
+  /**
+   * Values `count` [ext] (and pay/total) may group by, `group_by`: a field with a column, or a key paired
+   * with the id-list field it groups through (lesson `teacher_id` by the link table of `teacher_ids`).
+   */
+  groupable?: Array<string | [key: string, field: string]>
   actions?: Action[]
   /** customer, group, teacher: delete archives, restore undoes it (§6.9). */
   archive?: { openEDate: string | null }
@@ -175,14 +185,22 @@ export interface ModelDef {
   trigram?: string[]
   /** Rows a user may see beyond branch scoping (non-admins see only their own branches, §7.1). */
   restrict?(eb: Eb, ctx: ActionCtx): Condition
+  /**
+   * Rows an index (and the reads sharing its selection) lists to this user, null for all; unlike
+   * `restrict`, writes still find the others, for the model's hooks to refuse (lesson: a linked teacher).
+   */
+  restrictReads?(eb: Eb, ctx: ActionCtx): Condition | null
   /** Server-set stamps: `created` names a read-only datetime field or a hidden column, `updated` a hidden column. */
   stamps?: { created?: string; updated?: string }
   /** Extra keys accepted in strict mode besides fields and filters. */
   inputKeys?: string[]
 }
 
+/** A `group_by` value resolved: the column it groups by, or the link table of the id list it groups through. */
+export type Grouping = { column: string } | { link: string }
+
 export interface Model
-  extends Omit<ModelDef, 'filters' | 'defaultFilters' | 'actions' | 'refusedBy' | 'sortable'>,
+  extends Omit<ModelDef, 'filters' | 'defaultFilters' | 'actions' | 'refusedBy' | 'sortable' | 'groupable'>,
     Required<Pick<ModelDef, 'filters' | 'defaultFilters' | 'actions' | 'refusedBy'>> {
   /** Fields in wire order with their resolved column names. */
   columns: Array<[name: string, kind: FieldKind & { column: string }]>
@@ -191,6 +209,8 @@ export interface Model
   fieldNames: string[]
   /** `sortable` resolved: field → the column that orders it; empty when the model takes no `sort`. */
   sortable: ReadonlyMap<string, string>
+  /** `groupable` resolved: `group_by` value → how to group; empty when the model takes none. */
+  groupable: ReadonlyMap<string, Grouping>
 }
 
 export type Registry = ReadonlyMap<string, Model>
@@ -215,7 +235,21 @@ export function defineModel(def: ModelDef): Model {
       .map(([n]) => n),
     fieldNames: Object.keys(fields),
     sortable: sortColumns(def, fields),
+    groupable: groupings(def, fields),
   }
+}
+
+function groupings(def: ModelDef, fields: Record<string, FieldKind>): Map<string, Grouping> {
+  const out = new Map<string, Grouping>()
+  for (const entry of def.groupable ?? []) {
+    const [key, field] = typeof entry === 'string' ? [entry, entry] : entry
+    const kind = fields[field]
+    // Integer values only: a group's `value` is a number or null on the wire.
+    if (!kind || kind.derived || !/^(int\??|ref\(.+\)|enum\{[\d,]+\})(\[\])?$/.test(kind.type))
+      throw new Error(`${def.slug}: cannot group by ${field}`)
+    out.set(key, kind.linked ? { link: linkTable(def, field) } : { column: kind.column ?? field })
+  }
+  return out
 }
 
 function sortColumns(def: ModelDef, fields: Record<string, FieldKind>): Map<string, string> {

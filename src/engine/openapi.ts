@@ -1,7 +1,7 @@
 import { type AppError, fail, toWire } from '../errors.js'
 import { ENGLISH } from '../fields/glossary.js'
 import type { FieldKind } from '../fields/kind.js'
-import type { Action, Model, Registry } from './model.js'
+import type { Action, ExtraDoc, Model, Registry } from './model.js'
 import { sortDoc } from './sort.js'
 
 /**
@@ -247,11 +247,21 @@ const SUMMARY: Record<string, string> = {
 function requestContent(name: string, model: Model, action: Action): Json {
   const examples = model.examples ?? {}
   const example = action === 'create' ? examples.create : action === 'update' ? examples.update : undefined
-  const content = json(
-    model.extra?.[action]?.doc?.takesFilters ? schemaRef(`${name}Filter`) : requestSchema(name, action),
-  )
+  const doc = model.extra?.[action]?.doc
+  const content = json(doc?.takesFilters ? filtersWith(name, model, doc) : requestSchema(name, action))
   if (example) Object.assign(content['application/json'], { example })
   return content
+}
+
+/** The model's filters, and the action's own keys when it has any (`group_by`). */
+function filtersWith(name: string, model: Model, doc: ExtraDoc): Json {
+  if (!doc.params) return schemaRef(`${name}Filter`)
+  const own = {
+    type: 'object',
+    properties: doc.params(model),
+    ...(doc.required?.length ? { required: doc.required } : {}),
+  }
+  return { allOf: [schemaRef(`${name}Filter`), own] }
 }
 
 function requestSchema(name: string, action: Action): Json {
@@ -402,6 +412,11 @@ function sessionPaths(): Json {
     email: STR,
     role: STR,
     branch_ids: { type: 'array', items: INT },
+    teacher_id: {
+      type: ['integer', 'null'],
+      description:
+        'The teacher this user is [ext]: a `teacher` user with one reads and conducts only that teacher’s lessons.',
+    },
   })
   const signedIn = { 401: responseRef('Unauthorized'), 403: responseRef('Forbidden') }
   const endpoints: Array<

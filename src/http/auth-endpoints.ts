@@ -27,6 +27,7 @@ const describe = (u: User) => ({
   email: u.email,
   role: u.role,
   branch_ids: u.branchIds,
+  teacher_id: u.teacherId,
 })
 
 /**

@@ -1,3 +1,4 @@
+import { ownLessons, ownTeacher } from '../domain/lesson-rules.js'
 import { type ActionCtx, defineModel, type Model, type RequestInput } from '../engine/model.js'
 import { visibleIn } from '../engine/repository.js'
 import { fail } from '../errors.js'
@@ -59,6 +60,8 @@ function view(owner: Model, link: Link) {
       .where('lessons.date', '<=', p.to)
       .where(`link.${link.owner}`, '=', p.id)
       .whereRef('lessons.id', '=', `link.${link.lesson}`)
+      // A teacher user with a `teacher_id` [ext] sees only that teacher's lessons, as in lesson/index.
+      .$if(ownTeacher(ctx.user) !== null, (q) => q.where((eb) => ownLessons(eb, ctx)!))
       .orderBy('lessons.time_from')
       .orderBy('lessons.id')
       .execute()
@@ -88,7 +91,7 @@ export const calendar: Model = defineModel({
   description:
     'Calendar views: the lessons of the customer, teacher or group `id` in the path branch from `date1` to ' +
     '`date2` (at most a year apart), of any status, as a bare array. `id`, `date1` and `date2` come from ' +
-    'the query or the body.',
+    'the query or the body. A teacher user with a `teacher_id` sees only that teacher’s lessons.',
   scope: 'branch',
   actions: [],
   // The entries of a view; the views build them, so none is stored or written.

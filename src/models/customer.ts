@@ -20,6 +20,7 @@ import {
   substring,
   triState,
 } from '../engine/filters.js'
+import { groupedCount, groupedCountDoc } from '../engine/grouped-count.js'
 import { defineModel, type FilterFn } from '../engine/model.js'
 import { fail } from '../errors.js'
 import {
@@ -176,6 +177,10 @@ export const customer = defineModel({
     'lead_status_id',
     'study_status_id',
   ],
+  groupable: ['lead_status_id', 'lead_source_id', 'study_status_id', 'assigned_id', 'lead_reject_id'],
+  extra: {
+    count: { read: true, run: (ctx, input) => groupedCount(customer, ctx, input), doc: groupedCountDoc() },
+  },
   examples: {
     create: {
       name: 'Иванов Пётр',

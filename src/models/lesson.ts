@@ -16,6 +16,7 @@ import {
   checkParticipants,
   checkTeachers,
   limitTeacher,
+  ownLessons,
   readDate,
   readDetails,
   readRoomAlias,
@@ -23,6 +24,7 @@ import {
   syncRuns,
 } from '../domain/lesson-rules.js'
 import { asIf, contains, describe, exact, ids, idsThrough, oneOrMany, range } from '../engine/filters.js'
+import { groupedCount, groupedCountDoc } from '../engine/grouped-count.js'
 import { type Draft, defineModel, type Model } from '../engine/model.js'
 import { bool, choice, date, int, intList, objectList, readOnly, ref, text, time } from '../fields/index.js'
 
@@ -118,6 +120,19 @@ export const lesson: Model = defineModel({
     ['id', 'desc'],
   ],
   sortable: ['id', 'date', 'time_from'],
+  groupable: ['status', ['teacher_id', 'teacher_ids'], 'room_id', 'subject_id'],
+  // A teacher user with a `teacher_id` [ext] lists only that teacher's lessons; updating another's is a 403.
+  restrictReads: ownLessons,
+  extra: {
+    count: {
+      read: true,
+      run: (ctx, input) => groupedCount(lesson, ctx, input),
+      doc: groupedCountDoc(
+        'By `teacher_id` a lesson counts once per teacher of its `teacher_ids` (so the counts may add up ' +
+          'to more than `total`), and a lesson without teachers in the null group.',
+      ),
+    },
+  },
   examples: {
     create: {
       date: '2025-09-15',

@@ -80,6 +80,8 @@ export const pay = defineModel({
     ['id', 'desc'],
   ],
   sortable: ['id', 'document_date', 'income'],
+  // pay/total's `group_by` [ext].
+  groupable: ['pay_account_id', 'pay_type_id'],
   extra: { total: { read: true, run: (ctx, input) => payTotals(pay, ctx, input), doc: PAY_TOTALS_DOC } },
   examples: {
     create: {

@@ -5,7 +5,7 @@ import { revokeTokens } from '../auth/tokens.js'
 import { exact, ids, substring } from '../engine/filters.js'
 import { serialiseOn } from '../engine/locks.js'
 import { type ActionCtx, type Draft, defineModel, type Rec } from '../engine/model.js'
-import { bool, choice, int, intList, text } from '../fields/index.js'
+import { bool, choice, int, intList, ref, text } from '../fields/index.js'
 import { parseBool } from '../wire/numbers.js'
 
 const LAST_ADMIN = 'Нельзя удалить или ограничить последнего администратора.'
@@ -89,8 +89,20 @@ export const user = defineModel({
     is_v2api: bool({ default: 1, label: 'Доступ к API' }),
     branch_ids: intList({ ref: 'branch', label: 'Филиалы' }),
     is_active: bool({ default: 1, label: 'Активен' }),
+    teacher_id: ref('teacher', {
+      label: 'Педагог',
+      description:
+        'The teacher this user is [ext]; a user of role `teacher` with one reads (lesson index, calendar ' +
+        'views) and updates only the lessons of that teacher.',
+    }),
   },
-  filters: { ...ids(), email: substring('email'), role: exact('role'), is_active: exact('is_active') },
+  filters: {
+    ...ids(),
+    email: substring('email'),
+    role: exact('role'),
+    is_active: exact('is_active'),
+    teacher_id: exact('teacher_id'),
+  },
   order: [['id', 'asc']],
   examples: {
     create: { name: 'Петрова Ольга', email: 'olga.petrova@example.org', role: 'manager', branch_ids: [1] },

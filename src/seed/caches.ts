@@ -14,7 +14,16 @@ function operatorCtx(trx: AnyDb, db: Db, tz: string, models: Registry): ActionCt
   return {
     trx,
     dialect: db.dialect,
-    user: { id: 0, name: 'seed', email: '', role: 'admin', isV2api: true, branchIds: [], isActive: true },
+    user: {
+      id: 0,
+      name: 'seed',
+      email: '',
+      role: 'admin',
+      isV2api: true,
+      branchIds: [],
+      isActive: true,
+      teacherId: null,
+    },
     allowedBranches: [],
     strict: false,
     maxPageSize: 50,

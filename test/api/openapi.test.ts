@@ -166,7 +166,7 @@ test('types every filter and states the defaults', () => {
   assert.equal((schemas().LessonFilter!.properties.status as Json).default, 3)
 })
 
-test('documents `sort` where a model takes it, and pay/total with the pay filters', () => {
+test('documents `sort` where a model takes it, and pay/total and count with the filters and group_by', () => {
   const sort = schemas().CustomerFilter!.properties.sort as Json
   assert.match(String(sort.description), /`balance`/)
   const [list, array] = sort.oneOf as Json[]
@@ -175,10 +175,20 @@ test('documents `sort` where a model takes it, and pay/total with the pay filter
   assert.ok(((array!.items as Json).enum as string[]).includes('-name'))
   assert.ok(!('sort' in schemas().RoomFilter!.properties), 'only models that declare sorts')
   const total = (doc.paths as Record<string, any>)['/v2api/{branch}/pay/total'].post
-  assert.equal(total.requestBody.content['application/json'].schema.$ref, '#/components/schemas/PayFilter')
+  const [filters, own] = total.requestBody.content['application/json'].schema.allOf
+  assert.equal(filters.$ref, '#/components/schemas/PayFilter')
+  assert.deepEqual(own.properties.group_by.enum, ['pay_account_id', 'pay_type_id'])
+  assert.equal(own.required, undefined, 'group_by is optional on pay/total')
   const reply = total.responses['200'].content['application/json'].schema
   assert.deepEqual(reply.required, ['count', 'income', 'refund', 'expense', 'salary', 'net'])
   assert.match(total.description, /confirmed/)
+  const count = (doc.paths as Record<string, any>)['/v2api/{branch}/lesson/count'].post
+  const [lessonFilters, lessonOwn] = count.requestBody.content['application/json'].schema.allOf
+  assert.equal(lessonFilters.$ref, '#/components/schemas/LessonFilter')
+  assert.deepEqual(lessonOwn.required, ['group_by'])
+  assert.deepEqual(lessonOwn.properties.group_by.enum, ['status', 'teacher_id', 'room_id', 'subject_id'])
+  assert.match(count.description, /once per teacher/)
+  assert.deepEqual(count.responses['200'].content['application/json'].schema.required, ['total', 'groups'])
 })
 
 test('gives every create and update a request example', () => {

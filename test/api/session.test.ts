@@ -74,7 +74,7 @@ describe('staff sign-in with a session cookie', () => {
     assert.equal(r.status, 200, r.text)
     assert.match(setCookie, /^parta_session=[0-9a-f]{64}; HttpOnly; SameSite=Strict; Path=\/; Max-Age=1800$/)
     assert.deepEqual(r.body, {
-      user: { id: u.id, name: 'Анна', email: u.email, role: 'manager', branch_ids: [1] },
+      user: { id: u.id, name: 'Анна', email: u.email, role: 'manager', branch_ids: [1], teacher_id: null },
       expires_in: 1800,
     })
     assert.ok(!r.text.includes(setCookie.slice('parta_session='.length, 78)), 'no token in the body')

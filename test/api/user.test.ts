@@ -9,7 +9,7 @@ import { wire } from '../helpers/wire.js'
  * revocation, the last-admin and self-delete guards, and admin-only access (§2.4, §5.11).
  */
 
-const USER_KEYS = ['id', 'name', 'email', 'role', 'is_v2api', 'branch_ids', 'is_active']
+const USER_KEYS = ['id', 'name', 'email', 'role', 'is_v2api', 'branch_ids', 'is_active', 'teacher_id']
 const LAST_ADMIN = 'Нельзя удалить или ограничить последнего администратора.'
 const UUID_LIKE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
@@ -229,6 +229,7 @@ describe('user (§7.30)', () => {
       'is_v2api',
       'branch_ids',
       'is_active',
+      'teacher_id',
     ])
     for (const row of log.body.items) {
       for (const side of [row.fields_old, row.fields_new])
