@@ -3,8 +3,9 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import zlib from 'node:zlib'
-import { chromium, type Page } from 'playwright-core'
+import { type Browser, chromium, type Page } from 'playwright-core'
 import { chromiumPath } from '../test/browser/chromium.js'
+import { V2Api } from '../web/src/api/client.js'
 import { freePort, startProcess } from './processes.js'
 
 /**
@@ -132,6 +133,9 @@ export interface WebBenchResult {
   bundle: ReturnType<typeof bundleSizes>
   interactive: { coldMs: number[]; warmMs: number[] }
   typing: { customers: number; perKeyMs: number[]; requestMs: number[]; keys: string[] }
+  week: { customers: number; openMs: number[]; nextMs: number[]; lessons: number[] }
+  conduct: { pupils: number; ms: number[] }
+  calls: Record<string, number>
 }
 
 export async function runWebBench(o: WebBenchOptions): Promise<WebBenchResult> {
@@ -227,10 +231,14 @@ export async function runWebBench(o: WebBenchOptions): Promise<WebBenchResult> {
       await bigSite.stop()
       big.drop()
     }
+    const { week, conduct, calls } = await measureSchedule(o, browser)
     return {
       bundle,
       interactive: { coldMs, warmMs },
       typing: { customers: o.customers, perKeyMs, requestMs, keys },
+      week,
+      conduct,
+      calls,
     }
   } finally {
     await browser.close()
@@ -248,6 +256,177 @@ export function webTable(r: WebBenchResult): string {
     `| First page interactive, warm cache (median) | ${ms(median(r.interactive.warmMs))} (max ${ms(Math.max(...r.interactive.warmMs))}) | 1 000 ms |`,
     `| Search keystroke at ${r.typing.customers.toLocaleString('en')} customers, key → new list shown, minus the ${SEARCH_DEBOUNCE_MS} ms debounce (${r.typing.perKeyMs.length} keys) | median ${ms(median(r.typing.perKeyMs))}, p90 ${ms(pct(r.typing.perKeyMs, 0.9))}, max ${ms(Math.max(...r.typing.perKeyMs))} | 150 ms |`,
     `| … of which the API request (customer/index with the exact total) | median ${ms(median(r.typing.requestMs))}, p90 ${ms(pct(r.typing.requestMs, 0.9))}, max ${ms(Math.max(...r.typing.requestMs))} | — |`,
+    `| Week view opened, ${r.week.customers.toLocaleString('en')} customers (${Math.min(...r.week.lessons)}–${Math.max(...r.week.lessons)} lessons a week), navigation → grid shown | median ${ms(median(r.week.openMs))}, max ${ms(Math.max(...r.week.openMs))} | 500 ms |`,
+    `| Week view, next week clicked → grid shown | median ${ms(median(r.week.nextMs))}, max ${ms(Math.max(...r.week.nextMs))} | 500 ms |`,
+    `| Conduct a ${r.conduct.pupils}-pupil lesson, click → every new balance shown (${r.conduct.ms.length} lessons) | median ${ms(median(r.conduct.ms))}, max ${ms(Math.max(...r.conduct.ms))} | 300 ms |`,
+    `| API calls to load a page (${Object.keys(r.calls).length} pages) | ${Object.entries(r.calls)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')} | 10 |`,
   ]
   return lines.join('\n')
+}
+
+/** Monday of the week of an ISO date, as `yyyy-mm-dd`. */
+function mondayOf(iso: string, weeks = 0): string {
+  const d = new Date(`${iso}T12:00:00Z`)
+  d.setUTCDate(d.getUTCDate() - ((d.getUTCDay() + 6) % 7) + weeks * 7)
+  return d.toISOString().slice(0, 10)
+}
+
+const todayIso = () => new Date().toISOString().slice(0, 10)
+
+/** Counts the API calls a page makes from its navigation until it is ready and the network is idle. */
+async function callsOf(page: Page, url: string, ready: () => Promise<unknown>): Promise<number> {
+  let n = 0
+  const count = (r: { url(): string }) => {
+    if (r.url().includes('/v2api/')) n++
+  }
+  page.on('request', count)
+  await page.goto(url)
+  await ready()
+  await page.waitForLoadState('networkidle')
+  page.off('request', count)
+  return n
+}
+
+/**
+ * The schedule's budgets (issue 13): the week view of a busy branch (bulk data of `WEEK_CUSTOMERS`
+ * customers, about ten demo schools) opened and stepped week by week, ≤ 500 ms; conducting a lesson of
+ * 20 pupils from the click to every pupil's new balance shown, ≤ 300 ms; and the API calls each page
+ * makes to load, ≤ 10.
+ */
+export const WEEK_CUSTOMERS = 1000
+
+async function measureSchedule(o: WebBenchOptions, browser: Browser) {
+  const db = prepareDb({ ...o, reuse: null }, WEEK_CUSTOMERS)
+  const site = await startSite(o, db.env)
+  const openMs: number[] = []
+  const nextMs: number[] = []
+  const lessons: number[] = []
+  const ms: number[] = []
+  const calls: Record<string, number> = {}
+  try {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'ru-RU' })
+    const page = await context.newPage()
+    await signIn(page, site.url)
+    const loadedWeek = (monday: string) =>
+      page
+        .locator(`[data-testid="schedule-grid"][data-loaded="1"] [data-testid="slot"][data-date="${monday}"]`)
+        .first()
+        .waitFor({ timeout: 60_000 })
+    // The weeks around today, where the bulk school's lessons lie.
+    for (let run = 0; run < o.runs; run++) {
+      const monday = mondayOf(todayIso(), run - 1)
+      let t = performance.now()
+      await page.goto(`${site.url}/schedule?view=week&date=${monday}`)
+      await loadedWeek(monday)
+      openMs.push(performance.now() - t)
+      lessons.push(await page.getByTestId('lesson-block').count())
+      t = performance.now()
+      await page.getByTestId('schedule-next').click()
+      await loadedWeek(mondayOf(monday, 1))
+      nextMs.push(performance.now() - t)
+    }
+
+    const token = await loginToken(site.url)
+    const api = new V2Api({ base: site.url, branch: 1, token })
+    const lesson = await twentyPupilLesson(api)
+    // The API calls of each page's first load.
+    const student = (await api.index('customer', { count: 1 })).items[0]!
+    const pages: Array<[string, string, string]> = [
+      ['dashboard', '/', 'user-menu'],
+      ['customers', '/customers', 'customer-row'],
+      ['customer card', `/customers/${student.id}`, 'user-menu'],
+      ['leads', '/leads', 'user-menu'],
+      ['payments', '/payments', 'user-menu'],
+      ['schedule (week)', `/schedule?view=week&date=${mondayOf(todayIso())}`, 'lesson-block'],
+      ['lesson', `/lessons/${lesson}`, 'lesson-pupil'],
+      ['groups', '/groups', 'user-menu'],
+      ['teachers', '/teachers', 'user-menu'],
+      ['settings', '/settings', 'user-menu'],
+    ]
+    for (const [name, path, ready] of pages)
+      calls[name] = await callsOf(page, `${site.url}${path}`, () =>
+        page.getByTestId(ready).first().waitFor({ timeout: 60_000 }),
+      )
+
+    // Conducting: a fresh 20-pupil lesson each run, every pupil attending.
+    const changed = (was: string[]) => {
+      const doc = (globalThis as any).document
+      const now = [...doc.querySelectorAll('[data-testid="lesson-balance"]')].map((e: any) => e.textContent)
+      return (
+        doc.querySelector('[data-testid="lesson-page"]')?.getAttribute('data-status') === '3' &&
+        now.length === was.length &&
+        now.every((v: string, i: number) => v !== was[i])
+      )
+    }
+    for (let run = 0; run < o.runs; run++) {
+      const id = run === 0 ? lesson : await twentyPupilLesson(api)
+      await page.goto(`${site.url}/lessons/${id}`)
+      await page.getByTestId('lesson-pupil').nth(19).waitFor()
+      await page.waitForLoadState('networkidle')
+      const before = await page.getByTestId('lesson-balance').allTextContents()
+      for (const box of await page.getByTestId('lesson-attend').all())
+        if (!(await box.isChecked())) await box.check()
+      const t = performance.now()
+      await page.getByTestId('lesson-conduct').click()
+      await page.waitForFunction(changed, before, { timeout: 60_000 })
+      ms.push(performance.now() - t)
+    }
+    await context.close()
+  } finally {
+    await site.stop()
+    db.drop()
+  }
+  return { week: { customers: WEEK_CUSTOMERS, openMs, nextMs, lessons }, conduct: { pupils: 20, ms }, calls }
+}
+
+async function loginToken(url: string): Promise<string> {
+  const r = await fetch(`${url}/v2api/auth/login`, { method: 'POST', body: JSON.stringify(ADMIN) })
+  return ((await r.json()) as { token: string }).token
+}
+
+let made = 0
+/** A planned group lesson today with 20 members, each with a package subscription: its id. */
+async function twentyPupilLesson(api: V2Api): Promise<number> {
+  made++
+  const today = todayIso()
+  const dmy = today.split('-').reverse().join('.')
+  const subject = (await api.index('subject', { count: 1 })).items[0]!.id
+  const teacher = (await api.index('teacher', { count: 1 })).items[0]!.id
+  const tariff = await api.create('tariff', {
+    name: `Бенч ${made}`,
+    type: 1,
+    price: '4000',
+    lessons_count: 8,
+    branch_ids: [1],
+  } as never)
+  const group = await api.create('group', { name: `Бенч-группа ${made}`, branch_ids: [1] } as never)
+  for (let i = 0; i < 20; i++) {
+    const c = await api.create('customer', {
+      name: `Бенч Ученик ${made}-${i}`,
+      is_study: 1,
+      legal_type: 1,
+      branch_ids: [1],
+    } as never)
+    await api.call(
+      'customer-tariff',
+      'create',
+      { tariff_id: tariff.id, b_date: dmy, e_date: '31.12.2030' },
+      {
+        customer_id: c.id,
+      },
+    )
+    await api.call('cgi', 'create', { b_date: dmy }, { customer_id: c.id, group_id: group.id })
+  }
+  const lesson = await api.create('lesson', {
+    date: today,
+    time_from: '21:00',
+    time_to: '22:00',
+    lesson_type_id: 2,
+    subject_id: subject,
+    teacher_ids: [teacher],
+    group_ids: [group.id],
+  } as never)
+  return lesson.id
 }
