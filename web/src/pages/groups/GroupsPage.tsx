@@ -287,7 +287,7 @@ export default function GroupsPage() {
               <Pager
                 total={pages}
                 value={page + 1}
-                onChange={(p) => update({ ...state, page: String(p) })}
+                onChange={(p) => update({ page: String(p) })}
                 siblings={1}
                 boundaries={1}
                 size="sm"
