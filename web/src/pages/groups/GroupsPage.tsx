@@ -17,7 +17,7 @@ import {
   Title,
 } from '@mantine/core'
 import { keepPreviousData, useQueries, useQuery } from '@tanstack/react-query'
-import { useMemo } from 'react'
+import { useMemo, useState } from 'react'
 import { Link } from 'wouter'
 import type { FilterOf, RecordOf } from '../../api/client'
 import { errorText } from '../../app/errors'
@@ -82,12 +82,14 @@ export default function GroupsPage() {
     queryFn: () => api.all('regular-lesson', { related_class: 'Group', related_id: ids }, { limit: 2000 }),
     enabled: ids.length > 0,
   })
-  // Current members: the API counts memberships per group only (cgi/index is scoped to one group_id),
-  // so one one-record page per group, after the list itself.
+  // Current members: the API counts memberships of one group per call (cgi/index takes a single
+  // group_id), so the counts of a page are asked on request, not with the page (10-call budget).
+  const [showCounts, setShowCounts] = useState(false)
   const counts = useQueries({
     queries: ids.map((id) => ({
       queryKey: [branch, 'cgi', 'index', { group_id: id, count: 1 }],
       queryFn: () => api.index('cgi', { group_id: id, count: 1 }),
+      enabled: showCounts,
     })),
   })
   const countOf = new Map(ids.map((id, i) => [id, counts[i]?.data?.total]))
@@ -233,7 +235,21 @@ export default function GroupsPage() {
                   <Table.Th>{t.col.subjects}</Table.Th>
                   <Table.Th>{t.col.teachers}</Table.Th>
                   <Table.Th style={{ textAlign: 'right' }}>{t.col.level}</Table.Th>
-                  <Table.Th style={{ textAlign: 'right' }}>{t.col.members}</Table.Th>
+                  <Table.Th style={{ textAlign: 'right', whiteSpace: 'nowrap' }}>
+                    {t.col.members}
+                    {!showCounts && (
+                      <Button
+                        size="compact-xs"
+                        variant="subtle"
+                        ml={4}
+                        aria-label={t.showMembers}
+                        onClick={() => setShowCounts(true)}
+                        data-testid="groups-show-members"
+                      >
+                        {t.show}
+                      </Button>
+                    )}
+                  </Table.Th>
                   <Table.Th>{t.col.dates}</Table.Th>
                 </Table.Tr>
               </Table.Thead>
@@ -264,7 +280,11 @@ export default function GroupsPage() {
                       data-testid="group-members"
                       data-count={countOf.get(g.id)}
                     >
-                      {countOf.get(g.id) === undefined ? '…' : t.members(countOf.get(g.id)!, g.limit)}
+                      {!showCounts
+                        ? t.noValue
+                        : countOf.get(g.id) === undefined
+                          ? '…'
+                          : t.members(countOf.get(g.id)!, g.limit)}
                     </Table.Td>
                     <Table.Td style={{ whiteSpace: 'nowrap' }}>
                       {g.b_date || g.e_date ? t.period(date(g.b_date), date(g.e_date)) : t.noValue}
