@@ -401,6 +401,7 @@ export const ru = {
     memberFrom: 'Занимается с',
     memberAdded: 'Ученик добавлен в группу',
     endMember: 'Завершить участие',
+    endShort: 'Завершить',
     endMemberOf: (name: string) => `Завершить участие: ${name}`,
     endMemberTitle: (name: string) => `Завершить участие: ${name}`,
     endDate: 'Последний день в группе',

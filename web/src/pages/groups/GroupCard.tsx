@@ -104,12 +104,10 @@ function Card(props: { id: number }) {
           </Stack>
         </Grid.Col>
         <Grid.Col span={{ base: 12, lg: 7 }}>
-          <Stack gap="md">
-            <Upcoming groupId={g.id} />
-            <RegularLessons relatedClass="Group" relatedId={g.id} />
-          </Stack>
+          <Upcoming groupId={g.id} />
         </Grid.Col>
       </Grid>
+      <RegularLessons relatedClass="Group" relatedId={g.id} />
     </Stack>
   )
 }

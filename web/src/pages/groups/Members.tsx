@@ -64,7 +64,7 @@ export default function Members(props: { groupId: number }) {
   }
 
   const table = (rows: Cgi[], testid: string, active: boolean) => (
-    <Table.ScrollContainer minWidth={480}>
+    <Table.ScrollContainer minWidth={420}>
       <Table verticalSpacing={4} fz="sm" striped data-testid={testid}>
         <Table.Thead>
           <Table.Tr>
@@ -98,7 +98,7 @@ export default function Members(props: { groupId: number }) {
                         onClick={() => setEnding(c)}
                         data-testid="member-end"
                       >
-                        {t.endMember}
+                        {t.endShort}
                       </Button>
                     )}
                     <ActionIcon
