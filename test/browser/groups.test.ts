@@ -87,6 +87,14 @@ describe('staff app: groups', { skip: NO_BROWSER }, () => {
         `[data-testid="group-row"][data-id="${first.id}"] [data-testid="group-members"][data-count="${members.total}"]`,
       )
       .waitFor()
+    for (const g of all.items) {
+      const n = (await site.api.index('cgi', { group_id: g.id, count: 1 })).total
+      await page
+        .locator(
+          `[data-testid="group-row"][data-id="${g.id}"] [data-testid="group-members"][data-count="${n}"]`,
+        )
+        .waitFor()
+    }
     await site.shot(page, 'groups-list')
 
     const teacher = first.teacher_ids[0]!

@@ -347,7 +347,7 @@ export const ru = {
     teacher: 'Педагог',
     anyTeacher: 'Любой педагог',
     level: 'Уровень',
-    levelPlaceholder: 'Номер уровня',
+    levelPlaceholder: 'Любой',
     archive: 'Архив',
     archiveOptions: { active: 'Действующие', all: 'Все', archived: 'Только архив' },
     resetFilters: 'Сбросить фильтры',
