@@ -77,9 +77,9 @@ async function totalOf(ctx: ActionCtx, filtered: Filtered): Promise<number> {
  * `count` [ext]: the records `index` selects with the same parameters, counted per value of `group_by`
  * in SQL, with index's `total`. Paging keys and `sort` are accepted and ignored.
  */
-export async function groupedCount(model: Model, ctx: ActionCtx, input: RequestInput) {
+export async function groupedCount(model: Model, ctx: ActionCtx, input: RequestInput, action = 'index') {
   const [, grouping] = readGroupBy(model, input, true)!
-  const { filtered } = await selectFiltered(model, ctx, input, 'index', ['group_by'])
+  const { filtered } = await selectFiltered(model, ctx, input, action, ['group_by'])
   const total = await totalOf(ctx, filtered)
   const groups = await groupRows<{ count: number }>(
     model,

@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import { resyncGroup } from '../domain/attendance.js'
 import { describe, ids, onDate } from '../engine/filters.js'
+import { groupedCount, groupedCountDoc } from '../engine/grouped-count.js'
 import { indexAction } from '../engine/index-action.js'
 import { serialiseOn } from '../engine/locks.js'
 import { type ActionCtx, defineModel, type Rec } from '../engine/model.js'
@@ -85,7 +86,17 @@ export const cgi = defineModel({
   },
   order: [['id', 'asc']],
   examples: { create: { b_date: '01.09.2025' }, update: { e_date: '31.05.2026' } },
-  extra: { customer: { read: true, run: (ctx, input) => indexAction(cgi, ctx, input, 'customer') } },
+  // Members per group (or groups per customer) in one call: a list page's counts. Unlike index, no
+  // `group_id` is needed: every membership visible in the branch is counted.
+  groupable: ['group_id', 'customer_id'],
+  extra: {
+    customer: { read: true, run: (ctx, input) => indexAction(cgi, ctx, input, 'customer') },
+    count: {
+      read: true,
+      run: (ctx, input) => groupedCount(cgi, ctx, input, 'count'),
+      doc: groupedCountDoc(),
+    },
+  },
   hooks: {
     async prepare(draft, ctx) {
       const v = draft.values

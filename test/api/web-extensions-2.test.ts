@@ -368,3 +368,39 @@ describe('pay/total group_by [ext]', () => {
     assert.equal(strictly.status, 200, strictly.text)
   })
 })
+
+describe('cgi/count [ext]: members per group in one call', () => {
+  const s = suiteServer()
+
+  test('each group’s count equals cgi/index of that group; ended memberships count only with dates', async () => {
+    const ok = async (path: string, body: unknown) => {
+      const r = await s.api(path, body)
+      assert.equal(r.status, 200, r.text)
+      return r.body
+    }
+    const groups: number[] = []
+    for (const name of ['Члены А', 'Члены Б']) groups.push((await ok('1/group/create', { name })).model.id)
+    const [a, b] = groups as [number, number]
+    const pupils: number[] = []
+    for (let i = 0; i < 5; i++)
+      pupils.push((await ok('1/customer/create', { name: `Член ${i}`, is_study: 1, legal_type: 1 })).model.id)
+    for (const c of pupils.slice(0, 3))
+      await ok(`1/cgi/create?customer_id=${c}&group_id=${a}`, { b_date: '01.09.2025' })
+    for (const c of pupils.slice(2))
+      await ok(`1/cgi/create?customer_id=${c}&group_id=${b}`, { b_date: '01.09.2025' })
+    // One membership of B has ended: not a current member.
+    const ended = (await ok('1/cgi/index', { group_id: b })).items[0].id
+    await ok(`1/cgi/update?id=${ended}`, { e_date: '01.10.2025' })
+
+    const counted = await ok('1/cgi/count', { group_by: 'group_id' })
+    const byGroup = new Map(counted.groups.map((g: { value: number; count: number }) => [g.value, g.count]))
+    for (const g of groups) assert.equal(byGroup.get(g), (await ok('1/cgi/index', { group_id: g })).total)
+    assert.deepEqual([byGroup.get(a), byGroup.get(b)], [3, 2])
+    assert.equal(counted.total, 5)
+    const withEnded = await ok('1/cgi/count', { group_by: 'group_id', date_to: '31.12.2030' })
+    assert.equal(new Map(withEnded.groups.map((g: any) => [g.value, g.count])).get(b), 3)
+    const one = await ok('1/cgi/count', { group_by: 'customer_id', group_id: b })
+    assert.equal(one.total, 2)
+    assert.equal((await s.api('1/cgi/count', {})).status, 400)
+  })
+})

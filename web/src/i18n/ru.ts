@@ -502,8 +502,6 @@ export const ru = {
       members: 'Участники',
       dates: 'Период',
     },
-    show: 'показать',
-    showMembers: 'Показать число участников групп на странице',
     members: (n: number, limit: number) => (limit > 0 ? `${n} из ${limit}` : String(n)),
     period: (from: string, to: string) => `${from || '…'} – ${to || '…'}`,
     empty: 'Групп нет',

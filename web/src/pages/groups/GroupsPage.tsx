@@ -16,8 +16,8 @@ import {
   TextInput,
   Title,
 } from '@mantine/core'
-import { keepPreviousData, useQueries, useQuery } from '@tanstack/react-query'
-import { useMemo, useState } from 'react'
+import { keepPreviousData, useQuery } from '@tanstack/react-query'
+import { useMemo } from 'react'
 import { Link } from 'wouter'
 import type { FilterOf, RecordOf } from '../../api/client'
 import { errorText } from '../../app/errors'
@@ -82,17 +82,17 @@ export default function GroupsPage() {
     queryFn: () => api.all('regular-lesson', { related_class: 'Group', related_id: ids }, { limit: 2000 }),
     enabled: ids.length > 0,
   })
-  // Current members: the API counts memberships of one group per call (cgi/index takes a single
-  // group_id), so the counts of a page are asked on request, not with the page (10-call budget).
-  const [showCounts, setShowCounts] = useState(false)
-  const counts = useQueries({
-    queries: ids.map((id) => ({
-      queryKey: [branch, 'cgi', 'index', { group_id: id, count: 1 }],
-      queryFn: () => api.index('cgi', { group_id: id, count: 1 }),
-      enabled: showCounts,
-    })),
+  // Current members of every group of the branch in one call (cgi/count by group).
+  const counts = useQuery({
+    queryKey: [branch, 'cgi', 'count', 'group_id'],
+    queryFn: () =>
+      api.call<{ groups: Array<{ value: number | null; count: number }> }>('cgi', 'count', {
+        group_by: 'group_id',
+      }),
+    enabled: ids.length > 0,
   })
-  const countOf = new Map(ids.map((id, i) => [id, counts[i]?.data?.total]))
+  const countOf = new Map((counts.data?.groups ?? []).map((g) => [g.value, g.count]))
+  const countShown = (id: number) => (counts.data ? (countOf.get(id) ?? 0) : undefined)
   const subjectsOf = useMemo(() => {
     const out = new Map<number, Set<number>>()
     for (const r of slots.data ?? []) {
@@ -235,21 +235,7 @@ export default function GroupsPage() {
                   <Table.Th>{t.col.subjects}</Table.Th>
                   <Table.Th>{t.col.teachers}</Table.Th>
                   <Table.Th style={{ textAlign: 'right' }}>{t.col.level}</Table.Th>
-                  <Table.Th style={{ textAlign: 'right', whiteSpace: 'nowrap' }}>
-                    {t.col.members}
-                    {!showCounts && (
-                      <Button
-                        size="compact-xs"
-                        variant="subtle"
-                        ml={4}
-                        aria-label={t.showMembers}
-                        onClick={() => setShowCounts(true)}
-                        data-testid="groups-show-members"
-                      >
-                        {t.show}
-                      </Button>
-                    )}
-                  </Table.Th>
+                  <Table.Th style={{ textAlign: 'right', whiteSpace: 'nowrap' }}>{t.col.members}</Table.Th>
                   <Table.Th>{t.col.dates}</Table.Th>
                 </Table.Tr>
               </Table.Thead>
@@ -278,13 +264,9 @@ export default function GroupsPage() {
                     <Table.Td
                       style={{ textAlign: 'right', whiteSpace: 'nowrap' }}
                       data-testid="group-members"
-                      data-count={countOf.get(g.id)}
+                      data-count={countShown(g.id)}
                     >
-                      {!showCounts
-                        ? t.noValue
-                        : countOf.get(g.id) === undefined
-                          ? '…'
-                          : t.members(countOf.get(g.id)!, g.limit)}
+                      {countShown(g.id) === undefined ? '…' : t.members(countShown(g.id)!, g.limit)}
                     </Table.Td>
                     <Table.Td style={{ whiteSpace: 'nowrap' }}>
                       {g.b_date || g.e_date ? t.period(date(g.b_date), date(g.e_date)) : t.noValue}
