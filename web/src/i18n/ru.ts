@@ -173,6 +173,7 @@ export const ru = {
       lessons: 'Посещения',
       comments: 'Комментарии',
       tasks: 'Задачи',
+      slots: 'Расписание',
       history: 'История',
     },
     tabsLabel: 'Разделы карточки',

@@ -39,6 +39,7 @@ const CardDiscounts = lazy(() => import('./CardDiscounts'))
 const CardLessons = lazy(() => import('./CardLessons'))
 const CardComments = lazy(() => import('./CardComments'))
 const CardTasks = lazy(() => import('./CardTasks'))
+const RegularLessons = lazy(() => import('../groups/RegularLessons'))
 const CardHistory = lazy(() => import('./CardHistory'))
 
 const t = m.card
@@ -98,6 +99,7 @@ type Tab =
   | 'payments'
   | 'discounts'
   | 'lessons'
+  | 'slots'
   | 'comments'
   | 'tasks'
   | 'history'
@@ -125,6 +127,7 @@ function Card(props: { id: number }) {
     ['payments', t.tabs.payments, canRead('pay')],
     ['discounts', t.tabs.discounts, canRead('discount')],
     ['lessons', t.tabs.lessons, canRead('lesson')],
+    ['slots', t.tabs.slots, canRead('regular-lesson')],
     ['comments', t.tabs.comments, canRead('communication')],
     ['tasks', t.tabs.tasks, canRead('task')],
     ['history', t.tabs.history, canRead('log')],
@@ -166,6 +169,9 @@ function Card(props: { id: number }) {
           </Tabs.Panel>
           <Tabs.Panel value="lessons" pt="md">
             <CardLessons customerId={c.id} />
+          </Tabs.Panel>
+          <Tabs.Panel value="slots" pt="md">
+            <RegularLessons relatedClass="Customer" relatedId={c.id} />
           </Tabs.Panel>
           <Tabs.Panel value="comments" pt="md">
             <CardComments customerId={c.id} />
