@@ -345,7 +345,7 @@ describe('backup and restore', () => {
     await ok(old.env, 'backup', '--to', file)
     const target = await fresh()
     const restored = JSON.parse(await ok(target.env, 'restore', '--from', file, '--json'))
-    assert.deepEqual(restored.migrated, ['009-passwords'])
+    assert.deepEqual(restored.migrated, ['010-user-teacher'])
     assert.match(await ok(target.env, 'migrate'), /up to date/)
   })
 
@@ -371,12 +371,11 @@ async function isEmpty(db: Database): Promise<boolean> {
   )
 }
 
-/** Makes a migrated database look as it did before 009-passwords (the last), as an older version left it. */
+/** Makes a migrated database look as it did before 010-user-teacher (the last), as an older version left it. */
 async function undoLastMigration(db: Database): Promise<void> {
   const statements = [
-    'ALTER TABLE users DROP COLUMN password_hash',
-    'ALTER TABLE tokens DROP COLUMN kind',
-    "DELETE FROM kysely_migration WHERE name = '009-passwords'",
+    'ALTER TABLE users DROP COLUMN teacher_id',
+    "DELETE FROM kysely_migration WHERE name = '010-user-teacher'",
   ]
   if (db.env.DATA_DIR) {
     const sqlite = new SQLite(path.join(db.env.DATA_DIR, 'parta.db'))

@@ -18,6 +18,9 @@ const s = suiteServer()
 let token: string
 let targets: Target[]
 
+/** Node's default limit on the request line and headers together (--max-http-header-size). */
+const HEADER_LIMIT = 16 * 1024 - 1024
+
 const PAGING = ['page', 'per-page', 'count', 'pageSize', 'page_size', 'per_page']
 /** Index filters that show every record whatever its default filters (§4.7). */
 const EVERYTHING = { removed: 1, is_study: 2, status: [1, 2, 3] }
@@ -68,7 +71,9 @@ describe('hostile filter values', () => {
       const r = await send(s.url, a)
       const what = `${a.path.slice(0, 160)} ${String(a.body).slice(0, 120)}`
       assertSpecShape(r, what)
-      assert.ok(allowed.includes(r.status), `${what} → ${r.status} ${r.text.slice(0, 200)}`)
+      // A request line past Node's 16 KiB header limit is refused before routing, in the API's shape.
+      const ok = allowed.includes(r.status) || (r.status === 431 && a.path.length > HEADER_LIMIT)
+      assert.ok(ok, `${what} → ${r.status} ${r.text.slice(0, 200)}`)
       answers.push(r)
     }
     assert.deepEqual(changedTables(before, await dumpDatabase(s.db)), [], 'a read changed the database')

@@ -695,7 +695,18 @@ export const ru = {
       actions: 'Действия',
     },
   },
-  settings: {},
+  settings: {
+    title: 'Настройки',
+    tabs: {
+      users: 'Пользователи',
+      branches: 'Филиалы',
+      dictionaries: 'Справочники',
+      tariffs: 'Абонементы и скидки',
+      customFields: 'Дополнительные поля',
+    },
+  },
+  // Dictionaries, tariffs, discounts and custom fields (settings tabs).
+  settingsDicts: {},
 }
 
 export type Messages = typeof ru
