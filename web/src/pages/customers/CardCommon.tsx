@@ -76,9 +76,9 @@ export function notifyError(err: unknown) {
 }
 
 /** Names of users: the whole list for admins, only oneself for others (`user` is admin-only). */
-export function useUserName(): (id: number | null | undefined) => string {
+export function useUserName(needed = true): (id: number | null | undefined) => string {
   const { user, canRead } = useSession()
-  const users = useDictionary('user', {}, canRead('user'))
+  const users = useDictionary('user', {}, needed && canRead('user'))
   return (id) => {
     if (id === null || id === undefined) return t.noValue
     if (id === user.id) return user.name
@@ -103,16 +103,27 @@ export function fieldLabel(key: string, custom: CustomField[]): string {
   return LABELS[key] ?? key
 }
 
-/** How the card shows a customer field's value: names for references, words for codes. */
-export function useFieldText(): (key: string, value: unknown, custom: CustomField[]) => string {
-  const studyStatus = useDictionary('study-status')
-  const leadStatus = useDictionary('lead-status')
-  const leadSource = useDictionary('lead-source')
-  const leadReject = useDictionary('lead-reject')
-  const customerReject = useDictionary('customer-reject')
+const filled = (v: unknown) =>
+  v !== null && v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0)
+
+/**
+ * How the card shows a customer field's value: names for references, words for codes. Only the
+ * dictionaries that `shown` (the records whose values will be shown) refer to are loaded, so a card
+ * costs one call per dictionary it needs, not one per dictionary there is.
+ */
+export function useFieldText(
+  shown: Array<Record<string, unknown>>,
+): (key: string, value: unknown, custom: CustomField[]) => string {
+  const { user } = useSession()
+  const needs = (key: string) => shown.some((r) => filled(r[key]))
+  const studyStatus = useDictionary('study-status', {}, needs('study_status_id'))
+  const leadStatus = useDictionary('lead-status', {}, needs('lead_status_id'))
+  const leadSource = useDictionary('lead-source', {}, needs('lead_source_id'))
+  const leadReject = useDictionary('lead-reject', {}, needs('lead_reject_id'))
+  const customerReject = useDictionary('customer-reject', {}, needs('customer_reject_id'))
   const branches = useDictionary('branch')
-  const teachers = useDictionary('teacher', { removed: 1 })
-  const userName = useUserName()
+  const teachers = useDictionary('teacher', { removed: 1 }, needs('teacher_ids'))
+  const userName = useUserName(shown.some((r) => filled(r.assigned_id) && Number(r.assigned_id) !== user.id))
   const dictionaries: Record<string, { byId: Map<number, { name: string }>; isLoading: boolean }> = {
     study_status_id: studyStatus,
     lead_status_id: leadStatus,

@@ -16,9 +16,9 @@ export default function CardHistory(props: { customerId: number }) {
   const [page, setPage] = useState(0)
   const list = useList('log', { entity: 'Customer', entity_id: props.customerId, page })
   const custom = useCustomerFields()
-  const text = useFieldText()
-  const userName = useUserName()
   const items = list.data?.items ?? []
+  const text = useFieldText(items.flatMap((row) => [asMap(row.fields_old), asMap(row.fields_new)]))
+  const userName = useUserName()
   return (
     <Stack gap="sm">
       <CardTable

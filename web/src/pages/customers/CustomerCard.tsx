@@ -338,7 +338,7 @@ const SHOWN = [
 function Fields(props: { customer: Customer }) {
   const c = props.customer
   const custom = useCustomerFields()
-  const text = useFieldText()
+  const text = useFieldText([c as unknown as Record<string, unknown>])
   const item = (key: string, value: ReactNode, mt?: string) => (
     <Box key={key} mt={mt} data-testid={`card-field-${key}`}>
       <Text size="xs" c="dimmed">
