@@ -19,14 +19,13 @@ const NAME = 'Соколова Ирина'
 async function clearToasts(page: Page) {
   for (const b of await page.locator('.mantine-Notification-closeButton').all())
     await b.click().catch(() => {})
+  await page.locator('.mantine-Notification-root').first().waitFor({ state: 'detached' })
 }
 
 /** The message a Mantine input shows under itself: the element its aria-describedby names as the error. */
 async function fieldError(page: Page, testid: string): Promise<string> {
   const input = page.getByTestId(testid)
-  await page.waitForFunction(
-    `(document.querySelector('[data-testid="${testid}"]')?.getAttribute('aria-describedby') ?? '').includes('-error')`,
-  )
+  await page.locator(`[data-testid="${testid}"][aria-describedby*="-error"]`).waitFor()
   const ids = ((await input.getAttribute('aria-describedby')) ?? '').split(/\s+/)
   const errorId = ids.find((id) => id.endsWith('-error'))!
   return (await page.locator(`[id="${errorId}"]`).textContent()) ?? ''
@@ -222,6 +221,7 @@ describe('staff app: settings — users and branches', { skip: NO_BROWSER }, () 
     const page = await admin('/settings/branches')
     const before = await site.api.all('branch', {})
     await page.locator(`[data-testid="branches-total"][data-total="${before.length}"]`).waitFor()
+    assert.deepEqual(await accessibilityProblems(page), [], 'the branches tab')
     await page.getByTestId('branch-create').click()
     await page.getByTestId('branch-form-name').fill('Заречье')
     await page.getByTestId('branch-form-save').click()
@@ -233,7 +233,6 @@ describe('staff app: settings — users and branches', { skip: NO_BROWSER }, () 
     await page.getByTestId('branch-switcher').click()
     await page.getByRole('option', { name: 'Заречье', exact: true }).waitFor()
     await page.keyboard.press('Escape')
-    assert.deepEqual(await accessibilityProblems(page), [], 'the branches tab')
     await clearToasts(page)
     await site.shot(page, 'settings-branches')
   })

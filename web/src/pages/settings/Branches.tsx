@@ -174,6 +174,7 @@ export function Branches() {
         </Table.ScrollContainer>
       )}
       <Modal
+        closeButtonProps={{ 'aria-label': m.app.close }}
         opened={editing !== null}
         onClose={() => setEditing(null)}
         title={editing === 'new' ? t.newTitle : t.editTitle}

@@ -329,6 +329,7 @@ export function Users() {
         </Group>
       )}
       <Modal
+        closeButtonProps={{ 'aria-label': m.app.close }}
         opened={editing !== null}
         onClose={() => setEditing(null)}
         title={editing === 'new' ? t.newTitle : t.editTitle}
@@ -350,6 +351,7 @@ export function Users() {
         )}
       </Modal>
       <Modal
+        closeButtonProps={{ 'aria-label': m.app.close }}
         opened={issued !== null}
         onClose={() => setIssued(null)}
         title={issued?.created ? t.key.createdTitle : t.key.title}
