@@ -36,6 +36,8 @@ describe('staff app: accessibility basics and layout', { skip: NO_BROWSER }, () 
         '/customers/new',
         '/leads',
         '/payments',
+        '/settings/users',
+        '/settings/branches',
       ]) {
         await page.goto(`${site.url}${path}`, { waitUntil: 'networkidle' })
         await page.getByTestId('user-menu').waitFor()
