@@ -74,13 +74,18 @@ export function Shell(props: { children: ReactNode }) {
   )
 }
 
-/** The user's branches (every branch for an admin); switching reloads every page's data. */
+/**
+ * The user's branches (every branch for an admin), without the disabled ones unless it is the current
+ * one; switching reloads every page's data.
+ */
 function BranchSwitcher() {
   const { user, branch, setBranch } = useSession()
   const branches = useDictionary('branch')
-  const options = branches.options.filter(
-    (o) => user.role === 'admin' || user.branch_ids.includes(Number(o.value)),
-  )
+  const options = branches.options.filter((o) => {
+    const id = Number(o.value)
+    if (user.role !== 'admin' && !user.branch_ids.includes(id)) return false
+    return id === branch || branches.byId.get(id)?.is_active !== 0
+  })
   if (options.length === 0) return null
   return (
     <Select
