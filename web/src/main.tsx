@@ -7,6 +7,7 @@ import {
   createTheme,
   Loader,
   MantineProvider,
+  Notification,
   Stack,
   Text,
 } from '@mantine/core'
@@ -69,6 +70,10 @@ const theme = createTheme({
   // small text); the default shade 6 gives 3.6:1 and 3.3:1.
   primaryShade: 8,
   fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif',
+  components: {
+    // The pop-up notifications' close button has a name for screen readers.
+    Notification: Notification.extend({ defaultProps: { closeButtonProps: { 'aria-label': m.app.close } } }),
+  },
 })
 
 /** Contrast (WCAG AA, 4.5:1 for small text): dimmed text 8.2:1 and placeholders 4.7:1 (defaults 3.3 and 2.1). */
