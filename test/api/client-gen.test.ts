@@ -28,5 +28,8 @@ test('every model has its record, input and filter types, labels and enum values
   // The writable fields' kinds, for generated forms: a reference, a required text, a create-only choice.
   assert.match(text, /\n {2}room: \{[^\n]*"location_id":\{"type":"ref\(location\)","nullable":true/)
   assert.match(text, /\n {2}"lead-source": \{[^\n]*"name":\{"type":"string\(50\)","required":true/)
-  assert.match(text, /\n {2}"custom-field": \{"model":\{"type":"enum\{[^}]*\}","required":true,"createOnly":true/)
+  assert.match(
+    text,
+    /\n {2}"custom-field": \{"model":\{"type":"enum\{[^}]*\}","required":true,"createOnly":true/,
+  )
 })

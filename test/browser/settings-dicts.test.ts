@@ -41,6 +41,17 @@ describe('staff app: settings — dictionaries, tariffs, custom fields', { skip:
     await page.getByTestId('user-menu').waitFor()
     return page
   }
+  /** A screenshot once the open dialog has finished appearing. */
+  const shotModal = async (page: Page, name: string) => {
+    const shown = `(() => {
+      const el = document.querySelector('.mantine-Modal-content')
+      if (el === null) return false
+      const s = getComputedStyle(el)
+      return s.opacity === '1' && ['none', 'matrix(1, 0, 0, 1, 0, 0)'].includes(s.transform)
+    })()`
+    await until(async () => (await page.evaluate<boolean>(shown)) === true, 'the dialog to appear')
+    await site.shot(page, name)
+  }
   const rowOf = (page: Page, name: string) =>
     page.getByTestId('record-row').filter({ has: page.getByText(name, { exact: true }) })
 
@@ -62,7 +73,7 @@ describe('staff app: settings — dictionaries, tariffs, custom fields', { skip:
     await required.waitFor()
     assert.equal((await site.api.all('lead-source', {})).length, before.length)
     await clearToasts(page)
-    await site.shot(page, 'settings-dictionary-form')
+    await shotModal(page, 'settings-dictionary-form')
     assert.deepEqual(await accessibilityProblems(page), [], 'the dictionary form')
     await page.getByTestId('field-name').fill('Выставка «Образование»')
     await required.waitFor({ state: 'detached' })
@@ -319,10 +330,14 @@ describe('staff app: settings — dictionaries, tariffs, custom fields', { skip:
       await page.getByTestId('tariff-add').click()
       await page.getByTestId('model-form').waitFor()
       assert.deepEqual(await accessibilityProblems(page), [], `tariff form at ${viewport.width} px`)
-      if (viewport.width === 1366) await site.shot(page, 'settings-tariff-form')
+      if (viewport.width === 1366) await shotModal(page, 'settings-tariff-form')
       await page.goto(`${site.url}/settings/custom-fields`)
       await page.getByTestId('custom-add').click()
       await page.getByTestId('model-form').waitFor()
+      await page.getByTestId('field-type').click()
+      await page.getByRole('option', { name: 'Список, несколько значений', exact: true }).click()
+      await page.getByTestId('field-options').waitFor()
       assert.deepEqual(await accessibilityProblems(page), [], `custom field form at ${viewport.width} px`)
+      if (viewport.width === 1366) await shotModal(page, 'settings-custom-field-form')
     })
 })
