@@ -94,6 +94,28 @@ function enums(model: Model): Record<string, unknown[]> {
 }
 
 /**
+ * The writable fields of a model as a form needs them: the kind (`string(50)`, `int?`, `bool`, `money`,
+ * `date:dmy`, `enum{1,2,3}`, `ref(branch)`, `ref(user)[]`, `enum{1,2}[]`, `string[]` …), whether it is
+ * required, nullable or written on create only, its constant default and its bounds.
+ */
+function fieldTable(model: Model): Record<string, Json> {
+  const out: Record<string, Json> = {}
+  for (const [f, k] of Object.entries(model.fields)) {
+    if (k.readOnly || k.derived || k.item) continue
+    const s = k.jsonSchema()
+    const info: Json = { type: k.type }
+    if (k.required) info.required = true
+    if (k.nullable) info.nullable = true
+    if (k.createOnly) info.createOnly = true
+    if (k.default !== undefined && typeof k.default !== 'function') info.default = k.default
+    for (const bound of ['minimum', 'maximum', 'maxLength'] as const)
+      if (typeof s[bound] === 'number') info[bound] = s[bound]
+    out[f] = info
+  }
+  return out
+}
+
+/**
  * The typed v2api client's model module: one interface per record, write input and filter set, and a
  * table of what each model allows (scope, actions, labels, enum values), all from the declarations.
  * `npm run gen:client` writes it to web/src/api/models.gen.ts; a test keeps the file in step.
@@ -110,6 +132,7 @@ export function generateClient(models: Registry): string {
     ].join('\n'),
   ]
   const table: string[] = []
+  const fieldRows: string[] = []
   const typeMap: string[] = []
   for (const [key, model] of models) {
     const name = pascal(key)
@@ -141,11 +164,26 @@ export function generateClient(models: Registry): string {
       enums: enums(model),
     }
     table.push(`  ${quote(key)}: ${JSON.stringify(info)},`)
+    fieldRows.push(`  ${quote(key)}: ${JSON.stringify(fieldTable(model))},`)
   }
   parts.push(`/** Every model's record, write input and filters, by its path segment. */
 export interface ModelTypes {\n${typeMap.join('\n')}\n}`)
   parts.push(`export type ModelKey = keyof ModelTypes`)
   parts.push(`/** What each model allows, and its fields' Russian labels (the API's own messages quote them). */
 export const MODELS = {\n${table.join('\n')}\n} as const`)
+  parts.push(`/** A writable field as the declarations give it (settings forms are generated from these). */
+export interface FieldInfo {
+  type: string
+  required?: boolean
+  nullable?: boolean
+  createOnly?: boolean
+  default?: unknown
+  minimum?: number
+  maximum?: number
+  maxLength?: number
+}
+
+/** Every model's writable fields in declaration order: kind, required, nullable, create-only, bounds. */
+export const FIELDS: Record<ModelKey, Record<string, FieldInfo>> = {\n${fieldRows.join('\n')}\n}`)
   return `${parts.join('\n\n')}\n`
 }

@@ -25,4 +25,11 @@ test('every model has its record, input and filter types, labels and enum values
   assert.match(text, /"is_study":\[0,1\]/)
   assert.match(text, /"name":"Имя"/)
   assert.match(text, /export interface CustomerFilter extends Paging \{[^}]*\n {2}phone\?: string\n/)
+  // The writable fields' kinds, for generated forms: a reference, a required text, a create-only choice.
+  assert.match(text, /\n {2}room: \{[^\n]*"location_id":\{"type":"ref\(location\)","nullable":true/)
+  assert.match(text, /\n {2}"lead-source": \{[^\n]*"name":\{"type":"string\(50\)","required":true/)
+  assert.match(
+    text,
+    /\n {2}"custom-field": \{"model":\{"type":"enum\{[^}]*\}","required":true,"createOnly":true/,
+  )
 })
