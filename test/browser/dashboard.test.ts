@@ -263,6 +263,19 @@ describe('staff app: dashboard', { skip: NO_BROWSER }, () => {
     assert.deepEqual(await accessibilityProblems(readonly), [])
     await site.shot(readonly, 'dashboard-readonly')
 
+    // A call the role is refused (403) hides its card; the rest of the page stays.
+    await readonly.route('**/v2api/*/pay/total', (r) =>
+      r.fulfill({
+        status: 403,
+        contentType: 'application/json',
+        body: JSON.stringify({ name: 'Forbidden', message: 'Доступ запрещён.', code: 0, status: 403 }),
+      }),
+    )
+    await openDashboard(readonly, site)
+    assert.equal(await readonly.getByTestId('dash-income').count(), 0)
+    assert.equal(await readonly.getByTestId('dash-debtors').count(), 1)
+    assert.equal(await readonly.locator('[data-testid$="-error"]').count(), 0)
+
     const lesson = (
       await site.api.index('lesson', { status: [1, 2, 3], date_from: today, date_to: today, count: 50 })
     ).items.find((l) => l.teacher_ids.length > 0)
