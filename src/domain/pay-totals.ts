@@ -3,6 +3,7 @@ import { remembered } from '../db/memo.js'
 import { groupByDoc, groupRows, readGroupBy } from '../engine/grouped-count.js'
 import { selectFiltered, shapeOf } from '../engine/index-action.js'
 import type { ActionCtx, ExtraDoc, Model, RequestInput } from '../engine/model.js'
+import { groupNames, NAMES_PARAM_DOC, NAMES_REPLY_DOC, wantsNames } from '../engine/names.js'
 import { formatMoney } from '../wire/numbers.js'
 
 /** The sums of pay/total by `pay_type_id` (§7.13, §7.28). */
@@ -39,11 +40,12 @@ function totalsOf(row: Sums & { count: number | string }) {
  * `pay/total` [ext]: how many pays `pay/index` lists with the same parameters, and the money of the
  * confirmed ones by type, summed in SQL. Only confirmed pays count, as in balances (§6.1): an
  * unconfirmed pay is listed and counted in `count` but moves no money. With `group_by` the same per
- * value of that field, in one more GROUP BY query. Sums are kept in the memo like index totals, under
+ * value of that field, in one more GROUP BY query, and with `names` [ext] the names of those values. Sums are kept in the memo like index totals, under
  * the SQL that computes them.
  */
 export async function payTotals(model: Model, ctx: ActionCtx, input: RequestInput) {
   const grouping = readGroupBy(model, input, false)
+  const named = wantsNames(input) && grouping !== null
   const { filtered } = await selectFiltered(model, ctx, input, 'index', ['group_by'])
   const col = (c: string) => sql.ref(`${model.table}.${c}`)
   const query = filtered.select(sumColumns(col)).compile()
@@ -61,7 +63,16 @@ export async function payTotals(model: Model, ctx: ActionCtx, input: RequestInpu
     sumColumns,
     'pay-groups',
   )
-  return { ...totals, groups: groups.map((g) => ({ value: g.value, ...totalsOf(g) })) }
+  const out = { ...totals, groups: groups.map((g) => ({ value: g.value, ...totalsOf(g) })) }
+  if (!named) return out
+  const names = await groupNames(
+    model,
+    ctx,
+    grouping[0],
+    grouping[1],
+    out.groups.map((g) => g.value),
+  )
+  return { ...out, names }
 }
 
 const MONEY = { type: 'string', pattern: '^-?\\d+\\.\\d{2}$' }
@@ -77,6 +88,12 @@ export const PAY_TOTALS_DOC: ExtraDoc = {
   takesFilters: true,
   params: (model) => ({
     group_by: groupByDoc(model, 'Optional: also give the figures per value of this field, in `groups`.'),
+    names: {
+      ...NAMES_PARAM_DOC,
+      description:
+        '[extension] With `group_by`, `1`: the reply also has `names`, `{group_by: {value: name}}` (the ' +
+        'account names, say), when the user may read that model.',
+    },
   }),
   reply: {
     description: 'The number of pays and the sums of the confirmed ones by type.',
@@ -110,6 +127,11 @@ export const PAY_TOTALS_DOC: ExtraDoc = {
             },
             required: ['value', 'count', 'income', 'refund', 'expense', 'salary', 'net'],
           },
+        },
+        names: {
+          ...NAMES_REPLY_DOC,
+          description:
+            'Only with `group_by` and `names=1`: the name of each grouped value, under the `group_by` key.',
         },
       },
       required: ['count', 'income', 'refund', 'expense', 'salary', 'net'],

@@ -127,8 +127,8 @@ export function generateClient(models: Registry): string {
       '// test/api/client-gen.test.ts fails when this file and the declarations disagree.',
     ].join('\n'),
     [
-      '/** Paging keys every `index` takes (§4.1, §4.2), and the sort order where a model allows one. */',
-      'export interface Paging {\n  page?: number\n  count?: number\n  sort?: string\n}',
+      '/**\n * Paging keys every `index` takes (§4.1, §4.2), the sort order where a model allows one, and `names`\n * [ext]: `1` to have the reply name the records its references point at.\n */',
+      'export interface Paging {\n  page?: number\n  count?: number\n  sort?: string\n  names?: 0 | 1\n}',
     ].join('\n'),
   ]
   const table: string[] = []

@@ -3,6 +3,7 @@ import { remembered } from '../db/memo.js'
 import { fail } from '../errors.js'
 import { selectFiltered, shapeOf } from './index-action.js'
 import type { ActionCtx, ExtraDoc, Grouping, Model, RequestInput } from './model.js'
+import { groupNames, NAMES_PARAM_DOC, NAMES_REPLY_DOC, wantsNames } from './names.js'
 
 const given = (v: unknown) => v !== undefined && v !== null && v !== ''
 
@@ -75,10 +76,12 @@ async function totalOf(ctx: ActionCtx, filtered: Filtered): Promise<number> {
 
 /**
  * `count` [ext]: the records `index` selects with the same parameters, counted per value of `group_by`
- * in SQL, with index's `total`. Paging keys and `sort` are accepted and ignored.
+ * in SQL, with index's `total`. Paging keys and `sort` are accepted and ignored; with `names` [ext] the
+ * reply names the grouped values.
  */
 export async function groupedCount(model: Model, ctx: ActionCtx, input: RequestInput, action = 'index') {
-  const [, grouping] = readGroupBy(model, input, true)!
+  const [key, grouping] = readGroupBy(model, input, true)!
+  const named = wantsNames(input)
   const { filtered } = await selectFiltered(model, ctx, input, action, ['group_by'])
   const total = await totalOf(ctx, filtered)
   const groups = await groupRows<{ count: number }>(
@@ -89,7 +92,16 @@ export async function groupedCount(model: Model, ctx: ActionCtx, input: RequestI
     () => [sql<number>`count(*)`.as('count')],
     'groups',
   )
-  return { total, groups: groups.map((g) => ({ value: g.value, count: Number(g.count) })) }
+  const out = { total, groups: groups.map((g) => ({ value: g.value, count: Number(g.count) })) }
+  if (!named) return out
+  const names = await groupNames(
+    model,
+    ctx,
+    key,
+    grouping,
+    out.groups.map((g) => g.value),
+  )
+  return { ...out, names }
 }
 
 /** The `group_by` parameter in the OpenAPI document: one of the model's `groupable` values. */
@@ -110,6 +122,12 @@ export function groupedCountDoc(through = ''): ExtraDoc {
         model,
         'The field to group by; missing → 400 naming `group_by`, another value → 400 on `group_by`.',
       ),
+      names: {
+        ...NAMES_PARAM_DOC,
+        description:
+          '[extension] `1`: the reply also has `names`, `{group_by: {value: name}}`, when the grouped field ' +
+          'references a model the user may read.',
+      },
     }),
     required: ['group_by'],
     reply: {
@@ -129,6 +147,10 @@ export function groupedCountDoc(through = ''): ExtraDoc {
               },
               required: ['value', 'count'],
             },
+          },
+          names: {
+            ...NAMES_REPLY_DOC,
+            description: 'Only with `names=1`: the name of each grouped value, under the `group_by` key.',
           },
         },
         required: ['total', 'groups'],

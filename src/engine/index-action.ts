@@ -4,6 +4,7 @@ import { fail } from '../errors.js'
 import { customFilter, loadCustomDefs } from './custom-fields.js'
 import { PatternTooLong } from './filters.js'
 import type { Action, ActionCtx, Condition, Eb, Model, RequestInput } from './model.js'
+import { NAMES_KEY, namesOf, referencedIds, wantsNames } from './names.js'
 import { PAGING_KEYS, readPaging } from './paging.js'
 import { hydrate, present } from './present.js'
 import { rowToRec, visibleIn } from './repository.js'
@@ -51,7 +52,13 @@ export async function selectFiltered(
   const conditions: Array<(eb: Eb) => Condition> = []
   for (const [key, value] of Object.entries(params)) {
     // Own keys only: a body key `constructor` or `__proto__` must not find Object.prototype's members.
-    if (PAGING_KEYS.has(key) || isSortKey(model, key) || Object.hasOwn(scoping, key) || own.includes(key))
+    if (
+      PAGING_KEYS.has(key) ||
+      key === NAMES_KEY ||
+      isSortKey(model, key) ||
+      Object.hasOwn(scoping, key) ||
+      own.includes(key)
+    )
       continue
     const filter = Object.hasOwn(model.filters, key) ? model.filters[key] : undefined
     const custom = defs.find((d) => d.key === key)
@@ -90,7 +97,8 @@ export const shapeOf = (c: CompiledQuery) => `${c.sql}\u0000${JSON.stringify(c.p
 
 /**
  * `index` (§4): the rows `selectFiltered` selects, a total count and one ordered page (the model's
- * order, or the client's `sort`); then one batch to complete the page.
+ * order, or the client's `sort`); then one batch to complete the page, and with `names` [ext] one query
+ * per reference field naming what the page points at.
  */
 export async function indexAction(
   model: Model,
@@ -100,6 +108,7 @@ export async function indexAction(
 ) {
   const { page, size } = readPaging(input, ctx.maxPageSize)
   const sort = readSort(model, input)
+  const named = wantsNames(input)
   const { filtered, defs } = await selectFiltered(model, ctx, input, action)
   const counting = filtered.select(sql<number>`count(*)`.as('n')).compile()
   // The count does not depend on the order: every order of one filter shares it.
@@ -114,7 +123,9 @@ export async function indexAction(
   const recs = rows.map((r) => rowToRec(model, r))
   await hydrate(model, recs, defs, ctx)
   const items = recs.map((r) => present(model, r, defs, ctx))
-  return { total, count: items.length, page, items }
+  if (!named) return { total, count: items.length, page, items }
+  const names = await namesOf(model, ctx, referencedIds(model, recs))
+  return { total, count: items.length, page, items, names }
 }
 
 /** A page in the client's order: by OFFSET, never through the page starts kept for the model's order. */

@@ -2,6 +2,7 @@ import { type AppError, fail, toWire } from '../errors.js'
 import { ENGLISH } from '../fields/glossary.js'
 import type { FieldKind } from '../fields/kind.js'
 import type { Action, ExtraDoc, Model, Registry } from './model.js'
+import { NAMES_KEY, NAMES_PARAM_DOC, NAMES_REPLY_DOC } from './names.js'
 import { sortDoc } from './sort.js'
 
 /**
@@ -120,7 +121,10 @@ function modelSchemas(name: string, model: Model): Json {
         'Filters and paging. Body keys are merged over query keys of the same name.',
         filterProps(model),
       ),
-    [`${name}List`]: has('index') && envelope({ total: INT, count: INT, page: INT, items }),
+    [`${name}List`]: has('index') && {
+      ...envelope({ total: INT, count: INT, page: INT, items }),
+      properties: { total: INT, count: INT, page: INT, items, names: NAMES_REPLY_DOC },
+    },
     [`${name}Saved`]:
       has('create', 'update', 'restore') &&
       envelope({ success: { const: true }, errors: EMPTY, model: schemaRef(name) }),
@@ -197,7 +201,12 @@ function filterProps(model: Model): Json {
       ...(fallback?.default === undefined ? {} : { default: fallback.default }),
     }
   }
-  return { ...props, ...PAGING, ...(model.sortable.size > 0 ? { sort: sortDoc(model) } : {}) }
+  return {
+    ...props,
+    ...PAGING,
+    ...(model.sortable.size > 0 ? { sort: sortDoc(model) } : {}),
+    ...(Object.hasOwn(props, NAMES_KEY) ? {} : { [NAMES_KEY]: NAMES_PARAM_DOC }),
+  }
 }
 
 const PAGE_SIZE = { type: 'integer', minimum: 1, default: 50, examples: [50] }

@@ -30,6 +30,7 @@ describe('staff app: accessibility basics and layout', { skip: NO_BROWSER }, () 
       const student = (await site.api.index('customer', { count: 1 })).items[0]!
       const page = await signIn(site, ADMIN.email, PASSWORDS.admin, viewport)
       for (const path of [
+        '/',
         '/customers',
         '/customers?tab=leads',
         `/customers/${student.id}`,

@@ -15,7 +15,12 @@ export interface ListReply<T> {
   count: number
   page: number
   items: T[]
+  /** Only with `names: 1` [ext]: per reference field, the names of the records it points at, by id. */
+  names?: Names
 }
+
+/** `names` [ext] in a reply: `{ field: { id: name } }`; a field whose model the user may not read is absent. */
+export type Names = Record<string, Record<string, string>>
 
 /** The signed-in user as `auth/session` and `auth/me` describe it. */
 export interface SessionUser {

@@ -20,6 +20,7 @@ import { errorText } from '../../app/errors'
 import { Pager } from '../../app/Pager'
 import { useSession } from '../../app/session'
 import { m } from '../../i18n'
+import { date } from '../../lib/format'
 import { useDictionary, useList } from '../../lib/queries'
 import { CsvButton } from './CsvButton'
 import type { Names } from './CsvExport'
@@ -38,6 +39,39 @@ import {
 import { ListTable } from './ListTable'
 
 const t = m.customers
+/** The period filters the dashboard's links set (no control of their own: shown as removable chips). */
+const NO_PERIODS = { tillFrom: '', tillTo: '', createdFrom: '', createdTo: '' }
+
+function PeriodChips(props: { state: ListState; onChange(patch: Partial<ListState>): void }) {
+  const { state: s, onChange } = props
+  const chip = (label: string, testid: string, patch: Partial<ListState>) => (
+    <Badge
+      key={testid}
+      variant="light"
+      size="lg"
+      tt="none"
+      data-testid={testid}
+      rightSection={
+        <CloseButton size="xs" aria-label={m.dashboard.chips.remove(label)} onClick={() => onChange(patch)} />
+      }
+    >
+      {label}
+    </Badge>
+  )
+  const chips = [
+    (s.tillFrom || s.tillTo) &&
+      chip(m.dashboard.chips.till(date(s.tillFrom), date(s.tillTo)), 'filter-chip-till', {
+        tillFrom: '',
+        tillTo: '',
+      }),
+    (s.createdFrom || s.createdTo) &&
+      chip(m.dashboard.chips.created(date(s.createdFrom), date(s.createdTo)), 'filter-chip-created', {
+        createdFrom: '',
+        createdTo: '',
+      }),
+  ].filter(Boolean)
+  return chips.length > 0 ? <Group gap="xs">{chips}</Group> : null
+}
 /** How long the search waits after the last keystroke before it asks. */
 const SEARCH_DELAY_MS = 250
 
@@ -177,6 +211,7 @@ export default function CustomersPage() {
         <SearchBox value={state.q} onSearch={onSearch} />
         <ListFilters state={state} onChange={(patch) => update(patch)} />
       </Group>
+      <PeriodChips state={state} onChange={(patch) => update(patch)} />
 
       <Group justify="space-between" wrap="wrap" mih={28}>
         <Group gap="md">
@@ -206,6 +241,7 @@ export default function CustomersPage() {
                 assigned: '',
                 debtors: false,
                 noNextLesson: false,
+                ...NO_PERIODS,
               })
             }
           >

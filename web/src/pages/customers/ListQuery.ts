@@ -26,6 +26,12 @@ export interface ListState {
   assigned: string
   debtors: boolean
   noNextLesson: boolean
+  /** Subscription (monthly or weekly) ending between these days, `yyyy-mm-dd` or '' (the dashboard's link). */
+  tillFrom: string
+  tillTo: string
+  /** Created between these days, `yyyy-mm-dd` or '' (the dashboard's new leads of the week). */
+  createdFrom: string
+  createdTo: string
   sort: { key: SortKey; desc: boolean } | null
   /** 0-based (the URL shows it 1-based). */
   page: number
@@ -41,11 +47,16 @@ const KEY = {
   assigned: 'assigned',
   debtors: 'debtors',
   noNextLesson: 'no_next_lesson',
+  tillFrom: 'till_from',
+  tillTo: 'till_to',
+  createdFrom: 'created_from',
+  createdTo: 'created_to',
   sort: 'sort',
   page: 'page',
 } as const
 
 const id = (v: string | null) => (v && /^\d+$/.test(v) ? v : '')
+const day = (v: string | null) => (v && /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : '')
 
 export function readState(search: string): ListState {
   const p = new URLSearchParams(search)
@@ -62,6 +73,10 @@ export function readState(search: string): ListState {
     assigned: id(p.get(KEY.assigned)),
     debtors: p.get(KEY.debtors) === '1',
     noNextLesson: p.get(KEY.noNextLesson) === '1',
+    tillFrom: day(p.get(KEY.tillFrom)),
+    tillTo: day(p.get(KEY.tillTo)),
+    createdFrom: day(p.get(KEY.createdFrom)),
+    createdTo: day(p.get(KEY.createdTo)),
     sort: SORT_KEYS.includes(sortKey) ? { key: sortKey, desc: sort.startsWith('-') } : null,
     page: Number.isInteger(page) && page > 1 ? page - 1 : 0,
   }
@@ -77,6 +92,10 @@ export function writeState(s: ListState): string {
   if (s.assigned) p.set(KEY.assigned, s.assigned)
   if (s.debtors) p.set(KEY.debtors, '1')
   if (s.noNextLesson) p.set(KEY.noNextLesson, '1')
+  if (s.tillFrom) p.set(KEY.tillFrom, s.tillFrom)
+  if (s.tillTo) p.set(KEY.tillTo, s.tillTo)
+  if (s.createdFrom) p.set(KEY.createdFrom, s.createdFrom)
+  if (s.createdTo) p.set(KEY.createdTo, s.createdTo)
   if (s.sort) p.set(KEY.sort, `${s.sort.desc ? '-' : ''}${s.sort.key}`)
   if (s.page > 0) p.set(KEY.page, String(s.page + 1))
   return p.toString()
@@ -115,6 +134,10 @@ export function listFilter(s: ListState): CustomerQuery {
   if (s.assigned) f.assigned_id = Number(s.assigned)
   if (s.debtors) f.balance_contract_to = '-0.01'
   if (s.noNextLesson) f.has_next_lesson = 0
+  if (s.tillFrom) f.tariff_till_from = s.tillFrom
+  if (s.tillTo) f.tariff_till_to = s.tillTo
+  if (s.createdFrom) f.date_from = s.createdFrom
+  if (s.createdTo) f.date_to = s.createdTo
   if (s.sort) f.sort = `${s.sort.desc ? '-' : ''}${s.sort.key}`
   return f
 }
@@ -128,6 +151,10 @@ export function isNarrowed(s: ListState): boolean {
     s.source ||
     s.assigned ||
     s.debtors ||
-    s.noNextLesson
+    s.noNextLesson ||
+    s.tillFrom ||
+    s.tillTo ||
+    s.createdFrom ||
+    s.createdTo
   )
 }
