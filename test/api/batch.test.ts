@@ -226,6 +226,20 @@ describe('batch of reads [ext]', () => {
     assert.equal(own.status, 200, own.text)
   })
 
+  test('the OpenAPI document describes it, and its example is served as it says', async () => {
+    const doc = (await (await fetch(`${s.url}/v2api/openapi.json`)).json()) as Record<string, any>
+    const op = doc.paths['/v2api/batch'].post
+    assert.match(op.description, /Up to 20 read calls/)
+    assert.equal(op.requestBody.content['application/json'].schema.properties.requests.maxItems, MAX_BATCH)
+    const example = op.requestBody.content['application/json'].example
+    const r = await s.api('batch', example)
+    assert.deepEqual(
+      r.body.replies.map((x: { status: number }) => x.status),
+      [200, 200, 200, 400],
+    )
+    assert.deepEqual(r.body.replies[3].body, NOT_BATCHABLE)
+  })
+
   test('GET is served like POST, as on every route; other methods are 405', async () => {
     const requests = [{ path: 'branch/index' }]
     const get = await s.api('batch', undefined, { method: 'GET' })
