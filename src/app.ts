@@ -10,6 +10,7 @@ import { Memo, type Reading } from './db/memo.js'
 import type { Registry, User } from './engine/model.js'
 import { AppError, fail, toWire } from './errors.js'
 import { runAuthEndpoint } from './http/auth-endpoints.js'
+import { parseBatch, runBatch } from './http/batch.js'
 import { answer, authorize, type CallEnv, checkRole } from './http/dispatch.js'
 import { registerDocs } from './http/docs.js'
 import { type Route, resolveRoute } from './http/route.js'
@@ -220,8 +221,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (!found || (fromCookie && found.kind !== 'session')) throw fail.token()
     const { user } = found
     const signedIn = { user, token, kind: found.kind, fromCookie }
-    // The session endpoints are for any signed-in user: no branch, no role.
-    const access = route.kind === 'auth' ? null : await authorize(env, route, user, reading)
+    // The session endpoints and the batch are for any signed-in user: no branch, no role (each entry of
+    // a batch is checked as the call it is).
+    const access = route.kind === 'action' ? await authorize(env, route, user, reading) : null
     if (tokenLimiter) {
       const wait = tokenLimiter.hit(token)
       if (wait > 0) throw fail.rate(wait)
@@ -285,6 +287,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           const r = await runAuthEndpoint(loginDeps, call)
           if (r.cookie) reply.header('set-cookie', r.cookie)
           return send(reply, 200, r.body, { 'cache-control': 'no-store' })
+        }
+        if (route.kind === 'batch') {
+          const entries = parseBatch((await readBody(req)).value)
+          // REQUEST_TIMEOUT_S counts from the batch's arrival: an entry is not started after it.
+          const deadline = Date.now() - reply.elapsedTime + config.requestTimeoutMs
+          const text = await runBatch(app, models, req, entries, deadline)
+          return reply.code(200).type(JSON_TYPE).send(text)
         }
         const body = await readBody(req)
         const rawQuery = req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : ''

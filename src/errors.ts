@@ -24,6 +24,10 @@ export type Meaning =
   | { kind: 'tooSlow'; limitMs: number | null }
   /** No database connection could take the request in time (every reader busy or still finishing). */
   | { kind: 'busy' }
+  /** [ext] A batch of more requests than it may hold. */
+  | { kind: 'batchSize'; max: number }
+  /** [ext] A batch entry that is not a read action (a write, a session endpoint, another batch). */
+  | { kind: 'notBatchable' }
 
 export class AppError extends Error {
   constructor(readonly meaning: Meaning) {
@@ -49,6 +53,8 @@ export const fail = {
   invalid: (errors: FieldErrors) => new AppError({ kind: 'invalid', errors }),
   tooSlow: (limitMs: number | null = null) => new AppError({ kind: 'tooSlow', limitMs }),
   busy: () => new AppError({ kind: 'busy' }),
+  batchSize: (max: number) => new AppError({ kind: 'batchSize', max }),
+  notBatchable: () => new AppError({ kind: 'notBatchable' }),
   field: (key: string, message: string) => new AppError({ kind: 'invalid', errors: { [key]: [message] } }),
 }
 
@@ -124,6 +130,11 @@ export function toWire(err: unknown): WireError {
     }
     case 'busy':
       return plain(503, 'The server is busy; try again later.', { 'retry-after': '1' })
+    // Not in the spec (the batch is ours); the §3.6 shape.
+    case 'batchSize':
+      return plain(400, `A batch holds at most ${m.max} requests.`)
+    case 'notBatchable':
+      return plain(400, 'Only read actions (index, counts, totals, calendar views) can be sent in a batch.')
     case 'invalid': {
       const first = Object.values(m.errors)[0]?.[0] ?? ''
       return {

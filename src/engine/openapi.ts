@@ -1,6 +1,7 @@
 import { type AppError, fail, toWire } from '../errors.js'
 import { ENGLISH } from '../fields/glossary.js'
 import type { FieldKind } from '../fields/kind.js'
+import { MAX_BATCH } from '../http/batch.js'
 import type { Action, ExtraDoc, Model, Registry } from './model.js'
 import { NAMES_KEY, NAMES_PARAM_DOC, NAMES_REPLY_DOC } from './names.js'
 import { sortDoc } from './sort.js'
@@ -22,9 +23,12 @@ const CUSTOM = {
 }
 
 export function buildOpenApi(models: Registry, info: { version: string }): Record<string, unknown> {
-  const paths: Json = { '/v2api/auth/login': loginPath(), ...sessionPaths() }
+  const paths: Json = { '/v2api/auth/login': loginPath(), ...sessionPaths(), '/v2api/batch': batchPath() }
   const schemas: Json = {}
-  const tags = [{ name: 'auth', description: 'Log in with an e-mail and an API key to get a token.' }]
+  const tags = [
+    { name: 'auth', description: 'Log in with an e-mail and an API key to get a token.' },
+    { name: 'batch', description: '[ext] Several read calls in one request.' },
+  ]
   for (const [key, model] of models) {
     const name = pascal(key)
     Object.assign(schemas, modelSchemas(name, model))
@@ -367,6 +371,84 @@ const SHARED_SCHEMAS = {
     token: { type: 'string', description: 'Send it in the `X-ALFACRM-TOKEN` header.' },
     expires_in: { type: 'integer', description: 'Seconds until the token expires.' },
   }),
+}
+
+/** [ext] The batch's example: a branch-less dictionary, a filtered page, and a write it refuses. */
+const BATCH_EXAMPLE = {
+  requests: [
+    { path: 'branch/index' },
+    { path: '1/lesson/index', body: { date_from: '2025-09-01', date_to: '2025-09-07', page: 1 } },
+    { path: '1/customer/index', query: { id: [5, 7] } },
+    { path: '1/room/create', body: { name: 'Ауд. 5' } },
+  ],
+}
+
+/**
+ * [ext] `batch` (http/batch), by hand like login: it belongs to no model. Its replies are the entries'
+ * own replies, so their schemas are those of the paths they name.
+ */
+function batchPath(): Json {
+  const entry = {
+    type: 'object',
+    properties: {
+      path: {
+        type: 'string',
+        description:
+          'What follows `/v2api/` in the call sent alone: `1/room/index`, `branch/index`, `1/pay/total`, `1/customer` (index).',
+      },
+      query: {
+        type: 'object',
+        description:
+          'The query parameters of that call (`{"id": 5}`); lists are sent as `id[0]=…` like any query.',
+      },
+      body: { description: 'The JSON body of that call: filters and paging.' },
+    },
+    required: ['path'],
+  }
+  const reply = {
+    type: 'object',
+    properties: {
+      status: { type: 'integer', description: 'The HTTP status the call alone would have had.' },
+      body: {
+        description:
+          'What the call alone would have answered, byte for byte: its reply, or its error body (`Error`, `ValidationError`).',
+      },
+    },
+    required: ['status', 'body'],
+  }
+  const refused = toWire(fail.notBatchable()).body
+  return {
+    post: {
+      tags: ['batch'],
+      operationId: 'Batch',
+      summary: 'batch',
+      description:
+        `[ext] Up to ${MAX_BATCH} read calls in one request: \`index\` and the other read actions (counts, totals, calendar views) of any model, branch-less ones included. ` +
+        'Each entry runs as if sent alone with the same token or session cookie: the same roles, branches, paging and errors, so one refused entry (403, 404, 400) does not fail the others. ' +
+        `An entry that is not a read (a write, an \`auth/\` endpoint, another batch) is answered \`400\` ${JSON.stringify(refused.message)} and never run: a batch writes nothing. ` +
+        'Replies come in request order. Entries not started within `REQUEST_TIMEOUT_S` of the batch’s arrival are answered 408 unrun. ' +
+        `The batch itself is authenticated like any call (a cookie caller needs \`X-Parta-CSRF: 1\`); more than ${MAX_BATCH} entries, or a body of another shape, is a 400. POST; GET is accepted too.`,
+      requestBody: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: envelope({ requests: { type: 'array', maxItems: MAX_BATCH, items: entry } }),
+            example: BATCH_EXAMPLE,
+          },
+        },
+      },
+      responses: {
+        200: {
+          description: 'One reply per entry, in request order.',
+          content: json(envelope({ replies: { type: 'array', items: reply } })),
+        },
+        400: responseRef('BadRequest'),
+        401: responseRef('Unauthorized'),
+        403: responseRef('Forbidden'),
+        429: responseRef('TooManyRequests'),
+      },
+    },
+  }
 }
 
 /** Examples come from `toWire`, the one place that writes error bodies, so the two cannot drift. */

@@ -7,12 +7,14 @@ export type AuthEndpoint = (typeof AUTH_ENDPOINTS)[number]
 export type Route =
   | { kind: 'login' }
   | { kind: 'auth'; endpoint: AuthEndpoint }
+  /** [ext] `/v2api/batch`: several reads in one request (see http/batch). */
+  | { kind: 'batch' }
   | { kind: 'action'; branch: number | null; model: Model; action: string; isRead: boolean }
 
 const READ_ACTIONS = new Set(['index'])
 
 /**
- * §1.2: `/v2api/auth/login` (and the session endpoints), `/v2api/[{b}/]{slug}[/{action}]` and the teacher sub-resources. Matching is
+ * §1.2: `/v2api/auth/login` (and the session endpoints, and the [ext] `batch`), `/v2api/[{b}/]{slug}[/{action}]` and the teacher sub-resources. Matching is
  * case-sensitive; one trailing slash is ignored; anything else is not a route (404).
  */
 export function resolveRoute(path: string, models: Registry): Route | null {
@@ -24,6 +26,7 @@ export function resolveRoute(path: string, models: Registry): Route | null {
   if (segs.length === 2 && segs[0] === 'auth' && segs[1] === 'login') return { kind: 'login' }
   const endpoint = AUTH_ENDPOINTS.find((e) => segs.length === 2 && segs[0] === 'auth' && segs[1] === e)
   if (endpoint) return { kind: 'auth', endpoint }
+  if (segs.length === 1 && segs[0] === 'batch') return { kind: 'batch' }
   let branch: number | null = null
   if (/^\d{1,10}$/.test(segs[0] ?? '')) branch = Number(segs.shift())
   let key = segs.shift()

@@ -79,6 +79,10 @@ describe('staff app: schedule', { skip: NO_BROWSER }, () => {
     assert.ok(api.length > 0, 'the demo week has lessons')
     assert.deepEqual(await shownIds(page), idsOf(api))
     assert.ok(calls.length <= 10, `first load: ${calls.length} calls (${calls.join(', ')})`)
+    // The dictionaries and the week's first lessons page are asked together, as one batch.
+    const alone = calls.filter((c) => /\/(room|teacher|subject|group|lesson)\/index$/.test(c))
+    assert.deepEqual(alone, [], `asked one by one: ${calls.join(', ')}`)
+    assert.ok(calls.includes('/v2api/batch'), calls.join(', '))
     const rooms = await site.api.all('room')
     const roomHeads = await page.getByTestId('slot').evaluateAll((els) => {
       const cols = new Set(

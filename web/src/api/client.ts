@@ -61,8 +61,45 @@ export interface ClientOptions {
 
 type Body = Record<string, unknown>
 
+/** [ext] One call of a batch: the path after `/v2api/` (`1/room/index`), its query and its body. */
+export interface BatchRequest {
+  path: string
+  query?: Record<string, unknown>
+  body?: Body
+}
+
+/** [ext] What that call alone would have answered: its status and its JSON body. */
+export interface BatchReply<T = unknown> {
+  status: number
+  body: T
+}
+
+/** The most calls one `batch` request may hold (the server refuses more). */
+export const MAX_BATCH = 20
+
+/** A read waiting for the end of the tick, to be sent with the others of that tick. */
+interface Waiting {
+  path: string
+  body: Body
+  resolve: (value: unknown) => void
+  reject: (err: unknown) => void
+}
+
+/** The reads of the current tick; shared by a client and its `inBranch` copies (paths name the branch). */
+interface Tick {
+  waiting: Waiting[]
+  timer: ReturnType<typeof setTimeout> | null
+}
+
 export class V2Api {
-  constructor(readonly options: ClientOptions) {}
+  private readonly tick: Tick
+
+  constructor(
+    readonly options: ClientOptions,
+    tick?: Tick,
+  ) {
+    this.tick = tick ?? { waiting: [], timer: null }
+  }
 
   get branch(): number {
     return this.options.branch
@@ -70,7 +107,7 @@ export class V2Api {
 
   /** The same client in another branch. */
   inBranch(branch: number): V2Api {
-    return new V2Api({ ...this.options, branch })
+    return new V2Api({ ...this.options, branch }, this.tick)
   }
 
   /** POSTs a JSON body; the reply is parsed, a refusal thrown as ApiError. */
@@ -105,13 +142,62 @@ export class V2Api {
     } catch {
       throw new ApiError(res.status, `Unreadable reply (${res.status})`)
     }
-    if (!res.ok) {
-      const d = (data ?? {}) as { message?: string; errors?: Record<string, string[]> }
-      if (res.status === 401) this.options.onUnauthorized?.()
-      const fields = d.errors && !Array.isArray(d.errors) ? d.errors : {}
-      throw new ApiError(res.status, d.message ?? res.statusText, fields)
-    }
+    if (!res.ok) throw this.refusal(res.status, data, res.statusText)
     return data as T
+  }
+
+  /** A refusal as an ApiError (the 422's field messages kept); a 401 tells the app the session ended. */
+  private refusal(status: number, data: unknown, statusText = ''): ApiError {
+    const d = (data ?? {}) as { message?: string; errors?: Record<string, string[]> }
+    if (status === 401) this.options.onUnauthorized?.()
+    const fields = d.errors && !Array.isArray(d.errors) ? d.errors : {}
+    return new ApiError(status, d.message ?? statusText, fields)
+  }
+
+  /**
+   * [ext] Several reads in `batch` requests of at most MAX_BATCH calls each (sent at once): each reply is
+   * what the call alone would have answered, refusals included, in the order asked.
+   */
+  async batch(requests: BatchRequest[]): Promise<BatchReply[]> {
+    const chunks: BatchRequest[][] = []
+    for (let i = 0; i < requests.length; i += MAX_BATCH) chunks.push(requests.slice(i, i + MAX_BATCH))
+    const replies = await Promise.all(
+      chunks.map((chunk) => this.post<{ replies: BatchReply[] }>('/v2api/batch', { requests: chunk })),
+    )
+    return replies.flatMap((r) => r.replies)
+  }
+
+  /**
+   * A read sent with the other reads asked for in the same tick: alone it is a plain call, with others
+   * they go as one `batch` (several when more than MAX_BATCH). The reply or refusal is the call's own.
+   */
+  private soon<T>(path: string, body: Body): Promise<T> {
+    return new Promise((resolve, reject) => {
+      this.tick.waiting.push({ path, body, resolve: resolve as (v: unknown) => void, reject })
+      this.tick.timer ??= setTimeout(() => this.flush(), 0)
+    })
+  }
+
+  private flush(): void {
+    const waiting = this.tick.waiting.splice(0)
+    this.tick.timer = null
+    if (waiting.length === 1) {
+      const [only] = waiting as [Waiting]
+      this.post(only.path, only.body).then(only.resolve, only.reject)
+      return
+    }
+    const requests = waiting.map((w) => ({ path: w.path.slice('/v2api/'.length), body: w.body }))
+    this.batch(requests).then(
+      (replies) =>
+        waiting.forEach((w, i) => {
+          const r = replies[i]
+          if (r && r.status >= 200 && r.status < 300) w.resolve(r.body)
+          else w.reject(r ? this.refusal(r.status, r.body) : new ApiError(0, 'network'))
+        }),
+      (err) => {
+        for (const w of waiting) w.reject(err)
+      },
+    )
   }
 
   private path(model: ModelKey | string, action: string): string {
@@ -125,19 +211,43 @@ export class V2Api {
     return this.post<ListReply<RecordOf<K>>>(this.path(model, 'index'), filter as Body)
   }
 
-  /** Every record of a filter, page after page (`onPage` sees the progress), at most `limit` records. */
+  /**
+   * Like `index`, but sent with the other batched reads of the same tick (`all`, the app's dictionaries):
+   * one `batch` request for all of them, or a plain call when it is alone.
+   */
+  indexBatched<K extends ModelKey>(model: K, filter: FilterOf<K> = {} as FilterOf<K>) {
+    return this.soon<ListReply<RecordOf<K>>>(this.path(model, 'index'), filter as Body)
+  }
+
+  /**
+   * Every record of a filter (`onPage` sees the progress), at most `limit` records: page 0 (batched with
+   * the other reads of its tick), then every remaining page at once in one batch.
+   */
   async all<K extends ModelKey>(
     model: K,
     filter: FilterOf<K> = {} as FilterOf<K>,
     opts: { limit?: number; onPage?: (done: number, total: number) => void } = {},
   ): Promise<RecordOf<K>[]> {
-    const out: RecordOf<K>[] = []
     const limit = opts.limit ?? Number.POSITIVE_INFINITY
-    for (let page = 0; ; page++) {
-      const r = await this.index(model, { ...filter, page } as FilterOf<K>)
+    const page = (n: number) => this.indexBatched(model, { ...filter, page: n } as FilterOf<K>)
+    let last = await page(0)
+    const out: RecordOf<K>[] = [...last.items]
+    opts.onPage?.(out.length, last.total)
+    const size = last.items.length
+    const wanted = Math.min(last.total, limit)
+    if (size === 0 || out.length >= wanted) return out.slice(0, limit)
+    const pages = Math.ceil(wanted / size)
+    const rest = await Promise.all(Array.from({ length: pages - 1 }, (_, i) => page(i + 1)))
+    for (const r of rest) {
       out.push(...r.items)
       opts.onPage?.(out.length, r.total)
-      if (r.items.length === 0 || out.length >= r.total || out.length >= limit) break
+      last = r
+    }
+    // The list grew while it was read: go on page by page until a page comes back short.
+    for (let n = pages; last.items.length >= size && out.length < Math.min(last.total, limit); n++) {
+      last = await this.index(model, { ...filter, page: n } as FilterOf<K>)
+      out.push(...last.items)
+      opts.onPage?.(out.length, last.total)
     }
     return out.slice(0, limit)
   }

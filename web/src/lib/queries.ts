@@ -30,7 +30,11 @@ export interface Dictionary<T> {
   isLoading: boolean
 }
 
-/** A small reference list (statuses, sources, accounts …), read whole once and kept for 5 minutes. */
+/**
+ * A small reference list (statuses, sources, accounts …), read whole once and kept for 5 minutes. The
+ * dictionaries a page asks for together go as one `batch` request (see `V2Api.all`), their further pages
+ * as another.
+ */
 export function useDictionary<K extends ModelKey>(
   model: K,
   filter: FilterOf<K> = {} as FilterOf<K>,

@@ -40,8 +40,9 @@ export function LeadColumn(props: {
   const [over, setOver] = useState(false)
   const q = useInfiniteQuery({
     queryKey: [...leadsKey(branch), status.id, filter],
+    // The columns load together: their first pages go as one batch with the board's other reads.
     queryFn: ({ pageParam }) =>
-      api.index('customer', {
+      api.indexBatched('customer', {
         is_study: 0,
         lead_status_id: status.id,
         ...filter,

@@ -133,7 +133,7 @@ function Summary(props: {
     queryFn: async () => {
       const totals = await Promise.all(
         counted.map((c) =>
-          api.index('customer', { is_study: 0, [c.key]: c.id, count: 1 }).then((r) => r.total),
+          api.indexBatched('customer', { is_study: 0, [c.key]: c.id, count: 1 }).then((r) => r.total),
         ),
       )
       return new Map(counted.map((c, i) => [`${c.key}:${c.id}`, totals[i]!]))

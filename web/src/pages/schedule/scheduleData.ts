@@ -5,7 +5,10 @@ import { useDictionary } from '../../lib/queries'
 
 export type Lesson = RecordOf<'lesson'>
 
-/** Every lesson of a filter (all its pages; a week is one page in most schools). */
+/**
+ * Every lesson of a filter: page 0 in the same `batch` request as the schedule's dictionaries, then all
+ * the other pages in one more (see `V2Api.all`).
+ */
 export function useLessons(filter: FilterOf<'lesson'>, enabled = true) {
   const { api, branch } = useSession()
   return useQuery({
@@ -15,7 +18,10 @@ export function useLessons(filter: FilterOf<'lesson'>, enabled = true) {
   })
 }
 
-/** Names of the customers taking part individually (not through a group) in the lessons shown. */
+/**
+ * Names of the customers taking part individually (not through a group) in the lessons shown; batched
+ * with the reads of the same tick (`V2Api.all`).
+ */
 export function useCustomerNames(ids: number[]) {
   const { api, branch } = useSession()
   const sorted = [...new Set(ids)].sort((a, b) => a - b)
