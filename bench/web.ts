@@ -334,7 +334,7 @@ async function measureSchedule(o: WebBenchOptions, browser: Browser) {
     // The API calls of each page's first load.
     const student = (await api.index('customer', { count: 1 })).items[0]!
     const pages: Array<[string, string, string]> = [
-      ['dashboard', '/', 'user-menu'],
+      ['dashboard', '/', 'dashboard'],
       ['customers', '/customers', 'customer-row'],
       ['customer card', `/customers/${student.id}`, 'user-menu'],
       ['leads', '/leads', 'user-menu'],
@@ -343,7 +343,8 @@ async function measureSchedule(o: WebBenchOptions, browser: Browser) {
       ['lesson', `/lessons/${lesson}`, 'lesson-pupil'],
       ['groups', '/groups', 'user-menu'],
       ['teachers', '/teachers', 'user-menu'],
-      ['settings', '/settings', 'user-menu'],
+      ['settings (users)', '/settings/users', 'user-create'],
+      ['settings (dictionaries)', '/settings/dictionaries', 'user-menu'],
     ]
     for (const [name, path, ready] of pages)
       calls[name] = await callsOf(page, `${site.url}${path}`, () =>
