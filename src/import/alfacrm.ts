@@ -1,0 +1,609 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { sql } from 'kysely'
+import type { Db } from '../db/connect.js'
+import { DETAIL_ITEM } from '../domain/attendance.js'
+import { refreshCustomers } from '../domain/balances.js'
+import { loadCustomDefs } from '../engine/custom-fields.js'
+import { type AnyDb, linkTable, type Model, type Rec, type Registry } from '../engine/model.js'
+import { present } from '../engine/present.js'
+import { rowToRec, toRow } from '../engine/repository.js'
+import type { FieldKind } from '../fields/kind.js'
+import { resolveDefault } from '../fields/kind.js'
+import { operatorCtx } from '../seed/caches.js'
+import type { SourceClient } from './client.js'
+
+/**
+ * `import alfacrm`: copies a school from an Alfa CRM v2api server into this database, model by model
+ * in the order of their references, page by page (50 records), keeping every id. Each page is written
+ * in one transaction (an upsert by id, so a page written twice is written once) and then recorded in
+ * the checkpoint file, so `--resume` goes on from the page after the last one written. Records are
+ * written directly, as the server would store them; the figures the server computes (balances, paid
+ * counts) are recomputed at the end by the domain's own code and compared with the source's.
+ */
+
+export interface ImportOptions {
+  branches: number[] | null
+  models: string[] | null
+  since: string | null
+  dryRun: boolean
+  merge: boolean
+  checkpoint: string
+  resume: boolean
+  tz: string
+  progress: (line: string) => void
+}
+
+interface Unit {
+  key: string
+  branch: number | null
+  params: Record<string, unknown>
+}
+
+interface Step {
+  slug: string
+  /** The units to page through, once the steps before are in. */
+  units(st: State): Promise<Unit[]> | Unit[]
+}
+
+export interface ModelReport {
+  slug: string
+  source: number
+  imported: number
+  skipped: number
+  reasons: Record<string, number>
+}
+
+export interface Problem {
+  slug: string
+  id: number
+  field: string
+  value: unknown
+  message: string
+}
+
+interface Checkpoint {
+  done: string[]
+  /** The unit in progress: the next page and the ids its pages gave so far. */
+  current: { key: string; page: number; ids: number[] } | null
+  reports: Record<string, ModelReport & { ids?: number[] }>
+  problems: Problem[]
+  branches: number[]
+}
+
+interface State {
+  branches: number[]
+  db: Db
+}
+
+class DryRun extends Error {}
+
+const PAGE = 50
+const FAR_PAST = '01.01.1900'
+const FAR_FUTURE = '2099-12-31'
+
+/** Models whose records belong to parents (by parent id), and the parent's branch link table. */
+async function parents(db: Db, table: string, links: string): Promise<Array<{ id: number; branch: number }>> {
+  const rows = await db.kysely
+    .selectFrom(table)
+    .leftJoin(links, `${links}.record_id`, `${table}.id`)
+    .select([`${table}.id as id`, sql<number>`min(${sql.ref(`${links}.value`)})`.as('branch')])
+    .groupBy(`${table}.id`)
+    .orderBy(`${table}.id`)
+    .execute()
+  return rows.map((r) => ({ id: Number(r.id), branch: Number(r.branch ?? 0) })).filter((r) => r.branch > 0)
+}
+
+const everyBranch =
+  (params: Record<string, unknown> = {}) =>
+  (st: State): Unit[] =>
+    st.branches.map((b) => ({ key: `b${b}`, branch: b, params }))
+const once =
+  (params: Record<string, unknown> = {}) =>
+  (st: State) => [{ key: 'all', branch: st.branches[0] ?? null, params }]
+
+function perParent(table: string, links: string, param: string, extra: Record<string, unknown> = {}) {
+  return async (st: State): Promise<Unit[]> =>
+    (await parents(st.db, table, links))
+      .filter((p) => st.branches.includes(p.branch))
+      .map((p) => ({ key: `${param}${p.id}`, branch: p.branch, params: { [param]: p.id, ...extra } }))
+}
+
+/** Dependency order: a model comes after every model its records name. */
+function plan(since: string | null): Step[] {
+  const sinceDate = since ? { date_from: since } : {}
+  return [
+    { slug: 'branch', units: () => [{ key: 'all', branch: null, params: {} }] },
+    { slug: 'user', units: () => [{ key: 'all', branch: null, params: {} }] },
+    { slug: 'custom-field', units: () => [{ key: 'all', branch: null, params: {} }] },
+    ...[
+      'subject',
+      'study-status',
+      'lead-status',
+      'lead-source',
+      'lead-reject',
+      'customer-reject',
+      'lesson-type',
+      'pay-item-category',
+    ].map((slug) => ({ slug, units: once() })),
+    { slug: 'location', units: everyBranch() },
+    { slug: 'room', units: everyBranch() },
+    { slug: 'pay-account', units: everyBranch() },
+    { slug: 'pay-item', units: everyBranch() },
+    { slug: 'tariff', units: everyBranch() },
+    { slug: 'teacher', units: everyBranch({ removed: 1 }) },
+    { slug: 'teacher/working-hour', units: perParent('teachers', 'teachers_branch_ids', 'teacher_id') },
+    { slug: 'teacher/teacher-rate', units: perParent('teachers', 'teachers_branch_ids', 'teacher_id') },
+    { slug: 'customer', units: everyBranch({ removed: 1, is_study: 2 }) },
+    { slug: 'group', units: everyBranch({ removed: 1 }) },
+    { slug: 'cgi', units: perParent('groups', 'groups_branch_ids', 'group_id', { date_to: FAR_FUTURE }) },
+    { slug: 'customer-tariff', units: perParent('customers', 'customers_branch_ids', 'customer_id') },
+    { slug: 'discount', units: everyBranch() },
+    { slug: 'regular-lesson', units: everyBranch() },
+    {
+      slug: 'lesson',
+      units: (st) =>
+        [1, 2, 3].flatMap((status) =>
+          st.branches.map((b) => ({ key: `b${b}s${status}`, branch: b, params: { status, ...sinceDate } })),
+        ),
+    },
+    { slug: 'pay', units: everyBranch(sinceDate) },
+    {
+      slug: 'communication',
+      units: perParent('customers', 'customers_branch_ids', 'related_id', { class: 'Customer' }),
+    },
+    { slug: 'task', units: everyBranch() },
+    { slug: 'log', units: everyBranch(sinceDate) },
+  ]
+}
+
+function pathOf(slug: string, branch: number | null): string {
+  return branch === null ? `/v2api/${slug}/index` : `/v2api/${branch}/${slug}/index`
+}
+
+export interface ImportResult {
+  reports: ModelReport[]
+  problems: Problem[]
+  differences: Array<{ id: number; key: string; source: unknown; target: unknown }>
+  customersCompared: number
+  requests: number
+  seconds: number
+}
+
+export async function importAlfa(
+  db: Db,
+  client: SourceClient,
+  models: Registry,
+  opts: ImportOptions,
+): Promise<ImportResult> {
+  const started = performance.now()
+  const cp: Checkpoint =
+    opts.resume && existsSync(opts.checkpoint)
+      ? (JSON.parse(readFileSync(opts.checkpoint, 'utf8')) as Checkpoint)
+      : { done: [], current: null, reports: {}, problems: [], branches: [] }
+  const save = () => {
+    if (opts.dryRun) return
+    const tmp = `${opts.checkpoint}.tmp`
+    writeFileSync(tmp, JSON.stringify(cp))
+    renameSync(tmp, opts.checkpoint)
+  }
+
+  // The source's branches: all, or those asked for.
+  const branchPage = (await client.post('/v2api/branch/index', { page: 0 })) as {
+    items: Array<{ id: number }>
+  }
+  const all: number[] = []
+  for (let page = 0; ; page++) {
+    const p =
+      page === 0 ? branchPage : ((await client.post('/v2api/branch/index', { page })) as typeof branchPage)
+    all.push(...p.items.map((i) => i.id))
+    if (p.items.length < PAGE) break
+  }
+  const branches = opts.branches ? all.filter((b) => opts.branches!.includes(b)) : all
+  if (opts.branches) {
+    const unknown = opts.branches.filter((b) => !all.includes(b))
+    if (unknown.length > 0) throw new Error(`the source has no branch ${unknown.join(', ')}`)
+  }
+  cp.branches = branches
+  const st: State = { branches, db }
+
+  const steps = plan(opts.since).filter((s) => !opts.models || opts.models.includes(s.slug.split('/').pop()!))
+  for (const step of steps) {
+    const model = models.get(step.slug)
+    if (!model) throw new Error(`no model ${step.slug}`)
+    const report = (cp.reports[step.slug] ??= {
+      slug: step.slug,
+      source: 0,
+      imported: 0,
+      skipped: 0,
+      reasons: {},
+      ids: [],
+    })
+    const seen = new Set(report.ids ?? [])
+    const units = await step.units(st)
+    let unitNo = 0
+    for (const unit of units) {
+      unitNo++
+      const key = `${step.slug}:${unit.key}`
+      if (cp.done.includes(key)) continue
+      let page = 0
+      const unitIds = new Set<number>()
+      if (cp.current?.key === key) {
+        page = cp.current.page
+        for (const id of cp.current.ids) unitIds.add(id)
+      }
+      for (;;) {
+        const answer = (await client.post(pathOf(step.slug, unit.branch), {
+          ...unit.params,
+          page,
+        })) as { total?: unknown; items?: unknown }
+        const total = Number(answer.total)
+        const items = (Array.isArray(answer.items) ? answer.items : []) as Array<Record<string, unknown>>
+        for (const item of items) {
+          const id = Number(item.id)
+          if (unitIds.has(id))
+            throw new Error(
+              `${step.slug} ${unit.key} page ${page}: id ${id} again (the source's pages moved)`,
+            )
+          unitIds.add(id)
+        }
+        const fresh = items.filter((i) => !seen.has(Number(i.id)))
+        await writePage(db, model, fresh, unit, report, cp.problems, opts)
+        for (const i of items) seen.add(Number(i.id))
+        page++
+        const finished = items.length < PAGE || unitIds.size >= total
+        if (finished && Number.isFinite(total) && unitIds.size !== total)
+          throw new Error(
+            `${step.slug} ${unit.key}: the source said ${total} records but its pages gave ${unitIds.size}`,
+          )
+        report.source = seen.size
+        report.ids = [...seen]
+        if (finished) {
+          cp.done.push(key)
+          cp.current = null
+        } else cp.current = { key, page, ids: [...unitIds] }
+        save()
+        if (finished) break
+      }
+      if (units.length > 1 && (unitNo % 25 === 0 || unitNo === units.length))
+        opts.progress(`  ${step.slug}: ${unitNo}/${units.length} parts, ${report.source} records`)
+    }
+    opts.progress(`${step.slug}: ${report.source} in the source, ${report.imported} imported`)
+  }
+
+  // Server-made figures, by the domain's own code, then the per-customer comparison.
+  let differences: ImportResult['differences'] = []
+  let compared = 0
+  if (!opts.dryRun) {
+    await setSequences(db)
+    await recompute(db, opts.tz, models)
+    const cmp = await compareCustomers(db, client, models, branches, opts.tz)
+    differences = cmp.differences
+    compared = cmp.compared
+  }
+  return {
+    reports: Object.values(cp.reports).map(({ ids: _ids, ...r }) => r),
+    problems: cp.problems,
+    differences,
+    customersCompared: compared,
+    requests: client.requests,
+    seconds: (performance.now() - started) / 1000,
+  }
+}
+
+/** Wire value → internal value of a field; null with a problem when it cannot be represented. */
+function convert(
+  kind: FieldKind,
+  name: string,
+  value: unknown,
+): { ok: true; value: unknown } | { ok: false; message: string } {
+  const blank =
+    value === null ||
+    value === undefined ||
+    (value === '' && kind.emptyStringIsBlank) ||
+    (Array.isArray(value) && value.length === 0 && kind.type.endsWith('[]'))
+  if (blank) {
+    if (Array.isArray(value)) return { ok: true, value: [] }
+    if (kind.nullable) return { ok: true, value: null }
+    const d = resolveDefault(kind.default, {
+      today: '',
+      now: '',
+      tz: 'UTC',
+      pathBranch: 1,
+      userId: 0,
+    })
+    return { ok: true, value: d }
+  }
+  // Attribute maps (the log's fields_old/new) are kept as they come.
+  if (kind.type === 'object' && typeof value === 'object') return { ok: true, value }
+  const r = kind.parse(value, kind.label || name)
+  return r.ok ? { ok: true, value: r.value } : { ok: false, message: r.message }
+}
+
+const STAMP_COLUMNS: Record<string, string[]> = {
+  customers: ['updated_at'],
+  teachers: ['updated_at'],
+  groups: ['created_at', 'updated_at'],
+  pays: ['updated_at'],
+}
+
+async function writePage(
+  db: Db,
+  model: Model,
+  items: Array<Record<string, unknown>>,
+  unit: Unit,
+  report: ModelReport,
+  problems: Problem[],
+  opts: ImportOptions,
+): Promise<void> {
+  if (items.length === 0) return
+  const skip = (reason: string) => {
+    report.skipped++
+    report.reasons[reason] = (report.reasons[reason] ?? 0) + 1
+  }
+  const now = new Date().toISOString().slice(0, 19).replace('T', ' ')
+  let written = 0
+  const work = async (trx: AnyDb) => {
+    const ctx = operatorCtx(trx, db, opts.tz, new Map())
+    const defs = model.customFields ? await loadCustomDefs(model, ctx) : []
+    for (const item of items) {
+      const id = Number(item.id)
+      if (!Number.isSafeInteger(id) || id < 1) {
+        skip('no valid id')
+        continue
+      }
+      if (model.slug === 'user') {
+        const there = await trx.selectFrom('users').select('id').where('id', '=', id).executeTakeFirst()
+        if (there) {
+          skip('a user with this id already exists here (kept)')
+          continue
+        }
+      }
+      const values: Record<string, unknown> = {}
+      for (const [name, kind] of model.columns) {
+        if (!(name in item)) continue
+        const r = convert(kind, name, item[name])
+        if (r.ok) values[name] = r.value
+        else {
+          problems.push({ slug: model.slug, id, field: name, value: item[name], message: r.message })
+          values[name] = convert(kind, name, null).ok
+            ? (convert(kind, name, null) as { value: unknown }).value
+            : null
+        }
+      }
+      // Scoped records name their parent in the query; the answer may leave it out.
+      for (const [k, v] of Object.entries(unit.params)) {
+        const field = model.scoping?.params.find((p) => p.name === k)?.field
+        if (field && values[field] === undefined && model.fields[field]) values[field] = v
+      }
+      const row = toRow(model, values, Object.keys(values))
+      for (const c of STAMP_COLUMNS[model.table] ?? []) if (!(c in row)) row[c] = now
+      if (model.slug === 'log') row.visibility = 'all'
+      if (model.slug === 'user') {
+        row.api_key_hash = ''
+        if ('email' in values) row.email_lc = String(values.email).toLowerCase()
+      }
+      if (model.slug === 'customer-tariff') row.period_charge = await periodChargeOf(trx, values)
+      const { id: _id, ...set } = row
+      await trx
+        .insertInto(model.table)
+        .values({ ...set, id })
+        .onConflict((oc) =>
+          Object.keys(set).length > 0 ? oc.column('id').doUpdateSet(set) : oc.column('id').doNothing(),
+        )
+        .execute()
+      for (const name of model.links) {
+        if (!(name in values)) continue
+        const table = linkTable(model, name)
+        await trx.deleteFrom(table).where('record_id', '=', id).execute()
+        const list = [...new Set(values[name] as number[])]
+        if (list.length > 0)
+          await trx
+            .insertInto(table)
+            .values(list.map((value) => ({ record_id: id, value })))
+            .execute()
+      }
+      if (model.slug === 'log' && unit.branch !== null)
+        await trx
+          .insertInto('log_branches')
+          .values({ log_id: id, branch_id: unit.branch })
+          .onConflict((oc) => oc.columns(['branch_id', 'log_id']).doNothing())
+          .execute()
+      if (model.customFields) await writeCustomValues(trx, model, id, item, defs, problems)
+      if (model.slug === 'lesson') await writeDetails(trx, id, values, item, problems)
+      written++
+    }
+    if (opts.dryRun) throw new DryRun()
+  }
+  try {
+    await db.kysely.transaction().execute(work)
+  } catch (e) {
+    if (!(e instanceof DryRun)) throw e
+  }
+  report.imported += written
+}
+
+async function periodChargeOf(trx: AnyDb, values: Record<string, unknown>): Promise<number> {
+  const t = await trx
+    .selectFrom('tariffs')
+    .select(['type', 'price'])
+    .where('id', '=', values.tariff_id as number)
+    .executeTakeFirst()
+  if (!t) return 0
+  return Number(t.type) === 2 || Number(t.type) === 3 ? Number(t.price) : 0
+}
+
+async function writeCustomValues(
+  trx: AnyDb,
+  model: Model,
+  id: number,
+  item: Record<string, unknown>,
+  defs: Awaited<ReturnType<typeof loadCustomDefs>>,
+  problems: Problem[],
+): Promise<void> {
+  for (const key of Object.keys(item)) {
+    if (!key.startsWith('custom_')) continue
+    const def = defs.find((d) => d.key === key)
+    if (!def) {
+      const v = item[key]
+      if (v === null || v === '' || (Array.isArray(v) && v.length === 0)) continue
+      problems.push({ slug: model.slug, id, field: key, value: v, message: 'not declared as a custom field' })
+      continue
+    }
+    await trx.deleteFrom('custom_values').where('field_id', '=', def.id).where('record_id', '=', id).execute()
+    const r = convert(def.kind, key, item[key])
+    if (!r.ok) {
+      problems.push({ slug: model.slug, id, field: key, value: item[key], message: r.message })
+      continue
+    }
+    const v = r.value
+    if (v === null || (Array.isArray(v) && v.length === 0)) continue
+    await trx
+      .insertInto('custom_values')
+      .values({ field_id: def.id, record_id: id, value: JSON.stringify(v) })
+      .execute()
+  }
+}
+
+/** A lesson's attendance: one detail row per entry, with the charge of a conducted lesson as it was. */
+async function writeDetails(
+  trx: AnyDb,
+  lessonId: number,
+  values: Record<string, unknown>,
+  item: Record<string, unknown>,
+  problems: Problem[],
+): Promise<void> {
+  await trx.deleteFrom('lesson_details').where('lesson_id', '=', lessonId).execute()
+  const list = Array.isArray(item.details) ? (item.details as Array<Record<string, unknown>>) : []
+  for (const d of list) {
+    const row: Record<string, unknown> = {}
+    for (const [name, kind] of Object.entries(DETAIL_ITEM)) {
+      if (name === 'lesson_id' || name === 'branch_id') continue
+      if (!(name in d)) continue
+      const r = convert(kind, name, d[name])
+      if (!r.ok) {
+        problems.push({
+          slug: 'lesson',
+          id: lessonId,
+          field: `details.${name}`,
+          value: d[name],
+          message: r.message,
+        })
+        continue
+      }
+      row[name] = kind.toDb(r.value)
+    }
+    const status = values.status as number
+    // Planned lessons show the price of the day (recomputed here); cancelled ones charge nothing.
+    if (status !== 3) {
+      row.commission = 0
+      row.ctt_id = null
+    }
+    await trx
+      .insertInto('lesson_details')
+      .values({
+        ...row,
+        commission_override: null,
+        lesson_id: lessonId,
+        branch_id: values.branch_id,
+        lesson_status: status,
+        lesson_time: values.time_from,
+      })
+      .execute()
+  }
+}
+
+/** PostgreSQL: every sequence after the highest id (SQLite's AUTOINCREMENT follows max(id) itself). */
+async function setSequences(db: Db): Promise<void> {
+  if (db.dialect !== 'postgres') return
+  const tables = await sql<{ table_name: string }>`SELECT table_name FROM information_schema.columns
+    WHERE table_schema = current_schema() AND column_name = 'id'
+      AND column_default LIKE 'nextval%'`.execute(db.kysely)
+  for (const { table_name: t } of tables.rows) {
+    await sql`SELECT setval(pg_get_serial_sequence(${t}, 'id'), GREATEST(m, 1), m > 0)
+      FROM (SELECT COALESCE(MAX(id), 0) AS m FROM ${sql.table(t)}) s`.execute(db.kysely)
+  }
+}
+
+async function recompute(db: Db, tz: string, models: Registry): Promise<void> {
+  const ids = (await db.kysely.selectFrom('customers').select('id').orderBy('id').execute()).map((r) =>
+    Number(r.id),
+  )
+  for (let i = 0; i < ids.length; i += 500) {
+    const batch = ids.slice(i, i + 500)
+    await db.kysely.transaction().execute((trx) => refreshCustomers(batch, operatorCtx(trx, db, tz, models)))
+  }
+}
+
+/** The money figures of a customer compared between the source and this database. */
+export const MONEY_KEYS = [
+  'balance',
+  'balance_base',
+  'balance_bonus',
+  'paid_count',
+  'paid_lesson_count',
+  'paid_till',
+]
+
+async function compareCustomers(
+  db: Db,
+  client: SourceClient,
+  models: Registry,
+  branches: number[],
+  tz: string,
+) {
+  const customer = models.get('customer')!
+  const source = new Map<number, Record<string, unknown>>()
+  for (const b of branches) {
+    for (let page = 0; ; page++) {
+      const p = (await client.post(pathOf('customer', b), { removed: 1, is_study: 2, page })) as {
+        items: Array<Record<string, unknown>>
+      }
+      for (const i of p.items) source.set(Number(i.id), i)
+      if (p.items.length < PAGE) break
+    }
+  }
+  const differences: ImportResult['differences'] = []
+  const ids = [...source.keys()]
+  for (let at = 0; at < ids.length; at += 200) {
+    const batch = ids.slice(at, at + 200)
+    await db.kysely.transaction().execute(async (trx) => {
+      const ctx = operatorCtx(trx, db, tz, models)
+      const rows = await trx.selectFrom('customers').selectAll().where('id', 'in', batch).execute()
+      const recs: Rec[] = rows.map((r) => rowToRec(customer, r))
+      await customer.hooks?.derive?.(recs, ctx)
+      const byId = new Map(recs.map((r) => [r.id, present(customer, r, [], ctx)]))
+      for (const id of batch) {
+        const s = source.get(id)!
+        const t = byId.get(id)
+        for (const key of MONEY_KEYS) {
+          if (!(key in s)) continue
+          const tv = t?.[key]
+          if (JSON.stringify(s[key]) !== JSON.stringify(tv))
+            differences.push({ id, key, source: s[key], target: tv })
+        }
+      }
+    })
+  }
+  return { differences, compared: ids.length }
+}
+
+/** Tables whose rows make a school: the target must have none of them unless `--merge`. */
+export async function schoolTables(db: Db): Promise<string[]> {
+  const held: string[] = []
+  for (const t of [
+    'customers',
+    'subjects',
+    'groups',
+    'teachers',
+    'lessons',
+    'pays',
+    'tariffs',
+    'locations',
+  ]) {
+    const row = await db.kysely.selectFrom(t).select('id').limit(1).executeTakeFirst()
+    if (row) held.push(t)
+  }
+  return held
+}
+
+export { FAR_PAST }
