@@ -210,14 +210,8 @@ export async function importAlfa(
   for (const step of steps) {
     const model = models.get(step.slug)
     if (!model) throw new Error(`no model ${step.slug}`)
-    const report = (cp.reports[step.slug] ??= {
-      slug: step.slug,
-      source: 0,
-      imported: 0,
-      skipped: 0,
-      reasons: {},
-      ids: [],
-    })
+    cp.reports[step.slug] ??= { slug: step.slug, source: 0, imported: 0, skipped: 0, reasons: {}, ids: [] }
+    const report = cp.reports[step.slug]!
     const seen = new Set(report.ids ?? [])
     const units = await step.units(st)
     let unitNo = 0
@@ -246,8 +240,9 @@ export async function importAlfa(
             )
           unitIds.add(id)
         }
-        const fresh = items.filter((i) => !seen.has(Number(i.id)))
-        await writePage(db, model, fresh, unit, report, cp.problems, opts)
+        // A log row seen again in another branch is written again for its branch; others once.
+        const fresh = model.slug === 'log' ? items : items.filter((i) => !seen.has(Number(i.id)))
+        await writePage(db, model, fresh, unit, report, cp.problems, opts, seen, models)
         for (const i of items) seen.add(Number(i.id))
         page++
         const finished = items.length < PAGE || unitIds.size >= total
@@ -334,6 +329,8 @@ async function writePage(
   report: ModelReport,
   problems: Problem[],
   opts: ImportOptions,
+  seen: Set<number>,
+  models: Registry,
 ): Promise<void> {
   if (items.length === 0) return
   const skip = (reason: string) => {
@@ -375,9 +372,14 @@ async function writePage(
         const field = model.scoping?.params.find((p) => p.name === k)?.field
         if (field && values[field] === undefined && model.fields[field]) values[field] = v
       }
+      // A lesson keeps its times with its date (`yyyy-mm-dd hh:mm:ss`), as its prepare hook makes them.
+      if (model.slug === 'lesson')
+        for (const k of ['time_from', 'time_to'])
+          if (typeof values[k] === 'string' && (values[k] as string).length <= 8)
+            values[k] = `${values.date} ${values[k]}`
       const row = toRow(model, values, Object.keys(values))
       for (const c of STAMP_COLUMNS[model.table] ?? []) if (!(c in row)) row[c] = now
-      if (model.slug === 'log') row.visibility = 'all'
+      if (model.slug === 'log') row.visibility = logVisibility(models, String(values.entity ?? ''))
       if (model.slug === 'user') {
         row.api_key_hash = ''
         if ('email' in values) row.email_lc = String(values.email).toLowerCase()
@@ -410,7 +412,7 @@ async function writePage(
           .execute()
       if (model.customFields) await writeCustomValues(trx, model, id, item, defs, problems)
       if (model.slug === 'lesson') await writeDetails(trx, id, values, item, problems)
-      written++
+      if (!seen.has(id)) written++
     }
     if (opts.dryRun) throw new DryRun()
   }
@@ -420,6 +422,14 @@ async function writePage(
     if (!(e instanceof DryRun)) throw e
   }
   report.imported += written
+}
+
+/** As the server decides it (log/write): admins only, everyone, or the branches the row was listed in. */
+function logVisibility(models: Registry, entity: string): 'admin' | 'all' | 'branches' {
+  const m = [...models.values()].find((x) => x.logName === entity)
+  if (!m) return 'branches'
+  if (m.slug === 'user' || m.slug === 'custom-field') return 'admin'
+  return m.scope === 'global' || m.scope === 'tenant' ? 'all' : 'branches'
 }
 
 async function periodChargeOf(trx: AnyDb, values: Record<string, unknown>): Promise<number> {
