@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict'
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
+import fs from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { models } from '../../src/models/index.js'
@@ -85,6 +88,75 @@ function assertSameLists(source: Map<string, any[]>, target: Map<string, any[]>)
   for (const [key, rows] of source) assert.deepEqual(target.get(key), rows, `${key} differs`)
 }
 
+/** Starts the target's server, compares its lists with the source's, and checks new ids follow the old. */
+async function assertTargetEquals(env: Record<string, string>, sourceLists: Map<string, any[]>) {
+  const server = await spawnServer(env)
+  try {
+    const post = poster(() => server.url, await adminToken(server.url))
+    assertSameLists(sourceLists, await everyList(post))
+    const max = Math.max(
+      ...[...sourceLists]
+        .filter(([k]) => /^\d+\/customer$/.test(k))
+        .flatMap(([, rows]) => rows.map((r) => r.id)),
+    )
+    const made = await post('1/customer/create', { name: 'После импорта', is_study: 1, legal_type: 1 })
+    assert.equal(made.status, 200, made.text)
+    assert.equal(made.body.model.id, max + 1, 'the id sequence goes on after the highest imported id')
+  } finally {
+    server.child.kill()
+    await server.exited
+  }
+}
+
+/** In front of the source: 429 every third request, one 500, and one token refused (401) mid-import. */
+function unrulyProxy(target: () => string) {
+  let n = 0
+  let refused: string | null = null
+  const counts = { requests: 0, tooMany: 0, errors: 0, unauthorized: 0 }
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c) => chunks.push(c))
+    req.on('end', async () => {
+      n++
+      counts.requests++
+      const token = req.headers['x-alfacrm-token'] as string | undefined
+      if (n % 3 === 0) {
+        counts.tooMany++
+        res.writeHead(429, { 'retry-after': '0', 'content-type': 'application/json' })
+        return res.end('{"status":429}')
+      }
+      if (n === 20) {
+        counts.errors++
+        res.writeHead(500, { 'content-type': 'application/json' })
+        return res.end('{"status":500}')
+      }
+      if (token && (n === 41 || token === refused)) {
+        if (n === 41) refused = token
+        counts.unauthorized++
+        res.writeHead(401, { 'content-type': 'application/json' })
+        return res.end('{"status":401}')
+      }
+      const headers: Record<string, string> = { 'content-type': 'application/json' }
+      if (token) headers['x-alfacrm-token'] = token
+      const r = await fetch(`${target()}${req.url}`, {
+        method: req.method,
+        headers,
+        body: Buffer.concat(chunks),
+      })
+      res.writeHead(r.status, { 'content-type': 'application/json' })
+      res.end(Buffer.from(await r.arrayBuffer()))
+    })
+  })
+  return {
+    counts,
+    async listen(): Promise<string> {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}
+
 describe('import alfacrm', () => {
   let source: RunningServer
   let sourceDb: Awaited<ReturnType<typeof freshDatabase>>
@@ -159,14 +231,7 @@ describe('import alfacrm', () => {
     assert.match(out, /Balances of all \d+ customers equal the source's/)
     assert.doesNotMatch(out, new RegExp(ADMIN.api_key))
     console.log(`import took ${seconds.toFixed(1)} s: ${out.split('\n')[0]}`)
-    const server = await spawnServer(adminEnv(target))
-    try {
-      const lists = await everyList(poster(() => server.url, await adminToken(server.url)))
-      assertSameLists(sourceLists, lists)
-    } finally {
-      server.child.kill()
-      await server.exited
-    }
+    await assertTargetEquals(adminEnv(target), sourceLists)
     // A second import into the now full database is refused.
     const again = await cli(
       adminEnv(target),
@@ -182,7 +247,78 @@ describe('import alfacrm', () => {
     assert.equal(again.code, 1)
     assert.match(again.stderr, /already holds a school/)
   })
-})
 
-export type { AddressInfo, ChildProcess }
-export { http, spawn }
+  test('an import killed half-way goes on with --resume and ends equal', async () => {
+    const target = await freshDatabase()
+    dropped.push(target.drop)
+    const checkpoint = path.join(os.tmpdir(), `parta-import-${process.pid}.json`)
+    const args = [
+      'import',
+      'alfacrm',
+      '--url',
+      source.url,
+      '--email',
+      ADMIN.email,
+      '--api-key',
+      ADMIN.api_key,
+    ]
+    const base: NodeJS.ProcessEnv = { ...process.env }
+    for (const name of ['DATABASE_URL', 'DATA_DIR']) delete base[name]
+    const child = spawn(process.execPath, [CLI, ...args, '--rps', '40', '--checkpoint', checkpoint], {
+      env: { ...base, ...adminEnv(target) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let err = ''
+    const killed = new Promise<void>((resolve) => {
+      child.stderr.on('data', (d) => {
+        err += d
+        // Half-way: the customers are in, the lessons and the money not yet.
+        if (/^customer-tariff: /m.test(err) && child.exitCode === null) {
+          child.kill('SIGKILL')
+          resolve()
+        }
+      })
+      child.on('exit', () => resolve())
+    })
+    await killed
+    await new Promise((r) => child.once('exit', r).once('close', r))
+    assert.doesNotMatch(err, /^log: /m, 'the import was stopped before its end')
+    const out = await ok(adminEnv(target), ...args, '--rps', '200', '--resume', '--checkpoint', checkpoint)
+    assert.match(out, /Balances of all \d+ customers equal the source's/)
+    assert.match(out, /customer\s+\d+\s+\d+\s+0/)
+    fs.rmSync(checkpoint, { force: true })
+    await assertTargetEquals(adminEnv(target), sourceLists)
+  })
+
+  test('rate limits, server errors and a refused token are ridden out', async () => {
+    const target = await freshDatabase()
+    dropped.push(target.drop)
+    const proxy = unrulyProxy(() => source.url)
+    const url = await proxy.listen()
+    try {
+      const r = await cli(
+        adminEnv(target),
+        'import',
+        'alfacrm',
+        '--url',
+        url,
+        '--email',
+        ADMIN.email,
+        '--api-key',
+        ADMIN.api_key,
+        '--rps',
+        '200',
+      )
+      assert.equal(r.code, 0, r.stderr)
+      assert.match(r.stdout, /Balances of all \d+ customers equal the source's/)
+      assert.ok(
+        proxy.counts.tooMany > 10 && proxy.counts.errors === 1 && proxy.counts.unauthorized >= 1,
+        JSON.stringify(proxy.counts),
+      )
+      assert.doesNotMatch(r.stderr + r.stdout, new RegExp(ADMIN.api_key))
+    } finally {
+      await proxy.close()
+    }
+    await assertTargetEquals(adminEnv(target), sourceLists)
+  })
+})
