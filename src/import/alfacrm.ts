@@ -4,13 +4,20 @@ import type { Db } from '../db/connect.js'
 import { DETAIL_ITEM } from '../domain/attendance.js'
 import { refreshCustomers } from '../domain/balances.js'
 import { loadCustomDefs } from '../engine/custom-fields.js'
-import { type AnyDb, linkTable, type Model, type Rec, type Registry } from '../engine/model.js'
+import {
+  type ActionCtx,
+  type AnyDb,
+  linkTable,
+  type Model,
+  type Rec,
+  type Registry,
+} from '../engine/model.js'
 import { present } from '../engine/present.js'
 import { rowToRec, toRow } from '../engine/repository.js'
 import type { FieldKind } from '../fields/kind.js'
 import { resolveDefault } from '../fields/kind.js'
 import { operatorCtx } from '../seed/caches.js'
-import type { SourceClient } from './client.js'
+import { type SourceClient, SourceError } from './client.js'
 
 /**
  * `import alfacrm`: copies a school from an Alfa CRM v2api server into this database, model by model
@@ -226,10 +233,20 @@ export async function importAlfa(
         for (const id of cp.current.ids) unitIds.add(id)
       }
       for (;;) {
-        const answer = (await client.post(pathOf(step.slug, unit.branch), {
-          ...unit.params,
-          page,
-        })) as { total?: unknown; items?: unknown }
+        let answer: { total?: unknown; items?: unknown }
+        try {
+          answer = (await client.post(pathOf(step.slug, unit.branch), {
+            ...unit.params,
+            page,
+          })) as typeof answer
+        } catch (e) {
+          // Models Alfa CRM does not have (custom-field, …): left out, and said so in the summary.
+          if (!(e instanceof SourceError && e.status === 404 && page === 0)) throw e
+          report.reasons['the source does not offer this list'] = 1
+          cp.done.push(key)
+          save()
+          break
+        }
         const total = Number(answer.total)
         const items = (Array.isArray(answer.items) ? answer.items : []) as Array<Record<string, unknown>>
         for (const item of items) {
@@ -410,7 +427,7 @@ async function writePage(
           .values({ log_id: id, branch_id: unit.branch })
           .onConflict((oc) => oc.columns(['branch_id', 'log_id']).doNothing())
           .execute()
-      if (model.customFields) await writeCustomValues(trx, model, id, item, defs, problems)
+      if (model.customFields) await writeCustomValues(trx, model, id, item, defs, problems, ctx)
       if (model.slug === 'lesson') await writeDetails(trx, id, values, item, problems)
       if (!seen.has(id)) written++
     }
@@ -449,15 +466,32 @@ async function writeCustomValues(
   item: Record<string, unknown>,
   defs: Awaited<ReturnType<typeof loadCustomDefs>>,
   problems: Problem[],
+  ctx: ActionCtx,
 ): Promise<void> {
   for (const key of Object.keys(item)) {
     if (!key.startsWith('custom_')) continue
-    const def = defs.find((d) => d.key === key)
+    let def = defs.find((d) => d.key === key)
     if (!def) {
-      const v = item[key]
-      if (v === null || v === '' || (Array.isArray(v) && v.length === 0)) continue
-      problems.push({ slug: model.slug, id, field: key, value: v, message: 'not declared as a custom field' })
-      continue
+      // A source that does not list its custom fields: declared here from the key and the value.
+      const code = key.slice('custom_'.length)
+      const type = customType(item[key])
+      if (!/^[a-z][a-z0-9_]{0,49}$/.test(code) || type === null) {
+        problems.push({
+          slug: model.slug,
+          id,
+          field: key,
+          value: item[key],
+          message: 'cannot be declared here',
+        })
+        continue
+      }
+      await trx
+        .insertInto('custom_fields')
+        .values({ model: model.slug, code, label: code, type, options: '[]', weight: 0 })
+        .execute()
+      defs.splice(0, defs.length, ...(await loadCustomDefs(model, ctx)))
+      def = defs.find((d) => d.key === key)
+      if (!def) continue
     }
     await trx.deleteFrom('custom_values').where('field_id', '=', def.id).where('record_id', '=', id).execute()
     const r = convert(def.kind, key, item[key])
@@ -472,6 +506,14 @@ async function writeCustomValues(
       .values({ field_id: def.id, record_id: id, value: JSON.stringify(v) })
       .execute()
   }
+}
+
+/** The custom field type of an undeclared `custom_*` value (a list cannot be: its options are unknown). */
+function customType(v: unknown): string | null {
+  if (Array.isArray(v)) return null
+  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'number'
+  if (typeof v === 'string' && /^\d{2}\.\d{2}\.\d{4}$/.test(v)) return 'date'
+  return 'text'
 }
 
 /** A lesson's attendance: one detail row per entry, with the charge of a conducted lesson as it was. */

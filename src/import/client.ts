@@ -17,7 +17,14 @@ export interface ClientOptions {
   onNotice?: (message: string) => void
 }
 
-export class SourceError extends Error {}
+export class SourceError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | null = null,
+  ) {
+    super(message)
+  }
+}
 
 export class SourceClient {
   /** Requests sent, retries and logins included. */
@@ -101,7 +108,8 @@ export class SourceClient {
         continue
       }
       const text = await res.text()
-      if (res.status !== 200) throw new SourceError(`${path}: HTTP ${res.status} ${text.slice(0, 200)}`)
+      if (res.status !== 200)
+        throw new SourceError(`${path}: HTTP ${res.status} ${text.slice(0, 200)}`, res.status)
       try {
         return JSON.parse(text)
       } catch {
