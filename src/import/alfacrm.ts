@@ -80,6 +80,9 @@ interface Checkpoint {
 interface State {
   branches: number[]
   db: Db
+  /** A dry run writes nothing: the parents it read, by table, stand in for the database's. */
+  dryRun: boolean
+  read: Map<string, Map<number, number>>
 }
 
 class DryRun extends Error {}
@@ -110,7 +113,10 @@ const once =
 
 function perParent(table: string, links: string, param: string, extra: Record<string, unknown> = {}) {
   return async (st: State): Promise<Unit[]> =>
-    (await parents(st.db, table, links))
+    (st.dryRun
+      ? [...(st.read.get(table) ?? new Map<number, number>())].map(([id, branch]) => ({ id, branch }))
+      : await parents(st.db, table, links)
+    )
       .filter((p) => st.branches.includes(p.branch))
       .map((p) => ({ key: `${param}${p.id}`, branch: p.branch, params: { [param]: p.id, ...extra } }))
 }
@@ -211,7 +217,7 @@ export async function importAlfa(
     if (unknown.length > 0) throw new Error(`the source has no branch ${unknown.join(', ')}`)
   }
   cp.branches = branches
-  const st: State = { branches, db }
+  const st: State = { branches, db, dryRun: opts.dryRun, read: new Map() }
 
   const steps = plan(opts.since).filter((s) => !opts.models || opts.models.includes(s.slug.split('/').pop()!))
   for (const step of steps) {
@@ -261,6 +267,11 @@ export async function importAlfa(
         const fresh = model.slug === 'log' ? items : items.filter((i) => !seen.has(Number(i.id)))
         await writePage(db, model, fresh, unit, report, cp.problems, opts, seen, models)
         for (const i of items) seen.add(Number(i.id))
+        if (opts.dryRun && unit.branch !== null) {
+          const read = st.read.get(model.table) ?? new Map<number, number>()
+          for (const i of items) if (!read.has(Number(i.id))) read.set(Number(i.id), unit.branch)
+          st.read.set(model.table, read)
+        }
         page++
         const finished = items.length < PAGE || unitIds.size >= total
         if (finished && Number.isFinite(total) && unitIds.size !== total)

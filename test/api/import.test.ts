@@ -242,6 +242,8 @@ describe('import alfacrm', () => {
     const seconds = (performance.now() - started) / 1000
     assert.match(out, /Balances of all \d+ customers equal the source's/)
     assert.doesNotMatch(out, new RegExp(ADMIN.api_key))
+    assert.doesNotMatch(out, /could not be represented/)
+    assert.match(out, /^user\s+1\s+0\s+1\s+1× a user with this id already exists here/m)
     console.log(`import took ${seconds.toFixed(1)} s: ${out.split('\n')[0]}`)
     await assertTargetEquals(adminEnv(target), sourceLists)
     // A second import into the now full database is refused.
@@ -333,5 +335,47 @@ describe('import alfacrm', () => {
     }
     // The custom field was declared from its key: its label is its code, and it has an id of its own.
     await assertTargetEquals(adminEnv(target), sourceLists, /\/custom-field$/)
+  })
+
+  test('--dry-run reads everything and writes nothing', async () => {
+    const target = await freshDatabase()
+    dropped.push(target.drop)
+    const out = await ok(
+      adminEnv(target),
+      'import',
+      'alfacrm',
+      '--url',
+      source.url,
+      '--email',
+      ADMIN.email,
+      '--api-key',
+      ADMIN.api_key,
+      '--rps',
+      '200',
+      '--dry-run',
+      '--json',
+    )
+    const result = JSON.parse(out)
+    const bySlug = new Map(result.reports.map((r: any) => [r.slug, r]))
+    const customers = new Set(
+      [...sourceLists]
+        .filter(([k]) => /^\d+\/customer$/.test(k))
+        .flatMap(([, rows]) => rows.map((r) => r.id)),
+    )
+    assert.equal((bySlug.get('customer') as any).source, customers.size)
+    assert.ok(
+      (bySlug.get('customer-tariff') as any).source > 0,
+      'parents read in the dry run stand in for written ones',
+    )
+    assert.deepEqual(result.problems, [])
+    const server = await spawnServer(adminEnv(target))
+    try {
+      const post = poster(() => server.url, await adminToken(server.url))
+      const r = await post('1/customer/index', { removed: 1, is_study: 2 })
+      assert.equal(r.body.total, 0)
+    } finally {
+      server.child.kill()
+      await server.exited
+    }
   })
 })
