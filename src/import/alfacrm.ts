@@ -85,8 +85,6 @@ interface State {
   read: Map<string, Map<number, number>>
 }
 
-class DryRun extends Error {}
-
 const PAGE = 50
 const FAR_PAST = '01.01.1900'
 const FAR_FUTURE = '2099-12-31'
@@ -361,6 +359,7 @@ async function writePage(
   models: Registry,
 ): Promise<void> {
   if (items.length === 0) return
+  if (opts.dryRun) return checkPage(model, items, report, problems, seen)
   const skip = (reason: string) => {
     report.skipped++
     report.reasons[reason] = (report.reasons[reason] ?? 0) + 1
@@ -442,14 +441,47 @@ async function writePage(
       if (model.slug === 'lesson') await writeDetails(trx, id, values, item, problems)
       if (!seen.has(id)) written++
     }
-    if (opts.dryRun) throw new DryRun()
   }
-  try {
-    await db.kysely.transaction().execute(work)
-  } catch (e) {
-    if (!(e instanceof DryRun)) throw e
-  }
+  await db.kysely.transaction().execute(work)
   report.imported += written
+}
+
+/** A dry run's page: every value converted as it would be written, nothing written. */
+function checkPage(
+  model: Model,
+  items: Array<Record<string, unknown>>,
+  report: ModelReport,
+  problems: Problem[],
+  seen: Set<number>,
+): void {
+  for (const item of items) {
+    const id = Number(item.id)
+    if (!Number.isSafeInteger(id) || id < 1) {
+      report.skipped++
+      report.reasons['no valid id'] = (report.reasons['no valid id'] ?? 0) + 1
+      continue
+    }
+    for (const [name, kind] of model.columns) {
+      if (!(name in item)) continue
+      const r = convert(kind, name, item[name])
+      if (!r.ok) problems.push({ slug: model.slug, id, field: name, value: item[name], message: r.message })
+    }
+    if (model.slug === 'lesson' && Array.isArray(item.details))
+      for (const d of item.details as Array<Record<string, unknown>>)
+        for (const [name, kind] of Object.entries(DETAIL_ITEM)) {
+          if (!(name in d)) continue
+          const r = convert(kind, name, d[name])
+          if (!r.ok)
+            problems.push({
+              slug: 'lesson',
+              id,
+              field: `details.${name}`,
+              value: d[name],
+              message: r.message,
+            })
+        }
+    if (!seen.has(id)) report.imported++
+  }
 }
 
 /** As the server decides it (log/write): admins only, everyone, or the branches the row was listed in. */

@@ -379,3 +379,43 @@ describe('import alfacrm', () => {
     }
   })
 })
+
+describe('import csv', () => {
+  test('creates a record a row through the API rules, and lists the refused rows', async () => {
+    const target = await freshDatabase()
+    const file = path.join(os.tmpdir(), `parta-import-${process.pid}.csv`)
+    fs.writeFileSync(
+      file,
+      '\ufeffname;is_study;legal_type;phone;note\r\n' +
+        'Иванова Анна;1;1;+7 900 000-00-01;"Пишет ""заранее""; вечером"\r\n' +
+        'Петров Пётр;0;1;["+7 900 000-00-02","+7 900 000-00-03"];\r\n' +
+        ';1;1;;без имени\r\n',
+    )
+    try {
+      const r = await cli(adminEnv(target), 'import', 'csv', '--model', 'customer', file)
+      assert.equal(r.code, 1, r.stderr)
+      assert.match(r.stdout, /Created 2 customer records from 3 rows/)
+      assert.match(r.stdout, /line 4 refused: name: /)
+      const server = await spawnServer(adminEnv(target))
+      try {
+        const post = poster(() => server.url, await adminToken(server.url))
+        const list = (await everything(post, '1/customer/index', { is_study: 2 })).map((c) => [
+          c.name,
+          c.is_study,
+          c.phone,
+          c.note,
+        ])
+        assert.deepEqual(list, [
+          ['Иванова Анна', 1, ['+7 900 000-00-01'], 'Пишет "заранее"; вечером'],
+          ['Петров Пётр', 0, ['+7 900 000-00-02', '+7 900 000-00-03'], ''],
+        ])
+      } finally {
+        server.child.kill()
+        await server.exited
+      }
+    } finally {
+      fs.rmSync(file, { force: true })
+      await target.drop()
+    }
+  })
+})
