@@ -85,6 +85,7 @@ export const importAlfacrm = defineCommand({
       onNotice: (m) => log(`  source: ${m}`),
     })
     const result = await importAlfa(db, client, models, {
+      source: args.url,
       branches: args.branches,
       models: args.models,
       since: args.since,

@@ -29,6 +29,8 @@ import { type SourceClient, SourceError } from './client.js'
  */
 
 export interface ImportOptions {
+  /** The source's address (for the checkpoint). */
+  source: string
   branches: number[] | null
   models: string[] | null
   since: string | null
@@ -75,6 +77,8 @@ interface Checkpoint {
   reports: Record<string, ModelReport & { ids?: number[] }>
   problems: Problem[]
   branches: number[]
+  /** The source's address, so a checkpoint is never resumed against another school. */
+  source?: string
 }
 
 interface State {
@@ -214,6 +218,15 @@ export async function importAlfa(
     const unknown = opts.branches.filter((b) => !all.includes(b))
     if (unknown.length > 0) throw new Error(`the source has no branch ${unknown.join(', ')}`)
   }
+  if (
+    opts.resume &&
+    cp.source !== undefined &&
+    (cp.source !== opts.source || cp.branches.join() !== branches.join())
+  )
+    throw new Error(
+      `the checkpoint ${opts.checkpoint} is of another import (${cp.source}, branches ${cp.branches.join(',')})`,
+    )
+  cp.source = opts.source
   cp.branches = branches
   const st: State = { branches, db, dryRun: opts.dryRun, read: new Map() }
 
