@@ -379,7 +379,10 @@ async function writePage(
   }
   const now = new Date().toISOString().slice(0, 19).replace('T', ' ')
   let written = 0
-  const work = async (trx: AnyDb) => {
+  const problemsBefore = problems.length
+  const skippedBefore = report.skipped
+  const reasonsBefore = { ...report.reasons }
+  const work = async (trx: AnyDb, items: Array<Record<string, unknown>>) => {
     const ctx = operatorCtx(trx, db, opts.tz, new Map())
     const defs = model.customFields ? await loadCustomDefs(model, ctx) : []
     for (const item of items) {
@@ -455,7 +458,27 @@ async function writePage(
       if (!seen.has(id)) written++
     }
   }
-  await db.kysely.transaction().execute(work)
+  try {
+    await db.kysely.transaction().execute((trx) => work(trx, items))
+  } catch (e) {
+    // PostgreSQL's keys refuse a record naming one the source did not list (deleted there, or in a
+    // branch left out): the page again, a record a transaction, and the refused ones skipped.
+    if ((e as { code?: unknown }).code !== '23503') throw e
+    written = 0
+    problems.length = problemsBefore
+    report.skipped = skippedBefore
+    report.reasons = reasonsBefore
+    for (const item of items) {
+      try {
+        await db.kysely.transaction().execute((trx) => work(trx, [item]))
+      } catch (e2) {
+        if ((e2 as { code?: unknown }).code !== '23503') throw e2
+        skip(
+          `names a record not in the target (${(e2 as { constraint?: string }).constraint ?? 'a reference'})`,
+        )
+      }
+    }
+  }
   report.imported += written
 }
 
