@@ -118,12 +118,23 @@ function unrulyProxy(target: () => string) {
   let n = 0
   let refused: string | null = null
   const counts = { requests: 0, tooMany: 0, errors: 0, unauthorized: 0 }
+  const times: number[] = []
+  /** The most requests that arrived within any one second. */
+  const busiestSecond = () => {
+    let most = 0
+    for (let i = 0, j = 0; i < times.length; i++) {
+      while (times[i]! - times[j]! >= 1000) j++
+      most = Math.max(most, i - j + 1)
+    }
+    return most
+  }
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c) => chunks.push(c))
     req.on('end', async () => {
       n++
       counts.requests++
+      times.push(performance.now())
       const token = req.headers['x-alfacrm-token'] as string | undefined
       // Alfa CRM has no custom-field list: its fields are declared from the records' custom_* keys.
       if (req.url?.endsWith('/custom-field/index')) {
@@ -159,6 +170,7 @@ function unrulyProxy(target: () => string) {
   })
   return {
     counts,
+    busiestSecond,
     async listen(): Promise<string> {
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
       return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
@@ -321,10 +333,11 @@ describe('import alfacrm', () => {
         '--api-key',
         ADMIN.api_key,
         '--rps',
-        '200',
+        '50',
       )
       assert.equal(r.code, 0, r.stderr)
       assert.match(r.stdout, /Balances of all \d+ customers equal the source's/)
+      assert.ok(proxy.busiestSecond() <= 51, `at most --rps requests a second, saw ${proxy.busiestSecond()}`)
       assert.ok(
         proxy.counts.tooMany > 10 && proxy.counts.errors === 1 && proxy.counts.unauthorized >= 1,
         JSON.stringify(proxy.counts),
