@@ -72,9 +72,13 @@ export interface Problem {
 
 interface Checkpoint {
   done: string[]
-  /** The unit in progress: the next page and the ids its pages gave so far. */
-  current: { key: string; page: number; ids: number[] } | null
-  reports: Record<string, ModelReport & { ids?: number[] }>
+  /**
+   * The unit in progress: its next page, how many records its pages gave so far and the ids of the
+   * last page (the checkpoint stays small however big the school: ids seen before are read back from
+   * the database on --resume).
+   */
+  current: { key: string; page: number; count: number; last: number[] } | null
+  reports: Record<string, ModelReport>
   problems: Problem[]
   branches: number[]
   /** The source's address, so a checkpoint is never resumed against another school. */
@@ -234,9 +238,14 @@ export async function importAlfa(
   for (const step of steps) {
     const model = models.get(step.slug)
     if (!model) throw new Error(`no model ${step.slug}`)
-    cp.reports[step.slug] ??= { slug: step.slug, source: 0, imported: 0, skipped: 0, reasons: {}, ids: [] }
+    const resumed = cp.reports[step.slug] !== undefined
+    cp.reports[step.slug] ??= { slug: step.slug, source: 0, imported: 0, skipped: 0, reasons: {} }
     const report = cp.reports[step.slug]!
-    const seen = new Set(report.ids ?? [])
+    // Records of this model already written: on a resumed import into a database that was empty,
+    // exactly the rows of its table (with --merge, rows that were there before count as seen too).
+    const seen = new Set<number>()
+    if (resumed && !opts.dryRun)
+      for (const r of await db.kysely.selectFrom(model.table).select('id').execute()) seen.add(Number(r.id))
     const units = await step.units(st)
     let unitNo = 0
     for (const unit of units) {
@@ -244,10 +253,12 @@ export async function importAlfa(
       const key = `${step.slug}:${unit.key}`
       if (cp.done.includes(key)) continue
       let page = 0
-      const unitIds = new Set<number>()
+      let count = 0
+      let unitIds = new Set<number>()
       if (cp.current?.key === key) {
         page = cp.current.page
-        for (const id of cp.current.ids) unitIds.add(id)
+        count = cp.current.count
+        unitIds = new Set(cp.current.last)
       }
       for (;;) {
         let answer: { total?: unknown; items?: unknown }
@@ -273,6 +284,7 @@ export async function importAlfa(
               `${step.slug} ${unit.key} page ${page}: id ${id} again (the source's pages moved)`,
             )
           unitIds.add(id)
+          count++
         }
         // A log row seen again in another branch is written again for its branch; others once.
         const fresh = model.slug === 'log' ? items : items.filter((i) => !seen.has(Number(i.id)))
@@ -284,17 +296,16 @@ export async function importAlfa(
           st.read.set(model.table, read)
         }
         page++
-        const finished = items.length < PAGE || unitIds.size >= total
-        if (finished && Number.isFinite(total) && unitIds.size !== total)
+        const finished = items.length < PAGE || count >= total
+        if (finished && Number.isFinite(total) && count !== total)
           throw new Error(
-            `${step.slug} ${unit.key}: the source said ${total} records but its pages gave ${unitIds.size}`,
+            `${step.slug} ${unit.key}: the source said ${total} records but its pages gave ${count}`,
           )
-        report.source = seen.size
-        report.ids = [...seen]
+        report.source = Math.max(report.source, seen.size)
         if (finished) {
           cp.done.push(key)
           cp.current = null
-        } else cp.current = { key, page, ids: [...unitIds] }
+        } else cp.current = { key, page, count, last: items.map((i) => Number(i.id)) }
         save()
         if (finished) break
       }
@@ -315,7 +326,7 @@ export async function importAlfa(
     compared = cmp.compared
   }
   return {
-    reports: Object.values(cp.reports).map(({ ids: _ids, ...r }) => r),
+    reports: Object.values(cp.reports),
     problems: cp.problems,
     differences,
     customersCompared: compared,
