@@ -223,6 +223,35 @@ describe('import alfacrm', () => {
     })
     await must('custom-field/create', { model: 'customer', code: 'school', label: 'Школа', type: 'string' })
     await must(`1/customer/update?id=${c3.id}`, { custom_school: 'Лицей № 2' })
+    // Lists the demo leaves empty: a location, articles, a teacher's hours and rate, a discount, a task.
+    const loc = await must('1/location/create', { name: 'Главное здание', weight: 1 })
+    const cat = await must('1/pay-item-category/create', { name: 'Обучение', weight: 1 })
+    await must('1/pay-item/create', {
+      name: 'Абонемент',
+      category_id: cat.model.id,
+      pay_type_ids: [1, 2],
+      branch_ids: [1],
+    })
+    const teacher = (await everything(post, '1/teacher/index'))[0]
+    await must(`1/teacher/working-hour/create?teacher_id=${teacher.id}`, {
+      weekday: 1,
+      time_from: '09:00:00',
+      time_to: '18:00:00',
+      location_id: loc.model.id,
+    })
+    await must(`1/teacher/teacher-rate/create?teacher_id=${teacher.id}`, {
+      rate: '1500.00',
+      type: 1,
+      lesson_type_ids: [1],
+    })
+    await must('1/discount/create', { customer_id: c3.id, discount_type: 1, amount: 10, begin: '01.09.2025' })
+    await must('1/task/create', {
+      title: 'Позвонить',
+      text: 'Про расписание',
+      customer_ids: [c3.id],
+      assigned_ids: [1],
+      priority: 3,
+    })
     const planned = await everything(post, '1/lesson/index', { status: 1 })
     await must(`1/lesson/update?id=${planned[0].id}`, { status: 2 })
     sourceLists = await everyList(post)
