@@ -124,7 +124,11 @@ function perParent(table: string, links: string, param: string, extra: Record<st
       : await parents(st.db, table, links)
     )
       .filter((p) => st.branches.includes(p.branch))
-      .map((p) => ({ key: `${param}${p.id}`, branch: p.branch, params: { [param]: p.id, ...extra } }))
+      .map((p) => ({
+        key: `${extra.class ?? ''}${param}${p.id}`,
+        branch: p.branch,
+        params: { [param]: p.id, ...extra },
+      }))
 }
 
 /** Dependency order: a model comes after every model its records name. */
@@ -166,11 +170,15 @@ function plan(since: string | null): Step[] {
         ),
     },
     { slug: 'pay', units: everyBranch(sinceDate) },
+    { slug: 'task', units: everyBranch() },
     {
       slug: 'communication',
-      units: perParent('customers', 'customers_branch_ids', 'related_id', { class: 'Customer' }),
+      units: async (st) => [
+        ...(await perParent('customers', 'customers_branch_ids', 'related_id', { class: 'Customer' })(st)),
+        ...(await perParent('groups', 'groups_branch_ids', 'related_id', { class: 'Group' })(st)),
+        ...(await perParent('tasks', 'tasks_branch_ids', 'related_id', { class: 'Task' })(st)),
+      ],
     },
-    { slug: 'task', units: everyBranch() },
     { slug: 'log', units: everyBranch(sinceDate) },
   ]
 }

@@ -51,7 +51,10 @@ const PARENTS: Record<string, Array<[list: string, query: (id: number) => string
   'teacher/teacher-rate': [['teacher', (id) => `teacher_id=${id}`]],
   'customer-tariff': [['customer', (id) => `customer_id=${id}`]],
   cgi: [['group', (id) => `group_id=${id}`]],
-  communication: [['customer', (id: number) => `class=Customer&related_id=${id}`]],
+  communication: ['Customer', 'Group', 'Task'].map((cls) => [
+    cls.toLowerCase(),
+    (id: number) => `class=${cls}&related_id=${id}`,
+  ]),
 }
 
 /** Lists that are not the school's: the target's own admin, and the log of the target's own writes. */
@@ -245,12 +248,21 @@ describe('import alfacrm', () => {
       lesson_type_ids: [1],
     })
     await must('1/discount/create', { customer_id: c3.id, discount_type: 1, amount: 10, begin: '01.09.2025' })
-    await must('1/task/create', {
+    const group = (await everything(post, '1/group/index'))[0]
+    await must(`1/communication/create?class=Group&related_id=${group.id}`, {
+      type_id: 1,
+      comment: 'Перенос занятия',
+    })
+    const task = await must('1/task/create', {
       title: 'Позвонить',
       text: 'Про расписание',
       customer_ids: [c3.id],
       assigned_ids: [1],
       priority: 3,
+    })
+    await must(`1/communication/create?class=Task&related_id=${task.model.id}`, {
+      type_id: 1,
+      comment: 'Дозвонились',
     })
     const planned = await everything(post, '1/lesson/index', { status: 1 })
     await must(`1/lesson/update?id=${planned[0].id}`, { status: 2 })
