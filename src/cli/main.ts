@@ -5,6 +5,8 @@ import { migrate } from '../db/migrate.js'
 import { backup, restore } from './backup.js'
 import { branchCreate } from './branches.js'
 import { CliError, type Command, defineCommand, parseOptions, type StandaloneCommand } from './command.js'
+import { importAlfacrm } from './import.js'
+import { importCsv } from './import-csv.js'
 import { type Output, streamOutput } from './output.js'
 import { seed } from './seed.js'
 import { userRevokeTokens, userRotateKey, userSetPassword } from './user-keys.js'
@@ -32,6 +34,8 @@ const COMMANDS: Record<string, Command | StandaloneCommand> = {
   'branch create': branchCreate,
   migrate: migrateCommand,
   seed,
+  'import alfacrm': importAlfacrm,
+  'import csv': importCsv,
   backup,
   restore,
 }

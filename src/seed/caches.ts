@@ -9,7 +9,7 @@ import { nowParts } from '../wire/dates.js'
  */
 const CACHE = ['balance_base', 'paid_count', 'last_attend_date'] as const
 
-function operatorCtx(trx: AnyDb, db: Db, tz: string, models: Registry): ActionCtx {
+export function operatorCtx(trx: AnyDb, db: Db, tz: string, models: Registry): ActionCtx {
   const { date, dateTime } = nowParts(tz)
   return {
     trx,
