@@ -3,7 +3,7 @@ import { loadConfig } from '../config.js'
 import { importAlfa, schoolTables } from '../import/alfacrm.js'
 import { SourceClient } from '../import/client.js'
 import { models } from '../models/index.js'
-import { defineCommand, failure, parseOptions, required, usageError } from './command.js'
+import { CliError, defineCommand, failure, parseOptions, required, usageError } from './command.js'
 import { formatTable } from './output.js'
 
 export const importAlfacrm = defineCommand({
@@ -133,6 +133,8 @@ export const importAlfacrm = defineCommand({
           out.line(
             `  customer ${d.id} ${d.key}: source ${JSON.stringify(d.source)}, here ${JSON.stringify(d.target)}`,
           )
+        // The data is in, but not faithfully: a script must not take this for a clean import.
+        throw new CliError('the import finished, but some customer figures differ from the source (above)', 1)
       }
     }
   },
