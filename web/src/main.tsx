@@ -35,6 +35,7 @@ function page<P extends object>(load: () => Promise<{ default: ComponentType<P> 
       return mod
     })
   const Lazy = lazy(fetch) as unknown as ComponentType<P>
+  // biome-ignore lint/correctness/noComponentHookFactories: made once per page at module load, never in a render
   function Page(props: P) {
     const Loaded = loaded
     return Loaded ? <Loaded {...props} /> : <Lazy {...props} />

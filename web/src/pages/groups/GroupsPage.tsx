@@ -1,18 +1,13 @@
 import {
-  Alert,
   Anchor,
   Badge,
-  Box,
   Button,
-  Center,
   CloseButton,
   Group,
-  Loader,
   NumberInput,
   Select,
   Stack,
   Table,
-  Text,
   TextInput,
   Title,
 } from '@mantine/core'
@@ -20,8 +15,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query'
 import { useMemo } from 'react'
 import { Link } from 'wouter'
 import type { FilterOf, RecordOf } from '../../api/client'
-import { errorText } from '../../app/errors'
-import { Pager } from '../../app/Pager'
+import { ListPaging, ListStates, ListSummary } from '../../app/ListFrame'
 import { useSession } from '../../app/session'
 import { m } from '../../i18n'
 import { date } from '../../lib/format'
@@ -183,120 +177,88 @@ export default function GroupsPage() {
         />
       </Group>
 
-      <Group justify="space-between" wrap="wrap" mih={28}>
-        <Group gap="md">
-          {total !== undefined && (
-            <Text fw={500} data-testid="groups-total" data-total={total}>
-              {t.found(total)}
-            </Text>
-          )}
-          {list.isFetching && <Loader size="xs" aria-label={m.app.loading} />}
-        </Group>
-        {narrowed && (
-          <Button
-            variant="subtle"
-            size="compact-sm"
-            onClick={() => update({ q: '', subject: '', teacher: '', level: '', archive: '' })}
-          >
-            {t.resetFilters}
-          </Button>
-        )}
-      </Group>
+      <ListSummary
+        testId="groups"
+        total={total}
+        found={t.found}
+        fetching={list.isFetching}
+        narrowed={narrowed}
+        resetLabel={t.resetFilters}
+        onReset={() => update({ q: '', subject: '', teacher: '', level: '', archive: '' })}
+      />
 
-      {list.isError || bySubject.isError ? (
-        <Alert color="red" title={t.loadError} data-testid="groups-error">
-          <Stack gap="xs" align="flex-start">
-            <Text size="sm">{errorText(list.error ?? bySubject.error)}</Text>
-            <Button
-              size="xs"
-              variant="light"
-              color="red"
-              onClick={() => void (bySubject.isError ? bySubject.refetch() : list.refetch())}
-            >
-              {m.app.retry}
-            </Button>
-          </Stack>
-        </Alert>
-      ) : list.data === undefined ? (
-        <Center h={200} aria-busy="true">
-          <Loader aria-label={m.app.loading} />
-        </Center>
-      ) : items.length === 0 ? (
-        <Center h={160} data-testid="groups-empty">
-          <Text c="dimmed">{narrowed ? t.emptyFiltered : t.empty}</Text>
-        </Center>
-      ) : (
-        <Box aria-busy={list.isPlaceholderData} style={{ opacity: list.isPlaceholderData ? 0.6 : 1 }}>
-          <Table.ScrollContainer minWidth={860}>
-            <Table striped highlightOnHover verticalSpacing={6} fz="sm" data-testid="groups-table">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>{t.col.name}</Table.Th>
-                  <Table.Th>{t.col.subjects}</Table.Th>
-                  <Table.Th>{t.col.teachers}</Table.Th>
-                  <Table.Th style={{ textAlign: 'right' }}>{t.col.level}</Table.Th>
-                  <Table.Th style={{ textAlign: 'right', whiteSpace: 'nowrap' }}>{t.col.members}</Table.Th>
-                  <Table.Th>{t.col.dates}</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {items.map((g) => (
-                  <Table.Tr key={g.id} data-testid="group-row" data-id={g.id}>
-                    <Table.Td miw={200}>
-                      <Anchor
-                        component={Link}
-                        href={`/groups/${g.id}`}
-                        fw={500}
-                        fz="sm"
-                        data-testid="group-name"
-                      >
-                        {g.name}
-                      </Anchor>
-                      {g.removed === 1 && (
-                        <Badge ml="xs" size="xs" color="gray">
-                          {t.archivedBadge}
-                        </Badge>
-                      )}
-                    </Table.Td>
-                    <Table.Td>{names(subjectsOf.get(g.id) ?? [], subjects) || t.noValue}</Table.Td>
-                    <Table.Td>{names(g.teacher_ids, teachers) || t.noValue}</Table.Td>
-                    <Table.Td style={{ textAlign: 'right' }}>{g.level_id ?? t.noValue}</Table.Td>
-                    <Table.Td
-                      style={{ textAlign: 'right', whiteSpace: 'nowrap' }}
-                      data-testid="group-members"
-                      data-count={countShown(g.id)}
+      <ListStates
+        testId="groups"
+        error={list.isError ? list.error : bySubject.isError ? bySubject.error : null}
+        loadError={t.loadError}
+        onRetry={() => void (bySubject.isError ? bySubject.refetch() : list.refetch())}
+        loading={list.data === undefined}
+        empty={items.length === 0}
+        emptyText={narrowed ? t.emptyFiltered : t.empty}
+        stale={list.isPlaceholderData}
+      >
+        <Table.ScrollContainer minWidth={860}>
+          <Table striped highlightOnHover verticalSpacing={6} fz="sm" data-testid="groups-table">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>{t.col.name}</Table.Th>
+                <Table.Th>{t.col.subjects}</Table.Th>
+                <Table.Th>{t.col.teachers}</Table.Th>
+                <Table.Th style={{ textAlign: 'right' }}>{t.col.level}</Table.Th>
+                <Table.Th style={{ textAlign: 'right', whiteSpace: 'nowrap' }}>{t.col.members}</Table.Th>
+                <Table.Th>{t.col.dates}</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {items.map((g) => (
+                <Table.Tr key={g.id} data-testid="group-row" data-id={g.id}>
+                  <Table.Td miw={200}>
+                    <Anchor
+                      component={Link}
+                      href={`/groups/${g.id}`}
+                      fw={500}
+                      fz="sm"
+                      data-testid="group-name"
                     >
-                      {countShown(g.id) === undefined ? '…' : t.members(countShown(g.id)!, g.limit)}
-                    </Table.Td>
-                    <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                      {g.b_date || g.e_date ? t.period(date(g.b_date), date(g.e_date)) : t.noValue}
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-        </Box>
-      )}
+                      {g.name}
+                    </Anchor>
+                    {g.removed === 1 && (
+                      <Badge ml="xs" size="xs" color="gray">
+                        {t.archivedBadge}
+                      </Badge>
+                    )}
+                  </Table.Td>
+                  <Table.Td>{names(subjectsOf.get(g.id) ?? [], subjects) || t.noValue}</Table.Td>
+                  <Table.Td>{names(g.teacher_ids, teachers) || t.noValue}</Table.Td>
+                  <Table.Td style={{ textAlign: 'right' }}>{g.level_id ?? t.noValue}</Table.Td>
+                  <Table.Td
+                    style={{ textAlign: 'right', whiteSpace: 'nowrap' }}
+                    data-testid="group-members"
+                    data-count={countShown(g.id)}
+                  >
+                    {countShown(g.id) === undefined ? '…' : t.members(countShown(g.id)!, g.limit)}
+                  </Table.Td>
+                  <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                    {g.b_date || g.e_date ? t.period(date(g.b_date), date(g.e_date)) : t.noValue}
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      </ListStates>
 
       {list.data !== undefined && items.length > 0 && (
-        <Group justify="space-between" wrap="wrap">
-          <Text size="sm" data-testid="groups-range">
-            {m.app.page(from, to, list.data.total)}
-          </Text>
-          {pages > 1 && (
-            <Box component="nav" aria-label={t.pages}>
-              <Pager
-                total={pages}
-                value={page + 1}
-                onChange={(p) => update({ page: String(p) })}
-                siblings={1}
-                boundaries={1}
-                size="sm"
-              />
-            </Box>
-          )}
-        </Group>
+        <ListPaging
+          testId="groups"
+          from={from}
+          to={to}
+          total={list.data.total}
+          page={page}
+          pages={pages}
+          label={t.pages}
+          onPage={(p) => update({ page: String(p) })}
+        />
       )}
     </Stack>
   )

@@ -2,13 +2,10 @@ import {
   ActionIcon,
   Alert,
   Badge,
-  Box,
   Button,
-  Center,
   CloseButton,
   CopyButton,
   Group,
-  Loader,
   Menu,
   Modal,
   MultiSelect,
@@ -29,7 +26,7 @@ import type { FilterOf } from '../../api/client'
 import type { Teacher, User, UserInput } from '../../api/models.gen'
 import { MODELS } from '../../api/models.gen'
 import { errorText, fieldErrors } from '../../app/errors'
-import { Pager } from '../../app/Pager'
+import { ListPaging, ListStates, ListSummary } from '../../app/ListFrame'
 import { useSession } from '../../app/session'
 import { m } from '../../i18n'
 import { useDictionary, useList } from '../../lib/queries'
@@ -160,173 +157,144 @@ export function Users() {
           {t.create}
         </Button>
       </Group>
-      <Group justify="space-between" wrap="wrap" mih={28}>
-        <Group gap="md">
-          {total !== undefined && (
-            <Text fw={500} data-testid="users-total" data-total={total}>
-              {t.found(total)}
-            </Text>
-          )}
-          {list.isFetching && <Loader size="xs" aria-label={m.app.loading} />}
-        </Group>
-        {narrowed && (
-          <Button
-            variant="subtle"
-            size="compact-sm"
-            onClick={() => update({ email: '', role: '', active: '' })}
-          >
-            {t.resetFilters}
-          </Button>
-        )}
-      </Group>
-      {list.isError ? (
-        <Alert color="red" title={t.loadError} data-testid="users-error">
-          <Stack gap="xs" align="flex-start">
-            <Text size="sm">{errorText(list.error)}</Text>
-            <Button size="xs" variant="light" color="red" onClick={() => void list.refetch()}>
-              {m.app.retry}
-            </Button>
-          </Stack>
-        </Alert>
-      ) : list.data === undefined ? (
-        <Center h={200} aria-busy="true">
-          <Loader aria-label={m.app.loading} />
-        </Center>
-      ) : items.length === 0 ? (
-        <Center h={160} data-testid="users-empty">
-          <Text c="dimmed">{narrowed ? t.emptyFiltered : t.empty}</Text>
-        </Center>
-      ) : (
-        <Box aria-busy={list.isPlaceholderData} style={{ opacity: list.isPlaceholderData ? 0.6 : 1 }}>
-          <Table.ScrollContainer minWidth={760}>
-            <Table striped highlightOnHover verticalSpacing={6} fz="sm" data-testid="users-table">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>{t.col.name}</Table.Th>
-                  <Table.Th>{t.col.email}</Table.Th>
-                  <Table.Th>{t.col.role}</Table.Th>
-                  <Table.Th>{t.col.branches}</Table.Th>
-                  <Table.Th>{t.col.teacher}</Table.Th>
-                  <Table.Th>{t.col.active}</Table.Th>
-                  <Table.Th>
-                    <VisuallyHidden>{m.settings.actions}</VisuallyHidden>
-                  </Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {items.map((u) => {
-                  const self = u.id === me.id
-                  return (
-                    <Table.Tr
-                      key={u.id}
-                      data-testid="user-row"
-                      data-id={u.id}
-                      data-email={u.email}
-                      data-active={u.is_active}
-                    >
-                      <Table.Td miw={160} style={{ overflowWrap: 'anywhere' }}>
-                        <Text fz="sm" fw={500} span data-testid="user-name">
-                          {u.name}
+      <ListSummary
+        testId="users"
+        total={total}
+        found={t.found}
+        fetching={list.isFetching}
+        narrowed={narrowed}
+        resetLabel={t.resetFilters}
+        onReset={() => update({ email: '', role: '', active: '' })}
+      />
+      <ListStates
+        testId="users"
+        error={list.isError ? list.error : null}
+        loadError={t.loadError}
+        onRetry={() => void list.refetch()}
+        loading={list.data === undefined}
+        empty={items.length === 0}
+        emptyText={narrowed ? t.emptyFiltered : t.empty}
+        stale={list.isPlaceholderData}
+      >
+        <Table.ScrollContainer minWidth={760}>
+          <Table striped highlightOnHover verticalSpacing={6} fz="sm" data-testid="users-table">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>{t.col.name}</Table.Th>
+                <Table.Th>{t.col.email}</Table.Th>
+                <Table.Th>{t.col.role}</Table.Th>
+                <Table.Th>{t.col.branches}</Table.Th>
+                <Table.Th>{t.col.teacher}</Table.Th>
+                <Table.Th>{t.col.active}</Table.Th>
+                <Table.Th>
+                  <VisuallyHidden>{m.settings.actions}</VisuallyHidden>
+                </Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {items.map((u) => {
+                const self = u.id === me.id
+                return (
+                  <Table.Tr
+                    key={u.id}
+                    data-testid="user-row"
+                    data-id={u.id}
+                    data-email={u.email}
+                    data-active={u.is_active}
+                  >
+                    <Table.Td miw={160} style={{ overflowWrap: 'anywhere' }}>
+                      <Text fz="sm" fw={500} span data-testid="user-name">
+                        {u.name}
+                      </Text>
+                      {self && (
+                        <Text span c="dimmed" fz="xs" ml={6}>
+                          ({t.you})
                         </Text>
-                        {self && (
-                          <Text span c="dimmed" fz="xs" ml={6}>
-                            ({t.you})
-                          </Text>
-                        )}
-                      </Table.Td>
-                      <Table.Td style={{ overflowWrap: 'anywhere' }}>{u.email}</Table.Td>
-                      <Table.Td style={{ whiteSpace: 'nowrap' }} data-testid="user-role">
-                        {m.auth.role[u.role]}
-                      </Table.Td>
-                      <Table.Td data-testid="user-branches">{branchNames(u)}</Table.Td>
-                      <Table.Td>
-                        {u.teacher_id === null
-                          ? m.settings.noValue
-                          : (teachers.byId.get(u.teacher_id)?.name ?? `#${u.teacher_id}`)}
-                      </Table.Td>
-                      <Table.Td>
-                        <Badge
-                          size="sm"
-                          variant="light"
-                          color={u.is_active === 1 ? 'teal' : 'gray'}
-                          data-testid="user-active"
-                        >
-                          {u.is_active === 1 ? t.activeBadge : t.inactiveBadge}
-                        </Badge>
-                      </Table.Td>
-                      <Table.Td w={48}>
-                        <Menu position="bottom-end" withinPortal>
-                          <Menu.Target>
-                            <ActionIcon
-                              variant="subtle"
-                              color="gray"
-                              aria-label={t.actionsFor(u.name)}
-                              data-testid="user-actions"
-                            >
-                              <span aria-hidden="true">⋯</span>
-                            </ActionIcon>
-                          </Menu.Target>
-                          <Menu.Dropdown>
-                            <Menu.Item onClick={() => setEditing(u)} data-testid="user-edit">
-                              {t.edit}
-                            </Menu.Item>
+                      )}
+                    </Table.Td>
+                    <Table.Td style={{ overflowWrap: 'anywhere' }}>{u.email}</Table.Td>
+                    <Table.Td style={{ whiteSpace: 'nowrap' }} data-testid="user-role">
+                      {m.auth.role[u.role]}
+                    </Table.Td>
+                    <Table.Td data-testid="user-branches">{branchNames(u)}</Table.Td>
+                    <Table.Td>
+                      {u.teacher_id === null
+                        ? m.settings.noValue
+                        : (teachers.byId.get(u.teacher_id)?.name ?? `#${u.teacher_id}`)}
+                    </Table.Td>
+                    <Table.Td>
+                      <Badge
+                        size="sm"
+                        variant="light"
+                        color={u.is_active === 1 ? 'teal' : 'gray'}
+                        data-testid="user-active"
+                      >
+                        {u.is_active === 1 ? t.activeBadge : t.inactiveBadge}
+                      </Badge>
+                    </Table.Td>
+                    <Table.Td w={48}>
+                      <Menu position="bottom-end" withinPortal>
+                        <Menu.Target>
+                          <ActionIcon
+                            variant="subtle"
+                            color="gray"
+                            aria-label={t.actionsFor(u.name)}
+                            data-testid="user-actions"
+                          >
+                            <span aria-hidden="true">⋯</span>
+                          </ActionIcon>
+                        </Menu.Target>
+                        <Menu.Dropdown>
+                          <Menu.Item onClick={() => setEditing(u)} data-testid="user-edit">
+                            {t.edit}
+                          </Menu.Item>
+                          <Menu.Item
+                            onClick={() => window.confirm(t.rotateConfirm(u.name)) && rotate.mutate(u)}
+                            data-testid="user-rotate-key"
+                          >
+                            {t.rotateKey}
+                          </Menu.Item>
+                          <Menu.Divider />
+                          {u.is_active === 1 ? (
                             <Menu.Item
-                              onClick={() => window.confirm(t.rotateConfirm(u.name)) && rotate.mutate(u)}
-                              data-testid="user-rotate-key"
+                              color="red"
+                              disabled={self}
+                              title={self ? t.notSelf : undefined}
+                              onClick={() => window.confirm(t.deactivateConfirm(u.name)) && toggle.mutate(u)}
+                              data-testid="user-deactivate"
                             >
-                              {t.rotateKey}
+                              {self ? t.notSelf : t.deactivate}
                             </Menu.Item>
-                            <Menu.Divider />
-                            {u.is_active === 1 ? (
-                              <Menu.Item
-                                color="red"
-                                disabled={self}
-                                title={self ? t.notSelf : undefined}
-                                onClick={() =>
-                                  window.confirm(t.deactivateConfirm(u.name)) && toggle.mutate(u)
-                                }
-                                data-testid="user-deactivate"
-                              >
-                                {self ? t.notSelf : t.deactivate}
-                              </Menu.Item>
-                            ) : (
-                              <Menu.Item
-                                color="teal"
-                                onClick={() => window.confirm(t.activateConfirm(u.name)) && toggle.mutate(u)}
-                                data-testid="user-activate"
-                              >
-                                {t.activate}
-                              </Menu.Item>
-                            )}
-                          </Menu.Dropdown>
-                        </Menu>
-                      </Table.Td>
-                    </Table.Tr>
-                  )
-                })}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-        </Box>
-      )}
+                          ) : (
+                            <Menu.Item
+                              color="teal"
+                              onClick={() => window.confirm(t.activateConfirm(u.name)) && toggle.mutate(u)}
+                              data-testid="user-activate"
+                            >
+                              {t.activate}
+                            </Menu.Item>
+                          )}
+                        </Menu.Dropdown>
+                      </Menu>
+                    </Table.Td>
+                  </Table.Tr>
+                )
+              })}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      </ListStates>
       {list.data !== undefined && items.length > 0 && (
-        <Group justify="space-between" wrap="wrap">
-          <Text size="sm" data-testid="users-range">
-            {m.app.page(page * PAGE_SIZE + 1, page * PAGE_SIZE + items.length, list.data.total)}
-          </Text>
-          {pages > 1 && (
-            <Box component="nav" aria-label={m.settings.pages}>
-              <Pager
-                total={pages}
-                value={page + 1}
-                onChange={(p) => update({ page: String(p) })}
-                siblings={1}
-                boundaries={1}
-                size="sm"
-              />
-            </Box>
-          )}
-        </Group>
+        <ListPaging
+          testId="users"
+          from={page * PAGE_SIZE + 1}
+          to={page * PAGE_SIZE + items.length}
+          total={list.data.total}
+          page={page}
+          pages={pages}
+          label={m.settings.pages}
+          onPage={(p) => update({ page: String(p) })}
+        />
       )}
       <Modal
         closeButtonProps={{ 'aria-label': m.app.close }}

@@ -1,24 +1,18 @@
 import {
-  Alert,
   Anchor,
   Badge,
-  Box,
   Button,
-  Center,
   CloseButton,
   Group,
-  Loader,
   Select,
   Stack,
   Table,
-  Text,
   TextInput,
   Title,
 } from '@mantine/core'
 import { Link } from 'wouter'
 import type { FilterOf } from '../../api/client'
-import { errorText } from '../../app/errors'
-import { Pager } from '../../app/Pager'
+import { ListPaging, ListStates, ListSummary } from '../../app/ListFrame'
 import { useSession } from '../../app/session'
 import { m } from '../../i18n'
 import { phone } from '../../lib/format'
@@ -98,103 +92,76 @@ export default function TeachersPage() {
           data-testid="teachers-archive"
         />
       </Group>
-      <Group justify="space-between" wrap="wrap" mih={28}>
-        <Group gap="md">
-          {total !== undefined && (
-            <Text fw={500} data-testid="teachers-total" data-total={total}>
-              {t.found(total)}
-            </Text>
-          )}
-          {list.isFetching && <Loader size="xs" aria-label={m.app.loading} />}
-        </Group>
-        {narrowed && (
-          <Button
-            variant="subtle"
-            size="compact-sm"
-            onClick={() => update({ q: '', subject: '', archive: '' })}
-          >
-            {t.resetFilters}
-          </Button>
-        )}
-      </Group>
-      {list.isError ? (
-        <Alert color="red" title={t.loadError} data-testid="teachers-error">
-          <Stack gap="xs" align="flex-start">
-            <Text size="sm">{errorText(list.error)}</Text>
-            <Button size="xs" variant="light" color="red" onClick={() => void list.refetch()}>
-              {m.app.retry}
-            </Button>
-          </Stack>
-        </Alert>
-      ) : list.data === undefined ? (
-        <Center h={200} aria-busy="true">
-          <Loader aria-label={m.app.loading} />
-        </Center>
-      ) : items.length === 0 ? (
-        <Center h={160} data-testid="teachers-empty">
-          <Text c="dimmed">{narrowed ? t.emptyFiltered : t.empty}</Text>
-        </Center>
-      ) : (
-        <Box aria-busy={list.isPlaceholderData} style={{ opacity: list.isPlaceholderData ? 0.6 : 1 }}>
-          <Table.ScrollContainer minWidth={720}>
-            <Table striped highlightOnHover verticalSpacing={6} fz="sm" data-testid="teachers-table">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>{t.col.name}</Table.Th>
-                  <Table.Th>{t.col.phones}</Table.Th>
-                  <Table.Th>{t.col.subjects}</Table.Th>
-                  <Table.Th>{t.col.branches}</Table.Th>
+      <ListSummary
+        testId="teachers"
+        total={total}
+        found={t.found}
+        fetching={list.isFetching}
+        narrowed={narrowed}
+        resetLabel={t.resetFilters}
+        onReset={() => update({ q: '', subject: '', archive: '' })}
+      />
+      <ListStates
+        testId="teachers"
+        error={list.isError ? list.error : null}
+        loadError={t.loadError}
+        onRetry={() => void list.refetch()}
+        loading={list.data === undefined}
+        empty={items.length === 0}
+        emptyText={narrowed ? t.emptyFiltered : t.empty}
+        stale={list.isPlaceholderData}
+      >
+        <Table.ScrollContainer minWidth={720}>
+          <Table striped highlightOnHover verticalSpacing={6} fz="sm" data-testid="teachers-table">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>{t.col.name}</Table.Th>
+                <Table.Th>{t.col.phones}</Table.Th>
+                <Table.Th>{t.col.subjects}</Table.Th>
+                <Table.Th>{t.col.branches}</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {items.map((r) => (
+                <Table.Tr key={r.id} data-testid="teacher-row" data-id={r.id}>
+                  <Table.Td miw={200}>
+                    <Anchor
+                      component={Link}
+                      href={`/teachers/${r.id}`}
+                      fw={500}
+                      fz="sm"
+                      data-testid="teacher-name"
+                    >
+                      {r.name}
+                    </Anchor>
+                    {r.removed === 1 && (
+                      <Badge ml="xs" size="xs" color="gray">
+                        {t.archivedBadge}
+                      </Badge>
+                    )}
+                  </Table.Td>
+                  <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                    {r.phone.length === 0 ? t.noValue : r.phone.map((p) => <div key={p}>{phone(p)}</div>)}
+                  </Table.Td>
+                  <Table.Td>{names(r.subject_ids, subjects) || t.noValue}</Table.Td>
+                  <Table.Td>{names(r.branch_ids, branches) || t.noValue}</Table.Td>
                 </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {items.map((r) => (
-                  <Table.Tr key={r.id} data-testid="teacher-row" data-id={r.id}>
-                    <Table.Td miw={200}>
-                      <Anchor
-                        component={Link}
-                        href={`/teachers/${r.id}`}
-                        fw={500}
-                        fz="sm"
-                        data-testid="teacher-name"
-                      >
-                        {r.name}
-                      </Anchor>
-                      {r.removed === 1 && (
-                        <Badge ml="xs" size="xs" color="gray">
-                          {t.archivedBadge}
-                        </Badge>
-                      )}
-                    </Table.Td>
-                    <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                      {r.phone.length === 0 ? t.noValue : r.phone.map((p) => <div key={p}>{phone(p)}</div>)}
-                    </Table.Td>
-                    <Table.Td>{names(r.subject_ids, subjects) || t.noValue}</Table.Td>
-                    <Table.Td>{names(r.branch_ids, branches) || t.noValue}</Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-        </Box>
-      )}
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      </ListStates>
       {list.data !== undefined && items.length > 0 && (
-        <Group justify="space-between" wrap="wrap">
-          <Text size="sm" data-testid="teachers-range">
-            {m.app.page(page * PAGE_SIZE + 1, page * PAGE_SIZE + items.length, list.data.total)}
-          </Text>
-          {pages > 1 && (
-            <Box component="nav" aria-label={t.pages}>
-              <Pager
-                total={pages}
-                value={page + 1}
-                onChange={(p) => update({ page: String(p) })}
-                siblings={1}
-                boundaries={1}
-                size="sm"
-              />
-            </Box>
-          )}
-        </Group>
+        <ListPaging
+          testId="teachers"
+          from={page * PAGE_SIZE + 1}
+          to={page * PAGE_SIZE + items.length}
+          total={list.data.total}
+          page={page}
+          pages={pages}
+          label={t.pages}
+          onPage={(p) => update({ page: String(p) })}
+        />
       )}
     </Stack>
   )

@@ -1,0 +1,115 @@
+import { Alert, Box, Button, Center, Group, Loader, Stack, Text } from '@mantine/core'
+import type { ReactNode } from 'react'
+import { m } from '../i18n'
+import { errorText } from './errors'
+import { Pager } from './Pager'
+
+/**
+ * The frame the paged lists (groups, teachers, users) share around their table: how many were found and
+ * «reset filters» above it; the error with a retry, the loader, or the empty text in its place; the range
+ * and the pager below. `testId` prefixes the parts' test ids (`groups-total`, `groups-error` …).
+ */
+
+/** Above the table: the exact total, a spinner while a newer answer is on its way, and the reset button. */
+export function ListSummary(props: {
+  testId: string
+  total: number | undefined
+  found: (n: number) => string
+  fetching: boolean
+  narrowed: boolean
+  resetLabel: string
+  onReset: () => void
+}) {
+  return (
+    <Group justify="space-between" wrap="wrap" mih={28}>
+      <Group gap="md">
+        {props.total !== undefined && (
+          <Text fw={500} data-testid={`${props.testId}-total`} data-total={props.total}>
+            {props.found(props.total)}
+          </Text>
+        )}
+        {props.fetching && <Loader size="xs" aria-label={m.app.loading} />}
+      </Group>
+      {props.narrowed && (
+        <Button variant="subtle" size="compact-sm" onClick={props.onReset}>
+          {props.resetLabel}
+        </Button>
+      )}
+    </Group>
+  )
+}
+
+/** The table, or what stands in its place: the error with a retry, the loader, or the empty text. */
+export function ListStates(props: {
+  testId: string
+  error: unknown
+  loadError: string
+  onRetry: () => void
+  loading: boolean
+  empty: boolean
+  emptyText: string
+  /** The previous page is shown while the next one loads: dimmed and marked busy. */
+  stale: boolean
+  children: ReactNode
+}) {
+  if (props.error)
+    return (
+      <Alert color="red" title={props.loadError} data-testid={`${props.testId}-error`}>
+        <Stack gap="xs" align="flex-start">
+          <Text size="sm">{errorText(props.error)}</Text>
+          <Button size="xs" variant="light" color="red" onClick={props.onRetry}>
+            {m.app.retry}
+          </Button>
+        </Stack>
+      </Alert>
+    )
+  if (props.loading)
+    return (
+      <Center h={200} aria-busy="true">
+        <Loader aria-label={m.app.loading} />
+      </Center>
+    )
+  if (props.empty)
+    return (
+      <Center h={160} data-testid={`${props.testId}-empty`}>
+        <Text c="dimmed">{props.emptyText}</Text>
+      </Center>
+    )
+  return (
+    <Box aria-busy={props.stale} style={{ opacity: props.stale ? 0.6 : 1 }}>
+      {props.children}
+    </Box>
+  )
+}
+
+/** Below the table: «1–50 of 120» and the pager, when there is more than one page. */
+export function ListPaging(props: {
+  testId: string
+  from: number
+  to: number
+  total: number
+  page: number
+  pages: number
+  label: string
+  onPage: (page: number) => void
+}) {
+  return (
+    <Group justify="space-between" wrap="wrap">
+      <Text size="sm" data-testid={`${props.testId}-range`}>
+        {m.app.page(props.from, props.to, props.total)}
+      </Text>
+      {props.pages > 1 && (
+        <Box component="nav" aria-label={props.label}>
+          <Pager
+            total={props.pages}
+            value={props.page + 1}
+            onChange={props.onPage}
+            siblings={1}
+            boundaries={1}
+            size="sm"
+          />
+        </Box>
+      )}
+    </Group>
+  )
+}
