@@ -13,6 +13,10 @@ describe('staff app: accessibility basics and layout', { skip: NO_BROWSER }, () 
   test('the sign-in form works from the keyboard alone', async () => {
     const page = await site.page()
     await page.goto(`${site.url}/`)
+    // The form shows once the session check has answered; the e-mail field then has the focus (typing
+    // earlier, while the check is still out, would go nowhere).
+    await page.getByLabel('E-mail').waitFor()
+    await page.waitForFunction(() => (globalThis as any).document.activeElement?.tagName === 'INPUT')
     assert.deepEqual(await accessibilityProblems(page), [])
     // The e-mail field has the focus first; Tab goes on to the password, Enter submits.
     await page.keyboard.type(ADMIN.email)
