@@ -3,7 +3,7 @@ import { remembered } from '../db/memo.js'
 import { groupByDoc, groupRows, readGroupBy } from '../engine/grouped-count.js'
 import { selectFiltered, shapeOf } from '../engine/index-action.js'
 import type { ActionCtx, ExtraDoc, Model, RequestInput } from '../engine/model.js'
-import { groupNames, NAMES_PARAM_DOC, NAMES_REPLY_DOC, wantsNames } from '../engine/names.js'
+import { NAMES_PARAM_DOC, NAMES_REPLY_DOC, wantsNames, withGroupNames } from '../engine/names.js'
 import { formatMoney } from '../wire/numbers.js'
 
 /** The sums of pay/total by `pay_type_id` (§7.13, §7.28). */
@@ -64,15 +64,7 @@ export async function payTotals(model: Model, ctx: ActionCtx, input: RequestInpu
     'pay-groups',
   )
   const out = { ...totals, groups: groups.map((g) => ({ value: g.value, ...totalsOf(g) })) }
-  if (!named) return out
-  const names = await groupNames(
-    model,
-    ctx,
-    grouping[0],
-    grouping[1],
-    out.groups.map((g) => g.value),
-  )
-  return { ...out, names }
+  return named ? withGroupNames(out, true, model, ctx, grouping[0], grouping[1]) : out
 }
 
 const MONEY = { type: 'string', pattern: '^-?\\d+\\.\\d{2}$' }

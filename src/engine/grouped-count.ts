@@ -3,7 +3,7 @@ import { remembered } from '../db/memo.js'
 import { fail } from '../errors.js'
 import { selectFiltered, shapeOf } from './index-action.js'
 import type { ActionCtx, ExtraDoc, Grouping, Model, RequestInput } from './model.js'
-import { groupNames, NAMES_PARAM_DOC, NAMES_REPLY_DOC, wantsNames } from './names.js'
+import { NAMES_PARAM_DOC, NAMES_REPLY_DOC, wantsNames, withGroupNames } from './names.js'
 
 const given = (v: unknown) => v !== undefined && v !== null && v !== ''
 
@@ -93,15 +93,7 @@ export async function groupedCount(model: Model, ctx: ActionCtx, input: RequestI
     'groups',
   )
   const out = { total, groups: groups.map((g) => ({ value: g.value, count: Number(g.count) })) }
-  if (!named) return out
-  const names = await groupNames(
-    model,
-    ctx,
-    key,
-    grouping,
-    out.groups.map((g) => g.value),
-  )
-  return { ...out, names }
+  return withGroupNames(out, named, model, ctx, key, grouping)
 }
 
 /** The `group_by` parameter in the OpenAPI document: one of the model's `groupable` values. */

@@ -110,6 +110,20 @@ export async function groupNames(
   return field in names ? { [key]: names[field]! } : {}
 }
 
+/** `out` (a `count` or `pay/total` reply) with the names of its groups when `named` (the request asked). */
+export async function withGroupNames<T extends { groups: Array<{ value: number | null }> }>(
+  out: T,
+  named: boolean,
+  model: Model,
+  ctx: ActionCtx,
+  key: string,
+  grouping: Grouping,
+): Promise<T | (T & { names: Names })> {
+  if (!named) return out
+  const values = out.groups.map((g) => g.value)
+  return { ...out, names: await groupNames(model, ctx, key, grouping, values) }
+}
+
 /** What the OpenAPI document says of the request key. */
 export const NAMES_PARAM_DOC = {
   type: 'integer',

@@ -1,4 +1,4 @@
-import { Alert, Box, Button, Center, Group, Loader, Stack, Text } from '@mantine/core'
+import { Alert, Box, Button, Center, CloseButton, Group, Loader, Stack, Text, TextInput } from '@mantine/core'
 import type { ReactNode } from 'react'
 import { m } from '../i18n'
 import { errorText } from './errors'
@@ -9,6 +9,32 @@ import { Pager } from './Pager'
  * «reset filters» above it; the error with a retry, the loader, or the empty text in its place; the range
  * and the pager below. `testId` prefixes the parts' test ids (`groups-total`, `groups-error` …).
  */
+
+/** The search box above a list, with a button that empties it. */
+export function ListSearch(props: {
+  testId: string
+  label: string
+  placeholder: string
+  value: string
+  onChange: (value: string) => void
+}) {
+  return (
+    <TextInput
+      label={props.label}
+      placeholder={props.placeholder}
+      value={props.value}
+      onChange={(e) => props.onChange(e.currentTarget.value)}
+      type="search"
+      w={{ base: '100%', sm: 240 }}
+      data-testid={props.testId}
+      rightSection={
+        props.value ? (
+          <CloseButton aria-label={m.app.close} onClick={() => props.onChange('')} size="sm" />
+        ) : null
+      }
+    />
+  )
+}
 
 /** Above the table: the exact total, a spinner while a newer answer is on its way, and the reset button. */
 export function ListSummary(props: {
@@ -49,7 +75,7 @@ export function ListStates(props: {
   empty: boolean
   emptyText: string
   /** The previous page is shown while the next one loads: dimmed and marked busy. */
-  stale: boolean
+  stale?: boolean
   children: ReactNode
 }) {
   if (props.error)
@@ -76,7 +102,7 @@ export function ListStates(props: {
       </Center>
     )
   return (
-    <Box aria-busy={props.stale} style={{ opacity: props.stale ? 0.6 : 1 }}>
+    <Box aria-busy={props.stale ?? false} style={{ opacity: props.stale ? 0.6 : 1 }}>
       {props.children}
     </Box>
   )

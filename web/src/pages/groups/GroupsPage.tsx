@@ -1,21 +1,9 @@
-import {
-  Anchor,
-  Badge,
-  Button,
-  CloseButton,
-  Group,
-  NumberInput,
-  Select,
-  Stack,
-  Table,
-  TextInput,
-  Title,
-} from '@mantine/core'
+import { Anchor, Badge, Button, Group, NumberInput, Select, Stack, Table, Title } from '@mantine/core'
 import { keepPreviousData, useQuery } from '@tanstack/react-query'
 import { useMemo } from 'react'
 import { Link } from 'wouter'
 import type { FilterOf, RecordOf } from '../../api/client'
-import { ListPaging, ListStates, ListSummary } from '../../app/ListFrame'
+import { ListPaging, ListSearch, ListStates, ListSummary } from '../../app/ListFrame'
 import { useSession } from '../../app/session'
 import { m } from '../../i18n'
 import { date } from '../../lib/format'
@@ -118,17 +106,12 @@ export default function GroupsPage() {
       </Group>
 
       <Group gap="sm" align="flex-end" wrap="wrap">
-        <TextInput
+        <ListSearch
+          testId="groups-search"
           label={t.search}
           placeholder={t.searchPlaceholder}
           value={text}
-          onChange={(e) => setText(e.currentTarget.value)}
-          type="search"
-          w={{ base: '100%', sm: 240 }}
-          data-testid="groups-search"
-          rightSection={
-            text ? <CloseButton aria-label={m.app.close} onClick={() => setText('')} size="sm" /> : null
-          }
+          onChange={setText}
         />
         <Select
           label={t.subject}

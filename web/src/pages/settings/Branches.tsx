@@ -1,9 +1,7 @@
 import {
   ActionIcon,
-  Alert,
   Badge,
   Button,
-  Center,
   Group,
   Loader,
   Menu,
@@ -22,7 +20,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { type FormEvent, useState } from 'react'
 import type { Branch, BranchInput } from '../../api/models.gen'
 import { MODELS } from '../../api/models.gen'
-import { errorText } from '../../app/errors'
+import { ListStates } from '../../app/ListFrame'
 import { useSession } from '../../app/session'
 import { m } from '../../i18n'
 import { useDictionary } from '../../lib/queries'
@@ -80,24 +78,15 @@ export function Branches() {
           {t.create}
         </Button>
       </Group>
-      {list.isError ? (
-        <Alert color="red" title={t.loadError} data-testid="branches-error">
-          <Stack gap="xs" align="flex-start">
-            <Text size="sm">{errorText(list.error)}</Text>
-            <Button size="xs" variant="light" color="red" onClick={() => void list.refetch()}>
-              {m.app.retry}
-            </Button>
-          </Stack>
-        </Alert>
-      ) : list.data === undefined ? (
-        <Center h={200} aria-busy="true">
-          <Loader aria-label={m.app.loading} />
-        </Center>
-      ) : items.length === 0 ? (
-        <Center h={160}>
-          <Text c="dimmed">{t.empty}</Text>
-        </Center>
-      ) : (
+      <ListStates
+        testId="branches"
+        error={list.isError ? list.error : null}
+        loadError={t.loadError}
+        onRetry={() => void list.refetch()}
+        loading={list.data === undefined}
+        empty={items.length === 0}
+        emptyText={t.empty}
+      >
         <Table.ScrollContainer minWidth={600}>
           <Table striped highlightOnHover verticalSpacing={6} fz="sm" data-testid="branches-table">
             <Table.Thead>
@@ -172,7 +161,7 @@ export function Branches() {
             </Table.Tbody>
           </Table>
         </Table.ScrollContainer>
-      )}
+      </ListStates>
       <Modal
         closeButtonProps={{ 'aria-label': m.app.close }}
         opened={editing !== null}

@@ -1,9 +1,9 @@
-import { Alert, Button, Center, Code, Group, Loader, Modal, Stack, Tabs, Text, Title } from '@mantine/core'
+import { Button, Code, Group, Modal, Stack, Tabs, Text, Title } from '@mantine/core'
 import { useQuery } from '@tanstack/react-query'
 import { useState } from 'react'
 import type { CustomField } from '../../api/models.gen'
 import { MODELS } from '../../api/models.gen'
-import { errorText } from '../../app/errors'
+import { ListStates } from '../../app/ListFrame'
 import { useSession } from '../../app/session'
 import { m } from '../../i18n'
 import { useRefresh, useUrlState } from '../groups/common'
@@ -92,19 +92,15 @@ export function CustomFields() {
           ))}
         </Tabs.List>
       </Tabs>
-      {q.isError ? (
-        <Alert color="red" title={t.loadError}>
-          {errorText(q.error)}
-        </Alert>
-      ) : q.data === undefined ? (
-        <Center h={120} aria-busy="true">
-          <Loader aria-label={m.app.loading} />
-        </Center>
-      ) : rows.length === 0 ? (
-        <Text c="dimmed" data-testid="custom-empty">
-          {t.empty}
-        </Text>
-      ) : (
+      <ListStates
+        testId="custom"
+        error={q.isError ? q.error : null}
+        loadError={t.loadError}
+        onRetry={() => void q.refetch()}
+        loading={q.data === undefined}
+        empty={rows.length === 0}
+        emptyText={t.empty}
+      >
         <RecordsTable
           rows={rows}
           columns={columns}
@@ -113,7 +109,7 @@ export function CustomFields() {
           onDelete={setRemoving}
           testid="custom-table"
         />
-      )}
+      </ListStates>
       <Modal
         opened={form !== null}
         closeButtonProps={{ 'aria-label': m.app.close }}

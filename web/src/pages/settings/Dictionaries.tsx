@@ -1,10 +1,10 @@
-import { Alert, Box, Button, Center, Group, Loader, Modal, NavLink, Stack, Text, Title } from '@mantine/core'
+import { Box, Button, Group, Modal, NavLink, Stack, Text, Title } from '@mantine/core'
 import { useQuery } from '@tanstack/react-query'
 import { useState } from 'react'
 import { Link } from 'wouter'
 import type { ModelKey } from '../../api/client'
 import { MODELS } from '../../api/models.gen'
-import { errorText } from '../../app/errors'
+import { ListStates } from '../../app/ListFrame'
 import { useSession } from '../../app/session'
 import { m } from '../../i18n'
 import { useDictionary } from '../../lib/queries'
@@ -120,39 +120,28 @@ function DictionaryEditor(props: { model: ModelKey; hide?: string[] }) {
           </Button>
         )}
       </Group>
-      {q.isError ? (
-        <Alert color="red" title={t.loadError}>
-          <Stack gap="xs" align="flex-start">
-            <Text size="sm">{errorText(q.error)}</Text>
-            <Button size="xs" variant="light" color="red" onClick={() => void q.refetch()}>
-              {m.app.retry}
-            </Button>
-          </Stack>
-        </Alert>
-      ) : q.data === undefined ? (
-        <Center h={160} aria-busy="true">
-          <Loader aria-label={m.app.loading} />
-        </Center>
-      ) : rows.length === 0 ? (
-        <Text c="dimmed" data-testid="dict-empty">
-          {t.empty}
+      <ListStates
+        testId="dict"
+        error={q.isError ? q.error : null}
+        loadError={t.loadError}
+        onRetry={() => void q.refetch()}
+        loading={q.data === undefined}
+        empty={rows.length === 0}
+        emptyText={t.empty}
+      >
+        <RecordsTable
+          rows={rows}
+          columns={fieldColumns(fields)}
+          nameOf={nameOf}
+          inactive={off ? (r) => Number(r[off.name]) === 0 : undefined}
+          onEdit={writable ? (r) => setForm({ record: r }) : undefined}
+          onDelete={writable ? setRemoving : undefined}
+          testid="dict-table"
+        />
+        <Text size="sm" c="dimmed" data-testid="dict-count">
+          {t.count(rows.length)}
         </Text>
-      ) : (
-        <>
-          <RecordsTable
-            rows={rows}
-            columns={fieldColumns(fields)}
-            nameOf={nameOf}
-            inactive={off ? (r) => Number(r[off.name]) === 0 : undefined}
-            onEdit={writable ? (r) => setForm({ record: r }) : undefined}
-            onDelete={writable ? setRemoving : undefined}
-            testid="dict-table"
-          />
-          <Text size="sm" c="dimmed" data-testid="dict-count">
-            {t.count(rows.length)}
-          </Text>
-        </>
-      )}
+      </ListStates>
       <Modal
         opened={form !== null}
         closeButtonProps={{ 'aria-label': m.app.close }}

@@ -1,23 +1,9 @@
-import {
-  Alert,
-  Anchor,
-  Badge,
-  Button,
-  Center,
-  Group,
-  Loader,
-  Modal,
-  Paper,
-  Stack,
-  Switch,
-  Text,
-  Title,
-} from '@mantine/core'
+import { Anchor, Badge, Button, Group, Modal, Paper, Stack, Switch, Text, Title } from '@mantine/core'
 import { useQuery } from '@tanstack/react-query'
 import { useState } from 'react'
 import { Link } from 'wouter'
 import type { Discount, Tariff } from '../../api/models.gen'
-import { errorText } from '../../app/errors'
+import { ListStates } from '../../app/ListFrame'
 import { useSession } from '../../app/session'
 import { m } from '../../i18n'
 import { date, isoDate, money, today } from '../../lib/format'
@@ -146,17 +132,15 @@ function Tariffs() {
             )}
           </Group>
         </Group>
-        {q.isError ? (
-          <Alert color="red" title={t.loadError}>
-            {errorText(q.error)}
-          </Alert>
-        ) : q.data === undefined ? (
-          <Center h={120} aria-busy="true">
-            <Loader aria-label={m.app.loading} />
-          </Center>
-        ) : rows.length === 0 ? (
-          <Text c="dimmed">{t.empty}</Text>
-        ) : (
+        <ListStates
+          testId="tariffs"
+          error={q.isError ? q.error : null}
+          loadError={t.loadError}
+          onRetry={() => void q.refetch()}
+          loading={q.data === undefined}
+          empty={rows.length === 0}
+          emptyText={t.empty}
+        >
           <RecordsTable
             rows={rows}
             columns={columns}
@@ -167,7 +151,7 @@ function Tariffs() {
             minWidth={900}
             testid="tariffs-table"
           />
-        )}
+        </ListStates>
       </Stack>
       <Modal
         opened={form !== null}
@@ -281,19 +265,15 @@ function Discounts() {
             data-testid="discounts-all"
           />
         </Group>
-        {q.isError ? (
-          <Alert color="red" title={t.loadError}>
-            {errorText(q.error)}
-          </Alert>
-        ) : q.data === undefined ? (
-          <Center h={120} aria-busy="true">
-            <Loader aria-label={m.app.loading} />
-          </Center>
-        ) : items.length === 0 ? (
-          <Text c="dimmed" data-testid="discounts-empty">
-            {all ? t.noDiscountsAll : t.noDiscounts}
-          </Text>
-        ) : (
+        <ListStates
+          testId="discounts"
+          error={q.isError ? q.error : null}
+          loadError={t.loadError}
+          onRetry={() => void q.refetch()}
+          loading={q.data === undefined}
+          empty={items.length === 0}
+          emptyText={all ? t.noDiscountsAll : t.noDiscounts}
+        >
           <RecordsTable
             rows={items as unknown as Row[]}
             columns={columns}
@@ -301,7 +281,7 @@ function Discounts() {
             minWidth={860}
             testid="discounts-table"
           />
-        )}
+        </ListStates>
       </Stack>
     </Paper>
   )

@@ -3,7 +3,6 @@ import {
   Alert,
   Badge,
   Button,
-  CloseButton,
   CopyButton,
   Group,
   Menu,
@@ -26,7 +25,7 @@ import type { FilterOf } from '../../api/client'
 import type { Teacher, User, UserInput } from '../../api/models.gen'
 import { MODELS } from '../../api/models.gen'
 import { errorText, fieldErrors } from '../../app/errors'
-import { ListPaging, ListStates, ListSummary } from '../../app/ListFrame'
+import { ListPaging, ListSearch, ListStates, ListSummary } from '../../app/ListFrame'
 import { useSession } from '../../app/session'
 import { m } from '../../i18n'
 import { useDictionary, useList } from '../../lib/queries'
@@ -121,17 +120,12 @@ export function Users() {
     <Stack gap="md">
       <Group justify="space-between" align="flex-end" wrap="wrap">
         <Group gap="sm" align="flex-end" wrap="wrap">
-          <TextInput
+          <ListSearch
+            testId="users-search"
             label={t.search}
             placeholder={t.searchPlaceholder}
             value={text}
-            onChange={(e) => setText(e.currentTarget.value)}
-            type="search"
-            w={{ base: '100%', sm: 240 }}
-            data-testid="users-search"
-            rightSection={
-              text ? <CloseButton aria-label={m.app.close} onClick={() => setText('')} size="sm" /> : null
-            }
+            onChange={setText}
           />
           <Select
             label={t.role}

@@ -1,18 +1,7 @@
-import {
-  Anchor,
-  Badge,
-  Button,
-  CloseButton,
-  Group,
-  Select,
-  Stack,
-  Table,
-  TextInput,
-  Title,
-} from '@mantine/core'
+import { Anchor, Badge, Button, Group, Select, Stack, Table, Title } from '@mantine/core'
 import { Link } from 'wouter'
 import type { FilterOf } from '../../api/client'
-import { ListPaging, ListStates, ListSummary } from '../../app/ListFrame'
+import { ListPaging, ListSearch, ListStates, ListSummary } from '../../app/ListFrame'
 import { useSession } from '../../app/session'
 import { m } from '../../i18n'
 import { phone } from '../../lib/format'
@@ -55,17 +44,12 @@ export default function TeachersPage() {
         )}
       </Group>
       <Group gap="sm" align="flex-end" wrap="wrap">
-        <TextInput
+        <ListSearch
+          testId="teachers-search"
           label={t.search}
           placeholder={t.searchPlaceholder}
           value={text}
-          onChange={(e) => setText(e.currentTarget.value)}
-          type="search"
-          w={{ base: '100%', sm: 240 }}
-          data-testid="teachers-search"
-          rightSection={
-            text ? <CloseButton aria-label={m.app.close} onClick={() => setText('')} size="sm" /> : null
-          }
+          onChange={setText}
         />
         <Select
           label={t.subject}
