@@ -64,6 +64,67 @@ describe('staff app: customers list', { skip: NO_BROWSER }, () => {
     await site.shot(page, 'customers-list')
   })
 
+  test('the first load asks who is signed in and for the list once each, before the app code is in', async () => {
+    await admin()
+    const page = await site.page()
+    await page.context().addCookies(cookies!)
+    const asked: Array<{ path: string; body: string }> = []
+    page.on('request', (r) => {
+      const path = new URL(r.url()).pathname
+      if (path.startsWith('/v2api/') || path.startsWith('/assets/main-'))
+        asked.push({ path, body: r.postData() ?? '' })
+    })
+    await page.goto(`${site.url}/customers`)
+    const api = await site.api.index('customer', { is_study: 1, removed: 0 })
+    await waitTotal(page, api.total)
+    const paths = asked.map((a) => a.path)
+    const list = asked.filter((a) => a.path === '/v2api/1/customer/index' && a.body.includes('"count":50'))
+    assert.equal(paths.filter((p) => p === '/v2api/auth/me').length, 1, paths.join(' '))
+    assert.equal(list.length, 1, paths.join(' '))
+    // Both were on their way before the app's own code was asked for (the boot script sent them).
+    const app = paths.findIndex((p) => p.startsWith('/assets/main-'))
+    assert.ok(
+      app > paths.indexOf('/v2api/auth/me') && app > paths.indexOf('/v2api/1/customer/index'),
+      paths.join(' '),
+    )
+    assert.deepEqual(
+      (await rowIds(page)).slice(0, 3),
+      api.items.slice(0, 3).map((c) => c.id),
+    )
+  })
+
+  test("a user of another branch: the boot script's guess (branch 1) is dropped, the list is their branch's", async () => {
+    const other = (await site.api.index('branch', {})).items.map((b) => b.id).find((b) => b !== 1)!
+    const email = 'vtoroy-filial@school.example'
+    const password = 'vtoroy-filial-2026'
+    await site.api.call('user', 'create', {
+      name: 'Филиальная Вера',
+      email,
+      role: 'manager',
+      branch_ids: [other],
+      password,
+    })
+    const first = await signIn(site, email, password)
+    const own = await first.context().cookies()
+    // A new profile keeps no branch: the boot script asks branch 1's list, which this user cannot read.
+    const page = await site.page()
+    await page.context().addCookies(own)
+    const asked: string[] = []
+    page.on('request', (r) => {
+      const path = new URL(r.url()).pathname
+      if (path.endsWith('/customer/index')) asked.push(path)
+    })
+    await page.goto(`${site.url}/customers`)
+    const api = await site.api.inBranch(other).index('customer', { is_study: 1, removed: 0 })
+    await waitTotal(page, api.total)
+    assert.equal(asked[0], '/v2api/1/customer/index')
+    assert.ok(asked.includes(`/v2api/${other}/customer/index`), asked.join(' '))
+    assert.deepEqual(
+      (await rowIds(page)).slice(0, 3),
+      api.items.slice(0, 3).map((c) => c.id),
+    )
+  })
+
   test('finds a pupil by part of a phone number, typed with dashes', async () => {
     const page = await admin()
     await page.getByTestId('customer-row').first().waitFor()

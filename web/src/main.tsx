@@ -3,6 +3,7 @@ import '@mantine/notifications/styles.css'
 import {
   Button,
   Center,
+  Combobox,
   type CSSVariablesResolver,
   createTheme,
   Loader,
@@ -17,10 +18,12 @@ import { type ComponentType, lazy, type ReactNode, StrictMode, Suspense } from '
 import { createRoot } from 'react-dom/client'
 import { Link, Route, Switch } from 'wouter'
 import { ApiError } from './api/client'
+import { earlySettled } from './api/early'
 import { Shell } from './app/Shell'
 import { SignIn } from './app/SignIn'
 import { SessionProvider } from './app/session'
 import { m } from './i18n'
+import { type ChunkKey, chunkOf, chunks } from './pages'
 
 /**
  * A page's chunk, loaded on demand. Once its code is in (the opened page's is fetched while the session
@@ -43,22 +46,21 @@ function page<P extends object>(load: () => Promise<{ default: ComponentType<P> 
   return { Page, fetch }
 }
 
-// Each page is its own chunk: the first load carries the frame and the page it opens, whose code is
-// fetched at once, while the session is still being checked.
+// The page chunks (the boot script has already started fetching the opened page's).
 const pages = {
-  customers: page(() => import('./pages/customers/CustomersPage')),
-  card: page(() => import('./pages/customers/CustomerCard')),
-  leads: page(() => import('./pages/leads/LeadsPage')),
-  payments: page(() => import('./pages/payments/PaymentsPage')),
-  dashboard: page(() => import('./pages/dashboard/DashboardPage')),
-  schedule: page(() => import('./pages/schedule/SchedulePage')),
-  lesson: page(() => import('./pages/schedule/LessonPage')),
-  groups: page(() => import('./pages/groups/GroupsPage')),
-  group: page(() => import('./pages/groups/GroupCard')),
-  teachers: page(() => import('./pages/teachers/TeachersPage')),
-  teacher: page(() => import('./pages/teachers/TeacherCard')),
-  settings: page(() => import('./pages/settings/SettingsPage')),
-}
+  customers: page(chunks.customers),
+  card: page(chunks.card),
+  leads: page(chunks.leads),
+  payments: page(chunks.payments),
+  dashboard: page(chunks.dashboard),
+  schedule: page(chunks.schedule),
+  lesson: page(chunks.lesson),
+  groups: page(chunks.groups),
+  group: page(chunks.group),
+  teachers: page(chunks.teachers),
+  teacher: page(chunks.teacher),
+  settings: page(chunks.settings),
+} satisfies Record<ChunkKey, unknown>
 const CustomersPage = pages.customers.Page
 const CustomerCard = pages.card.Page
 const LeadsPage = pages.leads.Page
@@ -71,19 +73,7 @@ const GroupCard = pages.group.Page
 const TeachersPage = pages.teachers.Page
 const TeacherCard = pages.teacher.Page
 const SettingsPage = pages.settings.Page
-
-function prefetchOpenedPage(path: string): void {
-  const [first = '', second] = path.split('/').slice(1)
-  const card: Record<string, keyof typeof pages> = {
-    customers: 'card',
-    groups: 'group',
-    teachers: 'teacher',
-    lessons: 'lesson',
-  }
-  const key = (second ? card[first] : undefined) ?? (first in pages ? (first as keyof typeof pages) : null)
-  void (key ? pages[key] : pages.dashboard).fetch()
-}
-prefetchOpenedPage(window.location.pathname)
+const openedPage = pages[chunkOf(window.location.pathname)].fetch()
 
 const theme = createTheme({
   primaryColor: 'blue',
@@ -94,6 +84,9 @@ const theme = createTheme({
   components: {
     // The pop-up notifications' close button has a name for screen readers.
     Notification: Notification.extend({ defaultProps: { closeButtonProps: { 'aria-label': m.app.close } } }),
+    // A select's options are rendered when it opens, not kept hidden in every page: a hidden list still
+    // positions itself when mounted, which makes the browser lay out the whole page once per select.
+    Combobox: Combobox.extend({ defaultProps: { keepMounted: false } }),
   },
 })
 
@@ -168,6 +161,14 @@ function Pages(): ReactNode {
     </Shell>
   )
 }
+
+// The calls the boot script started and the opened page's code have usually come while this code was
+// loading: waiting for them (half a second at most) lets the first render show the signed-in page with
+// its data at once, instead of a loading state and a suspended page (whose reveal React holds back).
+await Promise.race([
+  Promise.all([earlySettled(500), openedPage.catch(() => undefined)]),
+  new Promise((resolve) => setTimeout(resolve, 500)),
+])
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

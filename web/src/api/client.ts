@@ -3,6 +3,7 @@
  * the routes, filters, paging and error shapes every integration uses. Types come from the model
  * declarations (models.gen.ts). It needs only `fetch`, so it runs in the browser and in Node.
  */
+import { callHeaders, peekEarly, postText, type RawReply, takeEarly } from './early.js'
 import { MODELS, type ModelKey, type ModelTypes } from './models.gen.js'
 
 export type { ModelKey, ModelTypes }
@@ -116,34 +117,48 @@ export class V2Api {
       Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]),
     ).toString()
     const url = `${this.options.base}${path}${qs ? `?${qs}` : ''}`
-    const headers: Record<string, string> = { 'content-type': 'application/json' }
-    if (this.options.token) headers['x-alfacrm-token'] = this.options.token
-    // The header a cross-site form cannot send: the server requires it with the session cookie.
-    else headers['x-parta-csrf'] = '1'
+    const text = JSON.stringify(body)
     const started = Date.now()
-    let res: Response
+    let res: RawReply
     try {
-      res = await fetch(url, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify(body),
-        credentials: 'same-origin',
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
-      })
+      // A call the boot script already made (the same address and body) is not sent again.
+      res =
+        (this.options.token ? null : await takeEarly(url, text)) ??
+        (await postText(url, text, callHeaders(this.options.token), this.options.timeoutMs ?? 30_000))
     } catch (err) {
       const timedOut = err instanceof Error && err.name === 'TimeoutError'
       throw new ApiError(0, timedOut ? 'timeout' : 'network')
     }
-    const text = await res.text()
     this.options.onCall?.(path, Date.now() - started)
+    return this.parse<T>(res)
+  }
+
+  /** The data of a reply, or its refusal thrown as an ApiError. */
+  private parse<T>(res: RawReply): T {
     let data: unknown = null
     try {
-      data = text ? JSON.parse(text) : null
+      data = res.text ? JSON.parse(res.text) : null
     } catch {
       throw new ApiError(res.status, `Unreadable reply (${res.status})`)
     }
-    if (!res.ok) throw this.refusal(res.status, data, res.statusText)
+    if (res.status < 200 || res.status > 299) throw this.refusal(res.status, data, res.statusText)
     return data as T
+  }
+
+  /**
+   * The reply of a read the boot script made and that has already come (see `early.ts`), for a query's
+   * first render; undefined when there is none or it was a refusal (the query then asks as usual).
+   */
+  earlyIndex<K extends ModelKey>(model: K, filter: FilterOf<K>): ListReply<RecordOf<K>> | undefined {
+    if (this.options.token) return undefined
+    const path = `${this.options.base}${this.path(model, 'index')}`
+    const res = peekEarly(path, JSON.stringify(filter))
+    if (res?.status !== 200) return undefined
+    try {
+      return this.parse<ListReply<RecordOf<K>>>(res)
+    } catch {
+      return undefined
+    }
   }
 
   /** A refusal as an ApiError (the 422's field messages kept); a 401 tells the app the session ended. */

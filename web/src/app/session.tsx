@@ -1,9 +1,9 @@
 import { useQueryClient } from '@tanstack/react-query'
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react'
 import { ApiError, type ModelKey, type SessionUser, V2Api } from '../api/client'
+import { peekEarly } from '../api/early'
+import { keepBranch, keptBranch } from './branch-store'
 import { mayRead, mayWrite } from './permissions'
-
-const BRANCH_KEY = 'parta.branch'
 
 export interface Session {
   user: SessionUser
@@ -30,8 +30,8 @@ export function browserApi(branch: number, onUnauthorized?: () => void): V2Api {
 }
 
 function initialBranch(user: SessionUser): number {
-  const kept = Number(localStorage.getItem(BRANCH_KEY))
-  if (kept > 0 && (user.role === 'admin' || user.branch_ids.includes(kept))) return kept
+  const kept = keptBranch()
+  if (kept && (user.role === 'admin' || user.branch_ids.includes(kept))) return kept
   return user.branch_ids[0] ?? 1
 }
 
@@ -40,6 +40,20 @@ type State =
   | { status: 'signed-out'; expired: boolean }
   | { status: 'in'; user: SessionUser }
 
+/** What the boot script's `auth/me` already told, if it has come (read once, then `auth/me` as usual). */
+let booted: State | undefined
+function bootState(): State {
+  if (booted) return booted
+  const early = peekEarly('/v2api/auth/me', '{}')
+  booted = { status: 'loading' }
+  if (early?.status === 200) {
+    try {
+      booted = { status: 'in', user: (JSON.parse(early.text) as { user: SessionUser }).user }
+    } catch {}
+  } else if (early?.status === 401) booted = { status: 'signed-out', expired: false }
+  return booted
+}
+
 /** Who is signed in (asked once from `auth/me`), and the sign-in page until someone is. */
 export function SessionProvider(props: {
   signIn: (done: (user: SessionUser) => void, expired: boolean) => ReactNode
@@ -47,8 +61,8 @@ export function SessionProvider(props: {
   children: ReactNode
 }) {
   const queries = useQueryClient()
-  const [state, setState] = useState<State>({ status: 'loading' })
-  const [branch, setBranchState] = useState(1)
+  const [state, setState] = useState<State>(bootState)
+  const [branch, setBranchState] = useState(() => (state.status === 'in' ? initialBranch(state.user) : 1))
 
   const expire = useCallback(() => {
     queries.clear()
@@ -60,7 +74,14 @@ export function SessionProvider(props: {
     setState({ status: 'in', user })
   }, [])
 
+  // The branch of this visit is the next visit's first guess (the boot script's early list read).
   useEffect(() => {
+    if (state.status === 'in') keepBranch(branch)
+  }, [state.status, branch])
+
+  const known = state.status !== 'loading'
+  useEffect(() => {
+    if (known) return
     browserApi(1)
       .me()
       .then(
@@ -71,7 +92,7 @@ export function SessionProvider(props: {
           else setState({ status: 'signed-out', expired: false })
         },
       )
-  }, [enter])
+  }, [enter, known])
 
   const session = useMemo<Session | null>(() => {
     if (state.status !== 'in') return null
@@ -80,7 +101,6 @@ export function SessionProvider(props: {
       user: state.user,
       branch,
       setBranch(b: number) {
-        localStorage.setItem(BRANCH_KEY, String(b))
         setBranchState(b)
       },
       api,

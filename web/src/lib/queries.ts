@@ -2,12 +2,16 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query'
 import type { FilterOf, ModelKey, RecordOf } from '../api/client'
 import { useSession } from '../app/session'
 
-/** One page of a model's index; the previous page stays on screen while the next one loads. */
+/**
+ * One page of a model's index; the previous page stays on screen while the next one loads. The first
+ * render shows the reply the boot script already has for this very read, if any (`api/early.ts`).
+ */
 export function useList<K extends ModelKey>(model: K, filter: FilterOf<K>, enabled = true) {
   const { api, branch } = useSession()
   return useQuery({
     queryKey: [branch, model, 'index', filter],
     queryFn: () => api.index(model, filter),
+    initialData: () => (enabled ? api.earlyIndex(model, filter) : undefined),
     placeholderData: keepPreviousData,
     enabled,
   })

@@ -29,6 +29,7 @@ import {
   isNarrowed,
   type ListState,
   listFilter,
+  listRead,
   PAGE_SIZE,
   readState,
   TABS,
@@ -142,7 +143,8 @@ export default function CustomersPage() {
   const { canWrite } = useSession()
   const [state, update] = useListState()
   const filter = useMemo(() => listFilter(state), [state])
-  const list = useList('customer', { ...filter, page: state.page, count: PAGE_SIZE })
+  const read = useMemo(() => listRead(state), [state])
+  const list = useList('customer', read)
   const study = useDictionary('study-status')
   const lead = useDictionary('lead-status')
   const sources = useDictionary('lead-source')

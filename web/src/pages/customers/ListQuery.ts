@@ -142,6 +142,13 @@ export function listFilter(s: ListState): CustomerQuery {
   return f
 }
 
+/** The `customer/index` body of the list's page as the address `search` shows it (the boot script asks it early). */
+export function listRead(s: ListState): CustomerQuery {
+  return { ...listFilter(s), page: s.page, count: PAGE_SIZE }
+}
+
+export const firstListRead = (search: string): CustomerQuery => listRead(readState(search))
+
 /** Whether anything narrows the tab (a search or a filter): the empty state offers to clear it. */
 export function isNarrowed(s: ListState): boolean {
   return !!(
