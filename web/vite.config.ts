@@ -43,6 +43,8 @@ export default defineConfig({
     sourcemap: false,
     chunkSizeWarningLimit: 800,
     reportCompressedSize: false,
+    // web/dist/.vite/manifest.json: which chunks and CSS each module needs (bench/web.ts sums the first page's).
+    manifest: true,
   },
   server: {
     // `npm run dev:web`: the app with hot reload, its API calls sent to a server on port 3000.
