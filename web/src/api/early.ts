@@ -94,6 +94,11 @@ export function peekEarly(url: string, body: string): RawReply | null {
   return take(url, body)?.settled ?? null
 }
 
+/** Forgets every early call: a sign-in makes another session, whose calls the early ones were not. */
+export function dropEarly(): void {
+  early.clear()
+}
+
 /** Resolves when every early call has come, or after `maxMs`, whichever is first. */
 export function earlySettled(maxMs: number): Promise<void> {
   const pending = [...early.values()].filter((e) => !e.settled).map((e) => e.reply.catch(() => undefined))

@@ -1,7 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query'
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react'
 import { ApiError, type ModelKey, type SessionUser, V2Api } from '../api/client'
-import { peekEarly } from '../api/early'
+import { dropEarly, peekEarly } from '../api/early'
 import { keepBranch, keptBranch } from './branch-store'
 import { mayRead, mayWrite } from './permissions'
 
@@ -74,6 +74,15 @@ export function SessionProvider(props: {
     setState({ status: 'in', user })
   }, [])
 
+  // Someone signed in on the form: what the boot script asked before was asked without that session.
+  const signedIn = useCallback(
+    (user: SessionUser) => {
+      dropEarly()
+      enter(user)
+    },
+    [enter],
+  )
+
   // The branch of this visit is the next visit's first guess (the boot script's early list read).
   useEffect(() => {
     if (state.status === 'in') keepBranch(branch)
@@ -115,6 +124,6 @@ export function SessionProvider(props: {
   }, [state, branch, expire, queries])
 
   if (state.status === 'loading') return <>{props.loading}</>
-  if (state.status === 'signed-out') return <>{props.signIn(enter, state.expired)}</>
+  if (state.status === 'signed-out') return <>{props.signIn(signedIn, state.expired)}</>
   return <SessionContext.Provider value={session}>{props.children}</SessionContext.Provider>
 }
