@@ -52,6 +52,7 @@ describe('import csv', () => {
   let server: RunningServer
   let post: Post
   let env: Record<string, string>
+  let stopping = false
 
   const cli = (...args: string[]): Promise<Run> => {
     const base: NodeJS.ProcessEnv = { ...process.env }
@@ -81,10 +82,15 @@ describe('import csv', () => {
     db = await freshDatabase()
     env = adminEnv(db)
     server = await spawnServer(env)
+    // A server gone mid-suite says why (its signal and output) instead of only «fetch failed».
+    server.child.once('exit', (code, signal) => {
+      if (!stopping) console.log(`the server stopped: ${code ?? signal}\n${server.output()}`)
+    })
     post = poster(() => server.url, await adminToken(server.url))
   })
 
   after(async () => {
+    stopping = true
     server?.child.kill()
     await server?.exited
     await db?.drop()
