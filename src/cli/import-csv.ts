@@ -168,7 +168,7 @@ function report(
   const would = args.dryRun || (r.refused > 0 && !args.partial)
   const verb = (done: string, maybe: string) => (would ? maybe : done)
   out.line(
-    `${args.dryRun ? 'Dry run, nothing written: ' : ''}${r.created} ${verb('created', 'to create')}, ` +
+    `${args.dryRun ? 'Dry run, nothing written: ' : would ? 'Nothing written (rows were refused): ' : ''}${r.created} ${verb('created', 'to create')}, ` +
       `${r.updated} ${verb('updated', 'to update')}, ${r.skipped} ${verb('skipped', 'to skip')} as duplicates, ` +
       `${r.refused} refused (${args.slug}).`,
   )

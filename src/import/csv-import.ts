@@ -250,6 +250,14 @@ export async function importCsvRows(
     } else if (t) unknown.push(t.unknown)
     columns.push({ header: h, field: t && 'field' in t ? t.field : null })
   })
+  for (const field of Object.keys(opts.set)) {
+    const kind = model.fields[field]
+    if (!kind && !defs.some((d) => d.key === field) && !LOOKUPS[model.slug]?.[field])
+      unknown.push(`--set ${field}: ${model.slug} has no field ${field}`)
+    else if (kind && (kind.readOnly || kind.derived || field === 'id'))
+      unknown.push(`--set ${field}: the server makes ${field}; it cannot be imported`)
+    else used.set(field, used.get(field) ?? field)
+  }
   const result: CsvImportResult = {
     columns,
     unknown,
