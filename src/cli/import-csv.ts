@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { decodeCsv, parseCsv, separatorOf } from '../import/csv.js'
 import { normHeader } from '../import/csv-headers.js'
-import { type CsvImportResult, type Dedupe, importCsv } from '../import/csv-import.js'
+import { type CsvImportResult, CsvOptionError, type Dedupe, importCsv } from '../import/csv-import.js'
 import { models } from '../models/index.js'
 import { defineCommand, failure, parseId, parseOptions, required, usageError } from './command.js'
 import { inOperatorTransaction } from './operator-call.js'
@@ -128,7 +128,9 @@ export const importCsvCommand = defineCommand({
       header.cells.map((c) => c.trim()),
       data,
       args,
-    )
+    ).catch((e: unknown) => {
+      throw e instanceof CsvOptionError ? usageError(e.message) : e
+    })
     if (args.json) out.json({ file: args.file, encoding, ...result })
     else report(out, args, result, encoding, separatorOf(text))
     if (result.unknown.length > 0 && !args.ignoreUnknown)

@@ -55,6 +55,9 @@ export interface CsvImportResult {
 
 class Rollback extends Error {}
 
+/** An option that cannot be followed (`--set` of a field the model has not). */
+export class CsvOptionError extends Error {}
+
 /** Words a school writes for the values of some fields, lower-cased. */
 const VALUE_WORDS: Record<string, Record<string, number>> = {
   gender: { м: 1, муж: 1, 'муж.': 1, мужской: 1, ж: 2, жен: 2, 'жен.': 2, женский: 2, 'не указан': 0 },
@@ -252,11 +255,12 @@ export async function importCsvRows(
   })
   for (const field of Object.keys(opts.set)) {
     const kind = model.fields[field]
+    // An option, not a column of the file: wrong whatever --ignore-unknown says.
     if (!kind && !defs.some((d) => d.key === field) && !LOOKUPS[model.slug]?.[field])
-      unknown.push(`--set ${field}: ${model.slug} has no field ${field}`)
-    else if (kind && (kind.readOnly || kind.derived || field === 'id'))
-      unknown.push(`--set ${field}: the server makes ${field}; it cannot be imported`)
-    else used.set(field, used.get(field) ?? field)
+      throw new CsvOptionError(`--set ${field}: ${model.slug} has no field ${field}`)
+    if (kind && (kind.readOnly || kind.derived || field === 'id'))
+      throw new CsvOptionError(`--set ${field}: the server makes ${field}; it cannot be imported`)
+    used.set(field, used.get(field) ?? field)
   }
   const result: CsvImportResult = {
     columns,
