@@ -174,6 +174,9 @@ describe('import csv', () => {
     const idColumn = await cli('--model', 'customer', file('id;name\n5;Кто-то\n'))
     assert.equal(idColumn.code, 1)
     assert.match(idColumn.stdout, /«id» is id, which the server makes/)
+    const badSet = await cli('--model', 'customer', f, '--ignore-unknown', '--set', 'nosuch=1')
+    assert.equal(badSet.code, 2)
+    assert.match(badSet.stderr, /--set nosuch: customer has no field nosuch/)
 
     const r = await cli(
       '--model',
@@ -205,6 +208,7 @@ describe('import csv', () => {
     assert.match(r.stdout, /line 3 refused: dob: Неверный формат значения «Дата рождения»/)
     assert.match(r.stdout, /line 4 refused: name: Необходимо заполнить «Имя»/)
     assert.match(r.stdout, /line 5 refused: 6 values for 4 columns/)
+    assert.match(r.stdout, /Nothing written \(rows were refused\): 1 to create, 0 to update/)
     assert.match(r.stderr, /3 of 4 rows were refused; nothing was written/)
     assert.equal((await customers()).length, before)
 
