@@ -163,7 +163,7 @@ function report(
   const sep = separator === '\t' ? 'tab' : `"${separator}"`
   out.line(`${args.file}: ${r.rows} rows, ${encoding}, ${sep}-separated.`)
   out.line(
-    `Columns: ${r.columns.map((c) => `${c.header || '(no header)'} → ${c.field ?? (args.ignoreUnknown ? '(left out)' : '?')}`).join(', ')}`,
+    `Columns: ${r.columns.map((c) => `${c.header || '(no header)'} → ${c.field ?? '(left out)'}`).join(', ')}`,
   )
   for (const u of r.unknown) out.line(`  column not understood: ${u}`)
   if (r.unknown.length > 0 && !args.ignoreUnknown) return

@@ -81,21 +81,6 @@ export const normHeader = (h: string) =>
     .trim()
     .replace(/\s*[:*]+$/, '')
 
-/** Every header the model's columns are recognised by, field → headers (for the help and docs). */
-export function knownHeaders(model: Model): Record<string, string[]> {
-  const out: Record<string, string[]> = {}
-  for (const [name, kind] of Object.entries(model.fields)) {
-    if (kind.readOnly || kind.derived || name === 'id') continue
-    out[name] = [name, ...kind.aliases, ...(kind.label ? [kind.label] : [])]
-  }
-  for (const [field, list] of Object.entries(HEADERS[model.slug] ?? {})) {
-    out[field] ??= [field]
-    for (const h of list)
-      out[field]!.push(typeof h === 'string' ? h : 'Телефон 2, Моб. телефон … / E-mail 2, Почта …')
-  }
-  return out
-}
-
 export type Target = { field: string } | { unknown: string }
 
 /** The field of one header, or why none. `map` (from `--map`) comes first: header → field, or '' to skip. */
