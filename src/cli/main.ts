@@ -6,7 +6,7 @@ import { backup, restore } from './backup.js'
 import { branchCreate } from './branches.js'
 import { CliError, type Command, defineCommand, parseOptions, type StandaloneCommand } from './command.js'
 import { importAlfacrm } from './import.js'
-import { importCsv } from './import-csv.js'
+import { importCsvCommand } from './import-csv.js'
 import { type Output, streamOutput } from './output.js'
 import { seed } from './seed.js'
 import { userRevokeTokens, userRotateKey, userSetPassword } from './user-keys.js'
@@ -35,7 +35,7 @@ const COMMANDS: Record<string, Command | StandaloneCommand> = {
   migrate: migrateCommand,
   seed,
   'import alfacrm': importAlfacrm,
-  'import csv': importCsv,
+  'import csv': importCsvCommand,
   backup,
   restore,
 }

@@ -5,7 +5,7 @@ import type { Memo, Reading } from '../db/memo.js'
 import { isRetryable, translateDbError } from '../db/sql-errors.js'
 import { createAction, deleteAction, restoreAction, updateAction } from '../engine/actions.js'
 import { indexAction } from '../engine/index-action.js'
-import type { ActionCtx, Model, Registry, RequestInput, User } from '../engine/model.js'
+import type { ActionCtx, AnyDb, Model, Registry, RequestInput, User } from '../engine/model.js'
 import { AppError, fail } from '../errors.js'
 import { nowParts } from '../wire/dates.js'
 import { allowedBranches, pathBranch } from './context.js'
@@ -62,35 +62,50 @@ export interface Call {
 }
 
 /** Runs one action in one transaction (§6.10): the change, its consequences and its log rows. */
-export async function runAction(env: CallEnv, call: Call, at: Date): Promise<unknown> {
-  const { route, user, access, input, reading } = call
+/**
+ * What an action of `call` runs with inside `trx`: who calls, where and when. A caller holding one
+ * transaction for many actions (the CSV import) builds it once and runs `standardAction`s with it.
+ */
+export function actionCtx(
+  env: CallEnv,
+  call: Pick<Call, 'route' | 'user' | 'access' | 'reading'>,
+  trx: AnyDb,
+  at: Date,
+): ActionCtx {
+  const { route, user, access, reading } = call
   const { date, dateTime } = nowParts(env.tz, at)
+  return {
+    trx,
+    dialect: env.db.dialect,
+    user,
+    allowedBranches: access.allowed,
+    pathBranch: access.branch,
+    userId: user.id,
+    strict: env.strict,
+    maxPageSize: env.maxPageSize,
+    models: env.models,
+    today: date,
+    now: dateTime,
+    tz: env.tz,
+    // Reads may keep what they computed (totals, page starts); a write sees its own changes.
+    reading: route.isRead ? reading : null,
+  }
+}
+
+export async function runAction(env: CallEnv, call: Call, at: Date): Promise<unknown> {
+  const { route, input } = call
   const extra = route.model.extra
   const run =
-    extra && Object.hasOwn(extra, route.action) ? extra[route.action]!.run : bind(route.model, route.action)
+    extra && Object.hasOwn(extra, route.action)
+      ? extra[route.action]!.run
+      : standardAction(route.model, route.action)
   // A read runs in a read-only transaction: SQLite starts it deferred, a write takes the write lock at
   // once (see db/connect), so writers of several processes queue instead of failing (§6.10).
   const transaction = env.db.kysely.transaction()
   const attempt = () =>
-    (route.isRead ? transaction.setAccessMode('read only') : transaction).execute(async (trx) => {
-      const ctx: ActionCtx = {
-        trx,
-        dialect: env.db.dialect,
-        user,
-        allowedBranches: access.allowed,
-        pathBranch: access.branch,
-        userId: user.id,
-        strict: env.strict,
-        maxPageSize: env.maxPageSize,
-        models: env.models,
-        today: date,
-        now: dateTime,
-        tz: env.tz,
-        // Reads may keep what they computed (totals, page starts); a write sees its own changes.
-        reading: route.isRead ? reading : null,
-      }
-      return run(ctx, input)
-    })
+    (route.isRead ? transaction.setAccessMode('read only') : transaction).execute(async (trx) =>
+      run(actionCtx(env, call, trx, at), input),
+    )
   for (let tries = 1; ; tries++) {
     try {
       return await attempt()
@@ -101,7 +116,8 @@ export async function runAction(env: CallEnv, call: Call, at: Date): Promise<unk
   }
 }
 
-function bind(model: Model, action: string) {
+/** The generic create, update, delete, restore or index of `model`, to run with an `ActionCtx`. */
+export function standardAction(model: Model, action: string) {
   const fn = Object.hasOwn(STANDARD, action) ? STANDARD[action] : undefined
   if (!fn) throw new AppError({ kind: 'route' })
   return (ctx: ActionCtx, input: RequestInput) => fn(model, ctx, input)
