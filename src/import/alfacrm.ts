@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { sql } from 'kysely'
 import type { Db } from '../db/connect.js'
 import { DETAIL_ITEM } from '../domain/attendance.js'
@@ -71,7 +71,12 @@ export interface Problem {
 }
 
 interface Checkpoint {
-  done: string[]
+  /**
+   * Finished parts, in checkpoints of an earlier version only: they are now lines of the journal beside
+   * the checkpoint (`<checkpoint>.done`), appended as each part finishes, so a school of 10 000
+   * customers (as many parts) does not rewrite a growing list after every page.
+   */
+  done?: string[]
   /**
    * The unit in progress: its next page, how many records its pages gave so far and the ids of the
    * last page (the checkpoint stays small however big the school: ids seen before are read back from
@@ -94,6 +99,38 @@ interface State {
 }
 
 const PAGE = 50
+
+const duration = (s: number) =>
+  s >= 3600
+    ? `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`
+    : s >= 60
+      ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`
+      : `${Math.round(s)} s`
+
+/**
+ * The progress of one model, a line at most every 2 seconds: a bar, done of total (records of a model
+ * read whole, parts of one read per customer or per branch), records so far, their rate and the time
+ * left at that rate.
+ */
+function progressMeter(slug: string, emit: (line: string) => void) {
+  const started = performance.now()
+  let last = started
+  return (done: number, total: number, what: 'records' | 'parts', records: number) => {
+    const now = performance.now()
+    if (now - last < 2000 && done < total) return
+    last = now
+    const s = (now - started) / 1000
+    const share = total > 0 ? Math.min(1, done / total) : 1
+    const bar = '#'.repeat(Math.round(share * 20)).padEnd(20, '.')
+    const rate = s > 0 ? records / s : 0
+    const left = share > 0 && share < 1 ? (s / share) * (1 - share) : 0
+    emit(
+      `  ${slug} [${bar}] ${done}/${total} ${what}` +
+        (what === 'parts' ? `, ${records} records` : '') +
+        `, ${rate.toFixed(1)}/s${left > 0 ? `, about ${duration(left)} left` : ''}`,
+    )
+  }
+}
 const FAR_PAST = '01.01.1900'
 const FAR_FUTURE = '2099-12-31'
 
@@ -203,15 +240,28 @@ export async function importAlfa(
   opts: ImportOptions,
 ): Promise<ImportResult> {
   const started = performance.now()
-  const cp: Checkpoint =
-    opts.resume && existsSync(opts.checkpoint)
-      ? (JSON.parse(readFileSync(opts.checkpoint, 'utf8')) as Checkpoint)
-      : { done: [], current: null, reports: {}, problems: [], branches: [] }
+  const resuming = opts.resume && existsSync(opts.checkpoint)
+  const cp: Checkpoint = resuming
+    ? (JSON.parse(readFileSync(opts.checkpoint, 'utf8')) as Checkpoint)
+    : { current: null, reports: {}, problems: [], branches: [] }
+  // The journal of finished parts: a line each (a line cut short by a crash names no part: that part
+  // is read again, and its pages are upserts).
+  const journal = `${opts.checkpoint}.done`
+  const done = new Set<string>(cp.done ?? [])
+  delete cp.done
+  if (resuming && existsSync(journal))
+    for (const line of readFileSync(journal, 'utf8').split('\n')) if (line) done.add(line)
+  if (!resuming && !opts.dryRun) rmSync(journal, { force: true })
   const save = () => {
     if (opts.dryRun) return
     const tmp = `${opts.checkpoint}.tmp`
     writeFileSync(tmp, JSON.stringify(cp))
     renameSync(tmp, opts.checkpoint)
+  }
+  /** A part is finished: journaled first, then the checkpoint (whose `current` no longer names it). */
+  const finish = (key: string) => {
+    done.add(key)
+    if (!opts.dryRun) appendFileSync(journal, `${key}\n`)
   }
 
   // The source's branches: all, or those asked for.
@@ -255,11 +305,12 @@ export async function importAlfa(
     if (resumed && !opts.dryRun)
       for (const r of await db.kysely.selectFrom(model.table).select('id').execute()) seen.add(Number(r.id))
     const units = await step.units(st)
+    const meter = progressMeter(step.slug, opts.progress)
     let unitNo = 0
     for (const unit of units) {
       unitNo++
       const key = `${step.slug}:${unit.key}`
-      if (cp.done.includes(key)) continue
+      if (done.has(key)) continue
       let page = 0
       let count = 0
       let unitIds = new Set<number>()
@@ -279,7 +330,7 @@ export async function importAlfa(
           // Models Alfa CRM does not have (custom-field, …): left out, and said so in the summary.
           if (!(e instanceof SourceError && e.status === 404 && page === 0)) throw e
           report.reasons['the source does not offer this list'] = 1
-          cp.done.push(key)
+          finish(key)
           save()
           break
         }
@@ -310,15 +361,15 @@ export async function importAlfa(
             `${step.slug} ${unit.key}: the source said ${total} records but its pages gave ${count}`,
           )
         report.source = Math.max(report.source, seen.size)
+        if (units.length === 1) meter(count, Number.isFinite(total) ? total : count, 'records', count)
         if (finished) {
-          cp.done.push(key)
+          finish(key)
           cp.current = null
         } else cp.current = { key, page, count, last: items.map((i) => Number(i.id)) }
         save()
         if (finished) break
       }
-      if (units.length > 1 && (unitNo % 25 === 0 || unitNo === units.length))
-        opts.progress(`  ${step.slug}: ${unitNo}/${units.length} parts, ${report.source} records`)
+      if (units.length > 1) meter(unitNo, units.length, 'parts', report.source)
     }
     opts.progress(`${step.slug}: ${report.source} in the source, ${report.imported} imported`)
   }
