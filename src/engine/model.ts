@@ -3,6 +3,7 @@ import type { Role } from '../auth/roles.js'
 import type { Reading } from '../db/memo.js'
 import type { FieldErrors } from '../errors.js'
 import type { FieldContext, FieldKind } from '../fields/kind.js'
+import { stampRange } from './filters.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: the engine addresses tables by name from declarations
 export type AnyDb = Kysely<any>
@@ -215,6 +216,9 @@ export interface Model
 
 export type Registry = ReadonlyMap<string, Model>
 
+/** The hidden column, and the filter name, of when a record last changed. */
+export const UPDATED = 'updated_at'
+
 export function defineModel(def: ModelDef): Model {
   const fields: Record<string, FieldKind> = {}
   for (const [name, kind] of Object.entries(def.fields)) {
@@ -222,10 +226,18 @@ export function defineModel(def: ModelDef): Model {
   }
   const columns = Object.entries(fields).filter(([, k]) => !k.derived) as Model['columns']
   const actions = def.actions ?? ['index', 'create', 'update', 'delete', ...(def.archive ? ['restore'] : [])]
+  // Every model that changes keeps when each record last changed (`updated_at`, a hidden column set by
+  // the generic writes) and filters on it: incremental sync (issue 16, migration 012).
+  const changes = actions.some((a) => a === 'create' || a === 'update' || a === 'delete')
+  const stamps = changes ? { ...def.stamps, updated: def.stamps?.updated ?? UPDATED } : def.stamps
+  const filters = { ...def.filters }
+  if (stamps?.updated && !Object.hasOwn(filters, `${UPDATED}_from`))
+    Object.assign(filters, stampRange(stamps.updated, UPDATED))
   return {
     ...def,
+    ...(stamps ? { stamps } : {}),
     fields,
-    filters: def.filters ?? {},
+    filters,
     defaultFilters: def.defaultFilters ?? {},
     actions,
     refusedBy: def.refusedBy ?? [],

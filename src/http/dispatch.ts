@@ -9,6 +9,7 @@ import type { ActionCtx, Model, Registry, RequestInput, User } from '../engine/m
 import { AppError, fail } from '../errors.js'
 import { nowParts } from '../wire/dates.js'
 import { allowedBranches, pathBranch } from './context.js'
+import { findKept, type KeptReply, requestHash, runKeyed } from './idempotency.js'
 import type { Route } from './route.js'
 
 const STANDARD: Record<string, (m: Model, c: ActionCtx, i: RequestInput) => Promise<unknown>> = {
@@ -59,6 +60,17 @@ export interface Call {
   reading: Reading
   /** The request as the client sent it (what `input` was parsed from). */
   sent: { contentType: string; query: string; body: string }
+  /** [ext] The `Idempotency-Key` of a write, null without one (http/idempotency). */
+  idempotencyKey?: string | null
+  /** The HTTP method, part of what an idempotency key is bound to. */
+  method?: string
+}
+
+/** A reply: its status, its JSON bytes, and whether it is a kept reply sent again. */
+export interface Answer {
+  status: number
+  bytes: Buffer
+  replayed: boolean
 }
 
 /** Runs one action in one transaction (§6.10): the change, its consequences and its log rows. */
@@ -89,7 +101,11 @@ export async function runAction(env: CallEnv, call: Call, at: Date): Promise<unk
         // Reads may keep what they computed (totals, page starts); a write sees its own changes.
         reading: route.isRead ? reading : null,
       }
-      return run(ctx, input)
+      const write = () => run(ctx, input)
+      const key = route.isRead ? null : call.idempotencyKey
+      if (!key) return write()
+      const claim = { userId: user.id, key, hash: keyHash(env, call), now: at.getTime() }
+      return runKeyed(trx, env.models, claim, write)
     })
   for (let tries = 1; ; tries++) {
     try {
@@ -114,8 +130,19 @@ function bind(model: Model, action: string) {
  * opening the same page), byte for byte what running it again would give. Kept as UTF-8 bytes, so
  * sending it again encodes nothing.
  */
-export async function answer(env: CallEnv, call: Call): Promise<Buffer> {
+export async function answer(env: CallEnv, call: Call): Promise<Answer> {
   const at = new Date()
+  const { route, user, idempotencyKey } = call
+  if (!route.isRead && idempotencyKey) {
+    const hash = keyHash(env, call)
+    const kept = await findKept(env.db.kysely, user.id, idempotencyKey, hash, at.getTime())
+    const r = kept ?? ((await runAction(env, call, at)) as KeptReply)
+    return { status: r.status, bytes: Buffer.from(r.body), replayed: r.replayed }
+  }
+  return { status: 200, bytes: await answerBytes(env, call, at), replayed: false }
+}
+
+async function answerBytes(env: CallEnv, call: Call, at: Date): Promise<Buffer> {
   const run = async () => Buffer.from(JSON.stringify(await runAction(env, call, at)))
   if (!call.route.isRead) return run()
   const key = replyKey(env, call, at)
@@ -138,6 +165,24 @@ export async function answer(env: CallEnv, call: Call): Promise<Buffer> {
   } finally {
     replying.delete(shared)
   }
+}
+
+/**
+ * What an idempotency key is bound to: the caller, the method, the path's branch, model and action,
+ * the strictness asked for, and the request's Content-Type, query and body exactly as sent.
+ */
+function keyHash(env: CallEnv, { route, user, sent, method }: Call): string {
+  return requestHash([
+    user.id,
+    method ?? '',
+    route.branch,
+    route.model.slug,
+    route.action,
+    env.strict,
+    sent.contentType,
+    sent.query,
+    sent.body,
+  ])
 }
 
 /** Replies being made, by data version and reply key (see `answer`); one per request in flight at most. */
