@@ -195,6 +195,14 @@ export interface ModelDef {
   stamps?: { created?: string; updated?: string }
   /** Extra keys accepted in strict mode besides fields and filters. */
   inputKeys?: string[]
+  /**
+   * [ext] Find-or-create (issue 16): `create?dedupe=<name>` returns the record `find` matches among those
+   * visible in the path branch instead of creating another; `find` gets the validated values.
+   */
+  dedupe?: Record<
+    string,
+    { description: string; find(values: Record<string, unknown>, ctx: ActionCtx): Promise<number | null> }
+  >
 }
 
 /** A `group_by` value resolved: the column it groups by, or the link table of the id list it groups through. */

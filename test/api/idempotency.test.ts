@@ -143,3 +143,71 @@ describe('Idempotency-Key', () => {
     assert.equal(left.length, 0)
   })
 })
+
+describe('find-or-create a lead: customer/create?dedupe=', () => {
+  const s = suiteServer({}, async (server) => {
+    await make.secondBranch(server)
+  })
+  const lead = (fields: Record<string, unknown>, query = '') =>
+    s.api(`1/customer/create${query}`, { name: `Лид ${tag()}`, is_study: 0, legal_type: 1, ...fields })
+  const count = async () => (await s.api('1/customer/index', { is_study: 2, count: 1 })).body.total as number
+
+  test('dedupe=phone: a differently written phone returns the existing customer and creates nothing', async () => {
+    const first = await lead({ phone: ['+7 (912) 555-01-02'] }, '?dedupe=phone')
+    assert.equal(first.status, 200, first.text)
+    assert.equal(first.body.deduplicated, false)
+    const n = await count()
+    for (const phone of ['8 912 555 01 02', '79125550102', '+7-912-555-0102']) {
+      const again = await lead({ phone: ['+7 000', phone], name: 'Другое имя' }, '?dedupe=phone')
+      assert.equal(again.status, 200, again.text)
+      assert.equal(again.body.deduplicated, true)
+      assert.equal(again.body.success, true)
+      assert.equal(again.body.model.id, first.body.model.id)
+      assert.equal(again.body.model.name, first.body.model.name, 'the existing record, unchanged')
+    }
+    assert.equal(await count(), n, 'nothing created')
+    // Without dedupe a duplicate is made, as in Alfa CRM.
+    const plain = await lead({ phone: ['89125550102'] })
+    assert.equal(plain.status, 200)
+    assert.equal(plain.body.deduplicated, undefined)
+    assert.notEqual(plain.body.model.id, first.body.model.id)
+  })
+
+  test('dedupe=email compares case-insensitively; other branches and archived customers do not match', async () => {
+    const email = `Lead.${tag()}@Example.org`
+    const first = await lead({ email: [email] }, '?dedupe=email')
+    const again = await lead({ email: [email.toLowerCase()] }, '?dedupe=email')
+    assert.equal(again.body.deduplicated, true)
+    assert.equal(again.body.model.id, first.body.model.id)
+    // Branch 2 sees no customer of branch 1.
+    const elsewhere = await s.api('2/customer/create?dedupe=email', {
+      name: 'Лид',
+      is_study: 0,
+      legal_type: 1,
+      email: [email],
+    })
+    assert.equal(elsewhere.status, 200, elsewhere.text)
+    assert.equal(elsewhere.body.deduplicated, false)
+    // Archived: not matched, a new lead is made.
+    const phone = `+7 913 ${Math.floor(Math.random() * 9e6 + 1e6)}`
+    const old = await lead({ phone: [phone] })
+    assert.equal((await s.api(`1/customer/delete?id=${old.body.model.id}`)).status, 200)
+    const back = await lead({ phone: [phone] }, '?dedupe=phone')
+    assert.equal(back.body.deduplicated, false)
+    assert.notEqual(back.body.model.id, old.body.model.id)
+  })
+
+  test('concurrent duplicates make one customer; an unknown rule is a 400; validation still applies', async () => {
+    const phone = `+7 914 ${Math.floor(Math.random() * 9e6 + 1e6)}`
+    const replies = await Promise.all(
+      Array.from({ length: 8 }, () => lead({ phone: [phone] }, '?dedupe=phone')),
+    )
+    assert.equal(new Set(replies.map((r) => r.body.model.id)).size, 1)
+    assert.equal(replies.filter((r) => r.body.deduplicated === false).length, 1)
+    const bad = await lead({}, '?dedupe=name')
+    assert.equal(bad.status, 400, bad.text)
+    assert.match(bad.body.message, /dedupe/)
+    assert.equal((await s.api('1/room/create?dedupe=phone', { name: 'x' })).status, 400)
+    assert.equal((await lead({ name: '', phone: [phone] }, '?dedupe=phone')).status, 422)
+  })
+})
