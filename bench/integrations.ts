@@ -126,6 +126,8 @@ async function main() {
         `${(rows / seconds).toFixed(0)} rows/s; page p50 ${p(pageMs, 0.5).toFixed(1)} ms, first ` +
         `${pageMs[0]!.toFixed(1)} ms, last full ${pageMs.at(-2)?.toFixed(1)} ms`,
     )
+    const total = (await call('1/customer/index', { count: 1, is_study: 2, removed: 1 })).body.total
+    console.log(`the same filters' total: ${total} (${total === rows ? 'equal' : 'DIFFERENT'})`)
     console.log(
       `load after: ${os
         .loadavg()
