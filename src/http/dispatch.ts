@@ -124,11 +124,8 @@ function bind(model: Model, action: string) {
 }
 
 /**
- * The JSON reply of an action. A read's reply is a function of the data, the clock's second (`now`,
- * `today`), the caller (user, path branch) and the request: while the data version and the second are
- * the same, the same request gets the reply already made (a client polling a list, many clients
- * opening the same page), byte for byte what running it again would give. Kept as UTF-8 bytes, so
- * sending it again encodes nothing.
+ * The reply of an action: a write sent with an `Idempotency-Key` (http/idempotency) is answered from
+ * the reply kept for that key when there is one, else run under the key; everything else as below.
  */
 export async function answer(env: CallEnv, call: Call): Promise<Answer> {
   const at = new Date()
@@ -142,6 +139,13 @@ export async function answer(env: CallEnv, call: Call): Promise<Answer> {
   return { status: 200, bytes: await answerBytes(env, call, at), replayed: false }
 }
 
+/**
+ * The JSON reply of an action. A read's reply is a function of the data, the clock's second (`now`,
+ * `today`), the caller (user, path branch) and the request: while the data version and the second are
+ * the same, the same request gets the reply already made (a client polling a list, many clients
+ * opening the same page), byte for byte what running it again would give. Kept as UTF-8 bytes, so
+ * sending it again encodes nothing.
+ */
 async function answerBytes(env: CallEnv, call: Call, at: Date): Promise<Buffer> {
   const run = async () => Buffer.from(JSON.stringify(await runAction(env, call, at)))
   if (!call.route.isRead) return run()
