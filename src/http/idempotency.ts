@@ -106,24 +106,15 @@ export async function runKeyed(
   write: () => Promise<unknown>,
 ): Promise<KeptReply> {
   const { userId, key, hash, now } = claim
-  // An expired row of the key is gone for this request, whether or not the purge has run.
-  await trx
-    .deleteFrom('idempotency_keys')
-    .where('user_id', '=', userId)
-    .where('key', '=', key)
-    .where('expires_at', '<=', iso(now))
-    .execute()
+  const fresh = { request_hash: hash, status: 0, reply: '', expires_at: iso(now + KEY_TTL_MS) }
+  // One statement claims the key: a new row, or an expired one (not yet purged) taken over; a live
+  // key returns no row.
   const claimed = await trx
     .insertInto('idempotency_keys')
-    .values({
-      user_id: userId,
-      key,
-      request_hash: hash,
-      status: 0,
-      reply: '',
-      expires_at: iso(now + KEY_TTL_MS),
-    })
-    .onConflict((oc) => oc.columns(['user_id', 'key']).doNothing())
+    .values({ user_id: userId, key, ...fresh })
+    .onConflict((oc) =>
+      oc.columns(['user_id', 'key']).doUpdateSet(fresh).where('idempotency_keys.expires_at', '<=', iso(now)),
+    )
     .returning('user_id')
     .executeTakeFirst()
   if (!claimed) {
@@ -140,8 +131,8 @@ export async function runKeyed(
   let body: string
   await sql`SAVEPOINT idempotent_write`.execute(trx)
   try {
+    // Not released: the transaction's end releases it, one round trip fewer.
     body = JSON.stringify(await write())
-    await sql`RELEASE SAVEPOINT idempotent_write`.execute(trx)
   } catch (err) {
     const kept = keptError(err, models)
     if (!kept) throw err
