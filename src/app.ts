@@ -13,6 +13,7 @@ import { runAuthEndpoint } from './http/auth-endpoints.js'
 import { parseBatch, runBatch } from './http/batch.js'
 import { answer, authorize, type CallEnv, checkRole } from './http/dispatch.js'
 import { registerDocs } from './http/docs.js'
+import { KEY_HEADER, PURGE_EVERY_MS, purgeExpired, REPLAYED_HEADER, readKey } from './http/idempotency.js'
 import { type Route, resolveRoute } from './http/route.js'
 import { checkCsrf, presentedToken } from './http/session-cookie.js'
 import { registerWebApp } from './http/web-app.js'
@@ -300,11 +301,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         const strict = env.strict || req.headers['x-strict'] === '1'
         const input = { query: parseQueryString(rawQuery), body: body.value }
         const sent = { contentType: req.sentContentType ?? '', query: rawQuery, body: body.raw }
-        const bytes = await answer(
+        const idempotencyKey = route.isRead ? null : readKey(req.headers[KEY_HEADER])
+        const r = await answer(
           { ...env, strict },
-          { route, user: user!, access: access!, input, reading: reading!, sent },
+          {
+            route,
+            user: user!,
+            access: access!,
+            input,
+            reading: reading!,
+            sent,
+            idempotencyKey,
+            method: req.method,
+          },
         )
-        return reply.code(200).type(JSON_TYPE).send(bytes)
+        if (r.replayed) reply.header(REPLAYED_HEADER, 'true')
+        return reply.code(r.status).type(JSON_TYPE).send(r.bytes)
       } catch (err) {
         return sendError(req, reply, err)
       }
@@ -319,6 +331,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return send(reply, 503, { status: 'unavailable' })
     }
   })
+
+  // Expired idempotency keys go in the background, never on a request's path (bounded table).
+  const purge = () =>
+    purgeExpired(db).catch((err) => app.log.warn({ err }, 'purging expired idempotency keys failed'))
+  const purging = setInterval(purge, PURGE_EVERY_MS)
+  purging.unref()
+  app.addHook('onReady', async () => {
+    void purge()
+  })
+  app.addHook('onClose', async () => clearInterval(purging))
 
   registerDocs(app, models)
   registerWebApp(app, (req, reply) => sendError(req, reply, fail.route()))

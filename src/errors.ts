@@ -28,6 +28,8 @@ export type Meaning =
   | { kind: 'batchSize'; max: number }
   /** [ext] A batch entry that is not a read action (a write, a session endpoint, another batch). */
   | { kind: 'notBatchable' }
+  /** [ext] An `Idempotency-Key` already used by this user for a different request (http/idempotency). */
+  | { kind: 'idempotencyReuse' }
 
 export class AppError extends Error {
   constructor(readonly meaning: Meaning) {
@@ -135,21 +137,25 @@ export function toWire(err: unknown): WireError {
       return plain(400, `A batch holds at most ${m.max} requests.`)
     case 'notBatchable':
       return plain(400, 'Only read actions (index, counts, totals, calendar views) can be sent in a batch.')
-    case 'invalid': {
-      const first = Object.values(m.errors)[0]?.[0] ?? ''
-      return {
-        status: 422,
-        body: {
-          success: false,
-          errors: m.errors,
-          model: null,
-          name: REASON[422],
-          message: first,
-          code: 0,
-          status: 422,
-        },
-        headers: {},
-      }
-    }
+    case 'idempotencyReuse':
+      // Not in the spec (the header is ours); the §3.5 shape, naming the header as the field.
+      return invalid({
+        'Idempotency-Key': [
+          'This Idempotency-Key was already used with a different request (method, path, query or body); ' +
+            'send a new key for a new request.',
+        ],
+      })
+    case 'invalid':
+      return invalid(m.errors)
+  }
+}
+
+/** §3.5: a 422 with the errors by field; `message` is the first one. */
+function invalid(errors: FieldErrors): WireError {
+  const first = Object.values(errors)[0]?.[0] ?? ''
+  return {
+    status: 422,
+    body: { success: false, errors, model: null, name: REASON[422], message: first, code: 0, status: 422 },
+    headers: {},
   }
 }

@@ -69,9 +69,11 @@ export async function refreshCustomers(customerIds: Iterable<number | null>, ctx
           Number(pay.get(id)?.net ?? 0) - Number(lesson.get(id)?.charged ?? 0) - (period.get(id) ?? 0),
         paid_count: Number(pay.get(id)?.paid ?? 0),
         last_attend_date: lesson.get(id)?.last ?? null,
+        // The figures are part of the customer: a sync by `updated_at` sees them change.
+        updated_at: ctx.now,
       },
     })),
-    { balance_base: 'bigint', paid_count: 'integer', last_attend_date: 'text' },
+    { balance_base: 'bigint', paid_count: 'integer', last_attend_date: 'text', updated_at: 'text' },
   )
 }
 

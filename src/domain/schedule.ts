@@ -100,5 +100,9 @@ export async function regenerate(lessonModel: Model, slot: Slot, ctx: ActionCtx)
 /** §6.7 delete: future planned lessons go; the others stay, no longer linked to the slot. */
 export async function detach(lessonModel: Model, slotId: number, ctx: ActionCtx): Promise<void> {
   await dropFuture(lessonModel, slotId, ctx)
-  await ctx.trx.updateTable('lessons').set({ regular_id: null }).where('regular_id', '=', slotId).execute()
+  await ctx.trx
+    .updateTable('lessons')
+    .set({ regular_id: null, updated_at: ctx.now })
+    .where('regular_id', '=', slotId)
+    .execute()
 }

@@ -89,9 +89,26 @@ export async function createAction(model: Model, ctx: ActionCtx, input: RequestI
   if (created && model.fields[created]) draft.set(created, ctx.now)
   else if (created) draft.row[created] = ctx.now
   await validate(model, draft, defs, ctx)
+  const dedupe = readDedupe(model, input)
+  if (dedupe) {
+    const found = await dedupe.find(draft.values, ctx)
+    if (found !== null) return { ...saved(await reply(model, found, defs, ctx)), deduplicated: true }
+  }
   const id = await insertRecord(model, draft.values, draft.row, defs, ctx, draft.secrets)
   if (model.hooks?.afterSave) await model.hooks.afterSave({ ...draft.values, id } as Rec, draft, ctx)
-  return saved(await reply(model, id, defs, ctx))
+  const made = saved(await reply(model, id, defs, ctx))
+  return dedupe ? { ...made, deduplicated: false } : made
+}
+
+/** [ext] The query `dedupe` of a create: one of the model's find-or-create rules, else a 400. */
+export const DEDUPE_KEY = 'dedupe'
+function readDedupe(model: Model, input: RequestInput) {
+  const raw = input.query[DEDUPE_KEY]
+  if (raw === undefined || raw === '') return null
+  const rule =
+    typeof raw === 'string' && model.dedupe && Object.hasOwn(model.dedupe, raw) ? model.dedupe[raw] : null
+  if (!rule) throw fail.badParam(DEDUPE_KEY)
+  return rule
 }
 
 export async function updateAction(model: Model, ctx: ActionCtx, input: RequestInput) {

@@ -5,7 +5,7 @@ import { customFilter, loadCustomDefs } from './custom-fields.js'
 import { PatternTooLong } from './filters.js'
 import type { Action, ActionCtx, Condition, Eb, Model, RequestInput } from './model.js'
 import { NAMES_KEY, namesOf, referencedIds, wantsNames } from './names.js'
-import { PAGING_KEYS, readPaging } from './paging.js'
+import { PAGING_KEYS, readAfterId, readPaging } from './paging.js'
 import { hydrate, present } from './present.js'
 import { rowToRec, visibleIn } from './repository.js'
 import { readScoping } from './scoping.js'
@@ -81,6 +81,8 @@ export async function selectFiltered(
     conditions.push((eb) => eb(`${model.table}.${column}`, '=', value))
   }
   if (model.restrict) conditions.push((eb) => model.restrict!(eb, ctx))
+  const after = readAfterId(input)
+  if (after !== null) conditions.push((eb) => eb(`${model.table}.id`, '>', after))
   const filtered: Filtered = ctx.trx.selectFrom(model.table).where((eb) => {
     const reads = model.restrictReads?.(eb, ctx)
     return eb.and([
@@ -109,7 +111,11 @@ export async function indexAction(
   const { page, size } = readPaging(input, ctx.maxPageSize)
   const sort = readSort(model, input)
   const named = wantsNames(input)
+  const after = readAfterId(input)
+  // A cursor orders by id alone: another order could not continue from an id.
+  if (after !== null && sort) throw fail.badParam('sort')
   const { filtered, defs } = await selectFiltered(model, ctx, input, action)
+  if (after !== null) return afterIdPage(model, ctx, filtered, defs, { after, page, size, named })
   const counting = filtered.select(sql<number>`count(*)`.as('n')).compile()
   // The count does not depend on the order: every order of one filter shares it.
   const shape = shapeOf(counting)
@@ -126,6 +132,34 @@ export async function indexAction(
   if (!named) return { total, count: items.length, page, items }
   const names = await namesOf(model, ctx, referencedIds(model, recs))
   return { total, count: items.length, page, items, names }
+}
+
+/**
+ * A page of a download by `after_id` [ext]: rows with a greater id, by id, read by the primary key; no
+ * `total` (null): counting the rest on every page would make a full download O(n²). `next_after_id` is
+ * the last id of the page (the `after_id` sent when it is empty), to send as the next `after_id`; a
+ * page shorter than the page size is the end for now (a client tailing the table sends it again later).
+ */
+async function afterIdPage(
+  model: Model,
+  ctx: ActionCtx,
+  filtered: Filtered,
+  defs: Awaited<ReturnType<typeof loadCustomDefs>>,
+  { after, page, size, named }: { after: number; page: number; size: number; named: boolean },
+) {
+  const rows = await filtered
+    .selectAll(model.table)
+    .orderBy(`${model.table}.id`, 'asc')
+    .limit(size)
+    .offset(page * size)
+    .execute()
+  const recs = rows.map((r) => rowToRec(model, r))
+  await hydrate(model, recs, defs, ctx)
+  const items = recs.map((r) => present(model, r, defs, ctx))
+  const next = recs.at(-1)?.id ?? after
+  const reply = { total: null, count: items.length, page, items, next_after_id: next }
+  if (!named) return reply
+  return { ...reply, names: await namesOf(model, ctx, referencedIds(model, recs)) }
 }
 
 /** A page in the client's order: by OFFSET, never through the page starts kept for the model's order. */

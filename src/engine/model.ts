@@ -3,6 +3,7 @@ import type { Role } from '../auth/roles.js'
 import type { Reading } from '../db/memo.js'
 import type { FieldErrors } from '../errors.js'
 import type { FieldContext, FieldKind } from '../fields/kind.js'
+import { stampRange } from './filters.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: the engine addresses tables by name from declarations
 export type AnyDb = Kysely<any>
@@ -194,6 +195,14 @@ export interface ModelDef {
   stamps?: { created?: string; updated?: string }
   /** Extra keys accepted in strict mode besides fields and filters. */
   inputKeys?: string[]
+  /**
+   * [ext] Find-or-create (issue 16): `create?dedupe=<name>` returns the record `find` matches among those
+   * visible in the path branch instead of creating another; `find` gets the validated values.
+   */
+  dedupe?: Record<
+    string,
+    { description: string; find(values: Record<string, unknown>, ctx: ActionCtx): Promise<number | null> }
+  >
 }
 
 /** A `group_by` value resolved: the column it groups by, or the link table of the id list it groups through. */
@@ -215,6 +224,9 @@ export interface Model
 
 export type Registry = ReadonlyMap<string, Model>
 
+/** The hidden column, and the filter name, of when a record last changed. */
+export const UPDATED = 'updated_at'
+
 export function defineModel(def: ModelDef): Model {
   const fields: Record<string, FieldKind> = {}
   for (const [name, kind] of Object.entries(def.fields)) {
@@ -222,10 +234,18 @@ export function defineModel(def: ModelDef): Model {
   }
   const columns = Object.entries(fields).filter(([, k]) => !k.derived) as Model['columns']
   const actions = def.actions ?? ['index', 'create', 'update', 'delete', ...(def.archive ? ['restore'] : [])]
+  // Every model that changes keeps when each record last changed (`updated_at`, a hidden column set by
+  // the generic writes) and filters on it: incremental sync (issue 16, migration 012).
+  const changes = actions.some((a) => a === 'create' || a === 'update' || a === 'delete')
+  const stamps = changes ? { ...def.stamps, updated: def.stamps?.updated ?? UPDATED } : def.stamps
+  const filters = { ...def.filters }
+  if (stamps?.updated && !Object.hasOwn(filters, `${UPDATED}_from`))
+    Object.assign(filters, stampRange(stamps.updated, UPDATED))
   return {
     ...def,
+    ...(stamps ? { stamps } : {}),
     fields,
-    filters: def.filters ?? {},
+    filters,
     defaultFilters: def.defaultFilters ?? {},
     actions,
     refusedBy: def.refusedBy ?? [],

@@ -2,8 +2,11 @@ import { type AppError, fail, toWire } from '../errors.js'
 import { ENGLISH } from '../fields/glossary.js'
 import type { FieldKind } from '../fields/kind.js'
 import { MAX_BATCH } from '../http/batch.js'
+import { MAX_KEY_LENGTH, REPLAYED_HEADER } from '../http/idempotency.js'
+import { DEDUPE_KEY } from './actions.js'
 import type { Action, ExtraDoc, Model, Registry } from './model.js'
 import { NAMES_KEY, NAMES_PARAM_DOC, NAMES_REPLY_DOC } from './names.js'
+import { AFTER_ID } from './paging.js'
 import { sortDoc } from './sort.js'
 
 /**
@@ -71,7 +74,7 @@ export function buildOpenApi(models: Registry, info: { version: string }): Recor
             'Always `1`: a header a cross-site form cannot send. Required with the session cookie, together with an `Origin` (when sent) equal to the server’s own.',
         },
       },
-      parameters: { branch: BRANCH },
+      parameters: { branch: BRANCH, idempotencyKey: IDEMPOTENCY_KEY },
       schemas: { ...SHARED_SCHEMAS, ...schemas },
       responses: errorResponses(),
     },
@@ -85,6 +88,23 @@ const BRANCH = {
   schema: { type: 'integer', minimum: 1 },
   description: 'Branch id. Without this segment the call runs in the user’s default branch.',
   example: 1,
+}
+
+/** [ext] http/idempotency: the header of every write. */
+const IDEMPOTENCY_KEY = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  schema: { type: 'string', minLength: 1, maxLength: MAX_KEY_LENGTH, pattern: '^[\\x21-\\x7e]+$' },
+  description:
+    '[extension] Makes the write safe to retry: the first reply (status and body) is kept 24 hours for ' +
+    'this user and key with a hash of the request (method, path, query, body), and a retry of the same ' +
+    'request gets it again without writing, with the header `Idempotent-Replayed: true`. Concurrent ' +
+    'duplicates write once. The same key with a different request is a 422 naming `Idempotency-Key`. ' +
+    'Kept: successes and the client errors the action gives (422, 404, 400 on a parameter); not kept: ' +
+    '5xx and 429 (nothing was written; a retry runs again). Keys of other users are separate. Visible ' +
+    'ASCII, at most 255 characters (a UUID).',
+  example: '5f0c6a52-3e0b-4f43-9d43-2f1b7f3b8a10',
 }
 
 function pathOf(key: string, model: Model, action: string): string {
@@ -126,12 +146,29 @@ function modelSchemas(name: string, model: Model): Json {
         filterProps(model),
       ),
     [`${name}List`]: has('index') && {
-      ...envelope({ total: INT, count: INT, page: INT, items }),
-      properties: { total: INT, count: INT, page: INT, items, names: NAMES_REPLY_DOC },
+      ...envelope({ total: TOTAL, count: INT, page: INT, items }),
+      properties: {
+        total: TOTAL,
+        count: INT,
+        page: INT,
+        items,
+        names: NAMES_REPLY_DOC,
+        next_after_id: NEXT_AFTER_ID,
+      },
     },
-    [`${name}Saved`]:
-      has('create', 'update', 'restore') &&
-      envelope({ success: { const: true }, errors: EMPTY, model: schemaRef(name) }),
+    [`${name}Saved`]: has('create', 'update', 'restore') && {
+      ...envelope({ success: { const: true }, errors: EMPTY, model: schemaRef(name) }),
+      ...(model.dedupe
+        ? {
+            properties: {
+              success: { const: true },
+              errors: EMPTY,
+              model: schemaRef(name),
+              deduplicated: DEDUPLICATED,
+            },
+          }
+        : {}),
+    },
     ...itemSchemas(model),
   }
   return Object.fromEntries(Object.entries(all).filter(([, schema]) => schema))
@@ -187,6 +224,21 @@ function aliasSchema(field: string, kind: FieldKind): Json {
 }
 
 const INT = { type: 'integer' }
+const TOTAL = {
+  type: ['integer', 'null'],
+  description: 'Records the filters select; null in a download by `after_id` [extension].',
+}
+const NEXT_AFTER_ID = {
+  type: 'integer',
+  description:
+    '[extension] With `after_id` only: the last id of this page (the `after_id` sent when the page is ' +
+    'empty), to send as the next `after_id`. An empty page is the end of the download.',
+}
+const DEDUPLICATED = {
+  type: 'boolean',
+  description:
+    '[extension] With `dedupe` only: true when an existing record was returned and nothing created, false when the record was created.',
+}
 const EMPTY = { type: 'array', maxItems: 0 }
 
 function envelope(properties: Json): Json {
@@ -216,6 +268,15 @@ function filterProps(model: Model): Json {
 const PAGE_SIZE = { type: 'integer', minimum: 1, default: 50, examples: [50] }
 const PAGING: Json = {
   page: { type: 'integer', minimum: 0, default: 0, description: 'Page number, counted from 0.' },
+  [AFTER_ID]: {
+    type: 'integer',
+    minimum: 0,
+    description:
+      '[extension] Cursor for a full download: only records with a greater id, in id order (0 for the ' +
+      'first page; then the reply’s `next_after_id`). Each page is read by the primary key, so a ' +
+      'download is O(rows) however large, and writes meanwhile never skip or repeat a row. No `total` ' +
+      '(null); cannot be combined with `sort`.',
+  },
   count: {
     ...PAGE_SIZE,
     description:
@@ -300,6 +361,14 @@ function parameters(model: Model, action: Action): Json[] {
   })
   const out: Json[] = model.scope === 'global' ? [] : [{ $ref: '#/components/parameters/branch' }]
   if (action === 'create') out.push(query('id', false, ID, CREATE_ID_DOC))
+  if (action === 'create' && model.dedupe) {
+    const rules = Object.entries(model.dedupe).map(([name, r]) => `\`${name}\`: ${r.description}`)
+    const doc =
+      '[extension] Find-or-create: when a record matches by this rule, it is returned as saved and ' +
+      `nothing is created; the reply says which with \`deduplicated\`. ${rules.join(' ')}`
+    out.push(query(DEDUPE_KEY, false, { type: 'string', enum: Object.keys(model.dedupe) }, doc, 'phone'))
+  }
+  if (isWriteAction(model, action)) out.push({ $ref: '#/components/parameters/idempotencyKey' })
   if (['update', 'delete', 'restore'].includes(action)) out.push(query('id', false, ID, ID_DOC, 1))
   for (const p of model.scoping?.params ?? []) {
     const { description: meanings, ...schema } = model.fields[p.field]?.jsonSchema() ?? {}
@@ -318,10 +387,25 @@ function isScopingRequired(model: Model, action: Action, name: string): boolean 
   return action === 'index' || action === 'create'
 }
 
+/** create, update, delete, restore and the extra actions that write (http/idempotency takes a key on each). */
+const isWriteAction = (model: Model, action: Action) =>
+  model.extra?.[action] ? !model.extra[action]!.read : action !== 'index'
+
+const REPLAYED = {
+  [REPLAYED_HEADER]: {
+    description: '[extension] `true` when this is the kept reply of an `Idempotency-Key` sent again.',
+    schema: { type: 'string', enum: ['true'] },
+  },
+}
+
 function responses(name: string, model: Model, action: Action): Json {
   const [schema, description] = success(name, model, action)
   const out: Json = {
-    200: { description, content: json(schema) },
+    200: {
+      description,
+      content: json(schema),
+      ...(isWriteAction(model, action) ? { headers: REPLAYED } : {}),
+    },
     400: responseRef('BadRequest'),
     401: responseRef('Unauthorized'),
     403: responseRef('Forbidden'),

@@ -9,6 +9,7 @@ import type { ActionCtx, AnyDb, Model, Registry, RequestInput, User } from '../e
 import { AppError, fail } from '../errors.js'
 import { nowParts } from '../wire/dates.js'
 import { allowedBranches, pathBranch } from './context.js'
+import { findKept, type KeptReply, requestHash, runKeyed } from './idempotency.js'
 import type { Route } from './route.js'
 
 const STANDARD: Record<string, (m: Model, c: ActionCtx, i: RequestInput) => Promise<unknown>> = {
@@ -59,9 +60,19 @@ export interface Call {
   reading: Reading
   /** The request as the client sent it (what `input` was parsed from). */
   sent: { contentType: string; query: string; body: string }
+  /** [ext] The `Idempotency-Key` of a write, null without one (http/idempotency). */
+  idempotencyKey?: string | null
+  /** The HTTP method, part of what an idempotency key is bound to. */
+  method?: string
 }
 
-/** Runs one action in one transaction (§6.10): the change, its consequences and its log rows. */
+/** A reply: its status, its JSON bytes, and whether it is a kept reply sent again. */
+export interface Answer {
+  status: number
+  bytes: Buffer
+  replayed: boolean
+}
+
 /**
  * What an action of `call` runs with inside `trx`: who calls, where and when. A caller holding one
  * transaction for many actions (the CSV import) builds it once and runs `standardAction`s with it.
@@ -92,6 +103,7 @@ export function actionCtx(
   }
 }
 
+/** Runs one action in one transaction (§6.10): the change, its consequences and its log rows. */
 export async function runAction(env: CallEnv, call: Call, at: Date): Promise<unknown> {
   const { route, input } = call
   const extra = route.model.extra
@@ -103,9 +115,13 @@ export async function runAction(env: CallEnv, call: Call, at: Date): Promise<unk
   // once (see db/connect), so writers of several processes queue instead of failing (§6.10).
   const transaction = env.db.kysely.transaction()
   const attempt = () =>
-    (route.isRead ? transaction.setAccessMode('read only') : transaction).execute(async (trx) =>
-      run(actionCtx(env, call, trx, at), input),
-    )
+    (route.isRead ? transaction.setAccessMode('read only') : transaction).execute(async (trx) => {
+      const write = () => run(actionCtx(env, call, trx, at), input)
+      const key = route.isRead ? null : call.idempotencyKey
+      if (!key) return write()
+      const claim = { userId: call.user.id, key, hash: keyHash(env, call), now: at.getTime() }
+      return runKeyed(trx, env.models, claim, write)
+    })
   for (let tries = 1; ; tries++) {
     try {
       return await attempt()
@@ -124,14 +140,29 @@ export function standardAction(model: Model, action: string) {
 }
 
 /**
+ * The reply of an action: a write sent with an `Idempotency-Key` (http/idempotency) is answered from
+ * the reply kept for that key when there is one, else run under the key; everything else as below.
+ */
+export async function answer(env: CallEnv, call: Call): Promise<Answer> {
+  const at = new Date()
+  const { route, user, idempotencyKey } = call
+  if (!route.isRead && idempotencyKey) {
+    const hash = keyHash(env, call)
+    const kept = await findKept(env.db.kysely, user.id, idempotencyKey, hash, at.getTime())
+    const r = kept ?? ((await runAction(env, call, at)) as KeptReply)
+    return { status: r.status, bytes: Buffer.from(r.body), replayed: r.replayed }
+  }
+  return { status: 200, bytes: await answerBytes(env, call, at), replayed: false }
+}
+
+/**
  * The JSON reply of an action. A read's reply is a function of the data, the clock's second (`now`,
  * `today`), the caller (user, path branch) and the request: while the data version and the second are
  * the same, the same request gets the reply already made (a client polling a list, many clients
  * opening the same page), byte for byte what running it again would give. Kept as UTF-8 bytes, so
  * sending it again encodes nothing.
  */
-export async function answer(env: CallEnv, call: Call): Promise<Buffer> {
-  const at = new Date()
+async function answerBytes(env: CallEnv, call: Call, at: Date): Promise<Buffer> {
   const run = async () => Buffer.from(JSON.stringify(await runAction(env, call, at)))
   if (!call.route.isRead) return run()
   const key = replyKey(env, call, at)
@@ -154,6 +185,24 @@ export async function answer(env: CallEnv, call: Call): Promise<Buffer> {
   } finally {
     replying.delete(shared)
   }
+}
+
+/**
+ * What an idempotency key is bound to: the caller, the method, the path's branch, model and action,
+ * the strictness asked for, and the request's Content-Type, query and body exactly as sent.
+ */
+function keyHash(env: CallEnv, { route, user, sent, method }: Call): string {
+  return requestHash([
+    user.id,
+    method ?? '',
+    route.branch,
+    route.model.slug,
+    route.action,
+    env.strict,
+    sent.contentType,
+    sent.query,
+    sent.body,
+  ])
 }
 
 /** Replies being made, by data version and reply key (see `answer`); one per request in flight at most. */

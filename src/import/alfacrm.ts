@@ -491,7 +491,12 @@ async function writePage(
           if (typeof values[k] === 'string' && (values[k] as string).length <= 8)
             values[k] = `${values.date} ${values[k]}`
       const row = toRow(model, values, Object.keys(values))
-      for (const c of STAMP_COLUMNS[model.table] ?? []) if (!(c in row)) row[c] = now
+      // Every changing model's `updated_at` too (migration 012): an imported row changed now.
+      const stamps = [
+        ...(STAMP_COLUMNS[model.table] ?? []),
+        ...(model.stamps?.updated ? [model.stamps.updated] : []),
+      ]
+      for (const c of stamps) if (!(c in row)) row[c] = now
       if (model.slug === 'log') row.visibility = logVisibility(models, String(values.entity ?? ''))
       if (model.slug === 'user') {
         row.api_key_hash = ''

@@ -7,6 +7,7 @@ import {
   tariffTillRange,
   withGroups,
 } from '../domain/customer-figures.js'
+import { customerDedupe } from '../domain/lead-dedupe.js'
 import {
   ageRange,
   asIf,
@@ -196,6 +197,7 @@ export const customer = defineModel({
     update: { is_study: 1, phone: ['+7 900 123-45-67', '+7 900 765-43-21'], note: 'Moved to evenings.' },
   },
   hooks: { derive: deriveCustomers },
+  dedupe: customerDedupe(() => customer),
 })
 
 function bonusBound(op: '>=' | '<=', key: string): FilterFn {

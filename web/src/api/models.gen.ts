@@ -42,6 +42,8 @@ export interface BranchFilter extends Paging {
   is_active?: 0 | 1 | Array<0 | 1> | string
   subject_ids?: number | number[] | string
   subject_id?: number | number[] | string
+  updated_at_from?: string
+  updated_at_to?: string
 }
 
 export interface Location {
@@ -72,6 +74,8 @@ export interface LocationFilter extends Paging {
   ids?: number | number[] | string
   name?: string
   is_active?: 0 | 1 | Array<0 | 1> | string
+  updated_at_from?: string
+  updated_at_to?: string
 }
 
 export interface Customer {
@@ -461,6 +465,8 @@ export interface LessonFilter extends Paging {
   location_id?: number | number[] | string
   location_ids?: number | number[] | string
   streaming?: 0 | 1 | Array<0 | 1> | string
+  updated_at_from?: string
+  updated_at_to?: string
   [custom: `custom_${string}`]: unknown
 }
 
@@ -490,6 +496,8 @@ export interface CgiFilter extends Paging {
   e_date?: string | string[]
   date_from?: string
   date_to?: string
+  updated_at_from?: string
+  updated_at_to?: string
   customer_id?: number | string
   group_id?: number | string
 }
@@ -584,6 +592,8 @@ export interface RegularLessonFilter extends Paging {
   date_from?: string
   date_to?: string
   public?: 0 | 1 | Array<0 | 1> | string
+  updated_at_from?: string
+  updated_at_to?: string
 }
 
 export interface Calendar {
@@ -629,6 +639,8 @@ export interface SubjectFilter extends Paging {
   name?: string
   active?: 0 | 1 | Array<0 | 1> | string
   is_active?: 0 | 1 | Array<0 | 1> | string
+  updated_at_from?: string
+  updated_at_to?: string
 }
 
 export interface StudyStatus {
@@ -655,6 +667,8 @@ export interface StudyStatusFilter extends Paging {
   ids?: number | number[] | string
   name?: string
   is_enabled?: 0 | 1 | Array<0 | 1> | string
+  updated_at_from?: string
+  updated_at_to?: string
 }
 
 export interface LeadStatus {
@@ -694,6 +708,8 @@ export interface LeadStatusFilter extends Paging {
   name?: string
   is_enabled?: 0 | 1 | Array<0 | 1> | string
   pipeline_id?: number | number[] | string
+  updated_at_from?: string
+  updated_at_to?: string
 }
 
 export interface LeadSource {
@@ -725,6 +741,8 @@ export interface LeadSourceFilter extends Paging {
   code?: string | string[]
   name?: string
   is_enabled?: 0 | 1 | Array<0 | 1> | string
+  updated_at_from?: string
+  updated_at_to?: string
 }
 
 export interface LeadReject {
@@ -751,6 +769,8 @@ export interface LeadRejectFilter extends Paging {
   ids?: number | number[] | string
   name?: string
   is_enabled?: 0 | 1 | Array<0 | 1> | string
+  updated_at_from?: string
+  updated_at_to?: string
 }
 
 export interface CustomerReject {
@@ -777,6 +797,8 @@ export interface CustomerRejectFilter extends Paging {
   ids?: number | number[] | string
   name?: string
   is_enabled?: 0 | 1 | Array<0 | 1> | string
+  updated_at_from?: string
+  updated_at_to?: string
 }
 
 export interface Pay {
@@ -905,6 +927,8 @@ export interface PayAccountFilter extends Paging {
   ids?: number | number[] | string
   name?: string
   is_enabled?: 0 | 1 | Array<0 | 1> | string
+  updated_at_from?: string
+  updated_at_to?: string
 }
 
 export interface PayItem {
@@ -941,6 +965,8 @@ export interface PayItemFilter extends Paging {
   category_id?: number | number[] | string
   pay_type_id?: 1 | 2 | 3 | 4 | Array<1 | 2 | 3 | 4> | string
   branch_id?: number | number[] | string
+  updated_at_from?: string
+  updated_at_to?: string
 }
 
 export interface PayItemCategory {
@@ -962,6 +988,8 @@ export interface PayItemCategoryFilter extends Paging {
   id?: number | number[] | string
   ids?: number | number[] | string
   name?: string
+  updated_at_from?: string
+  updated_at_to?: string
 }
 
 export interface Communication {
@@ -993,6 +1021,8 @@ export interface CommunicationFilter extends Paging {
   comment?: string
   date_from?: string
   date_to?: string
+  updated_at_from?: string
+  updated_at_to?: string
   class?: "Customer" | "Group" | "Task" | string
   related_id?: number | string
 }
@@ -1052,6 +1082,8 @@ export interface CustomerTariffFilter extends Paging {
   dead?: 0 | 1 | string
   tariff_type?: 1 | 2 | 3 | Array<1 | 2 | 3> | string
   balance?: string | Array<string | null>
+  updated_at_from?: string
+  updated_at_to?: string
   customer_id?: number | string
 }
 
@@ -1103,6 +1135,8 @@ export interface DiscountFilter extends Paging {
   ids?: number | number[] | string
   customer_id?: number | number[] | string
   discount_type?: 1 | 2 | Array<1 | 2> | string
+  updated_at_from?: string
+  updated_at_to?: string
 }
 
 export interface Task {
@@ -1194,6 +1228,8 @@ export interface TaskFilter extends Paging {
   done_date_from?: string
   done_date_to?: string
   due_date_is_null?: 0 | 1 | string
+  updated_at_from?: string
+  updated_at_to?: string
 }
 
 export interface Teacher {
@@ -1268,6 +1304,8 @@ export interface TeacherFilter extends Paging {
   gender?: 0 | 1 | 2 | Array<0 | 1 | 2> | string
   e_date?: string | string[]
   skill_id?: unknown
+  updated_at_from?: string
+  updated_at_to?: string
   [custom: `custom_${string}`]: unknown
 }
 
@@ -1301,6 +1339,8 @@ export interface TeacherWorkingHourFilter extends Paging {
   ids?: number | number[] | string
   weekday?: 1 | 2 | 3 | 4 | 5 | 6 | 7 | Array<1 | 2 | 3 | 4 | 5 | 6 | 7> | string
   location_id?: number | number[] | string
+  updated_at_from?: string
+  updated_at_to?: string
   teacher_id?: number | string
 }
 
@@ -1373,6 +1413,8 @@ export interface TeacherTeacherRateFilter extends Paging {
   id?: number | number[] | string
   ids?: number | number[] | string
   type?: 1 | 2 | Array<1 | 2> | string
+  updated_at_from?: string
+  updated_at_to?: string
   teacher_id?: number | string
 }
 
@@ -1452,6 +1494,8 @@ export interface TariffFilter extends Paging {
   price_from?: string
   price_to?: string
   branch_id?: number | number[] | string
+  updated_at_from?: string
+  updated_at_to?: string
 }
 
 export interface Room {
@@ -1499,6 +1543,8 @@ export interface RoomFilter extends Paging {
   name?: string
   is_enabled?: 0 | 1 | Array<0 | 1> | string
   location_id?: number | number[] | string
+  updated_at_from?: string
+  updated_at_to?: string
 }
 
 export interface LessonType {
@@ -1534,6 +1580,8 @@ export interface LessonTypeFilter extends Paging {
   name?: string
   type?: 1 | 2 | 3 | Array<1 | 2 | 3> | string
   is_active?: 0 | 1 | Array<0 | 1> | string
+  updated_at_from?: string
+  updated_at_to?: string
 }
 
 export interface Log {
@@ -1614,6 +1662,8 @@ export interface CustomFieldFilter extends Paging {
   ids?: number | number[] | string
   model?: "customer" | "group" | "pay" | "lesson" | "teacher" | Array<"customer" | "group" | "pay" | "lesson" | "teacher"> | string
   code?: string | string[]
+  updated_at_from?: string
+  updated_at_to?: string
 }
 
 export interface User {
@@ -1658,6 +1708,8 @@ export interface UserFilter extends Paging {
   role?: "admin" | "manager" | "teacher" | "readonly" | Array<"admin" | "manager" | "teacher" | "readonly"> | string
   is_active?: 0 | 1 | Array<0 | 1> | string
   teacher_id?: number | number[] | string
+  updated_at_from?: string
+  updated_at_to?: string
 }
 
 /** Every model's record, write input and filters, by its path segment. */
@@ -1700,38 +1752,38 @@ export type ModelKey = keyof ModelTypes
 
 /** What each model allows, and its fields' Russian labels (the API's own messages quote them). */
 export const MODELS = {
-  branch: {"scope":"global","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"admin","readers":"staff","filters":["id","ids","name","is_active","subject_ids","subject_id"],"groupable":[],"labels":{"name":"Название","is_active":"Активен","subject_ids":"Предметы","weight":"Порядок"},"enums":{"is_active":[0,1]}},
-  location: {"scope":"branch","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","name","is_active"],"groupable":[],"labels":{"branch_id":"Филиал","is_active":"Активна","name":"Название","weight":"Порядок"},"enums":{"is_active":[0,1]}},
+  branch: {"scope":"global","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"admin","readers":"staff","filters":["id","ids","name","is_active","subject_ids","subject_id","updated_at_from","updated_at_to"],"groupable":[],"labels":{"name":"Название","is_active":"Активен","subject_ids":"Предметы","weight":"Порядок"},"enums":{"is_active":[0,1]}},
+  location: {"scope":"branch","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","name","is_active","updated_at_from","updated_at_to"],"groupable":[],"labels":{"branch_id":"Филиал","is_active":"Активна","name":"Название","weight":"Порядок"},"enums":{"is_active":[0,1]}},
   customer: {"scope":"branches","actions":["index","create","update","delete","restore"],"extra":["count"],"archive":true,"customFields":true,"writers":"staff","readers":"staff","filters":["id","ids","is_study","removed","removed_from","removed_to","name","legal_name","note","phone","email","legal_type","gender","company_id","study_status_id","lead_status_id","lead_source_id","lead_reject_id","customer_reject_id","assigned_id","employee_id","color","branch_ids","branch_id","teacher_ids","teacher_id","age_from","age_to","dob_from","dob_to","lesson_count_from","lesson_count_to","balance_contract_from","balance_contract_to","balance_bonus_from","balance_bonus_to","date_from","date_to","created_at_from","created_at_to","updated_at_from","updated_at_to","last_attend_date_from","last_attend_date_to","next_lesson_date_from","next_lesson_date_to","has_next_lesson","tariff_till_from","tariff_till_to","withGroups"],"groupable":["lead_status_id","lead_source_id","study_status_id","assigned_id","lead_reject_id"],"labels":{"branch_ids":"Филиалы","teacher_ids":"Педагоги","name":"Имя","is_study":"Обучается","study_status_id":"Статус обучения","lead_status_id":"Этап воронки","lead_reject_id":"Причина отказа лида","customer_reject_id":"Причина отказа клиента","lead_source_id":"Источник","assigned_id":"Ответственный","employee_id":"Сотрудник","legal_type":"Тип клиента","legal_name":"Контактное лицо","company_id":"Юр. лицо","dob":"Дата рождения","gender":"Пол","removed":"Архив","note":"Примечание","phone":"Телефон","email":"E-mail","web":"Сайт","addr":"Адрес","color":"Цвет"},"enums":{"is_study":[0,1],"legal_type":[1,2],"gender":[0,1,2],"removed":[0,1]}},
   group: {"scope":"branches","actions":["index","create","update","delete","restore"],"extra":[],"archive":true,"customFields":true,"writers":"staff","readers":"staff","filters":["id","ids","name","note","customer_name","removed","level_id","status_id","branch_id","branch_ids","teacher_id","teacher_ids","b_date_from","b_date_to","e_date_from","e_date_to","created_at_from","created_at_to","updated_at_from","updated_at_to"],"groupable":[],"labels":{"branch_ids":"Филиалы","teacher_ids":"Педагоги","name":"Название","level_id":"Уровень","status_id":"Статус группы","company_id":"Юр. лицо","streaming_id":"Трансляция","limit":"Лимит","note":"Примечание","b_date":"Дата начала","e_date":"Дата окончания","removed":"Архив"},"enums":{"removed":[0,1]}},
-  lesson: {"scope":"branch","actions":["index","create","update","delete"],"extra":["count"],"archive":false,"customFields":true,"writers":"staff","readers":"staff","filters":["id","ids","status","date_from","date_to","lesson_type_id","subject_id","room_id","room_ids","regular_id","teacher_id","teacher_ids","group_id","group_ids","customer_id","customer_ids","location_id","location_ids","streaming"],"groupable":["status","teacher_id","room_id","subject_id"],"labels":{"branch_id":"Филиал","date":"Дата урока","time_from":"Время начала","time_to":"Время окончания","duration":"Длительность","lesson_type_id":"Тип урока","status":"Статус","subject_id":"Предмет","room_id":"Аудитория","teacher_ids":"Педагоги","customer_ids":"Клиенты","group_ids":"Группы","streaming":"Онлайн","topic":"Тема","homework":"Домашнее задание","note":"Примечание","details":"Посещаемость"},"enums":{"status":[1,2,3],"streaming":[0,1]}},
-  cgi: {"scope":"custom","actions":["index","create","update","delete"],"extra":["customer","count"],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","b_date","e_date","date_from","date_to"],"groupable":["group_id","customer_id"],"labels":{"customer_id":"Клиент","group_id":"Группа","b_date":"Начало действия","e_date":"Окончание действия"},"enums":{}},
-  "regular-lesson": {"scope":"branch","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","subject_id","lesson_type_id","room_id","related_class","related_id","teacher_id","group_id","customer_id","date_from","date_to","public"],"groupable":[],"labels":{"branch_id":"Филиал","lesson_type_id":"Тип урока","related_class":"Тип объекта","related_id":"Группа/клиент","subject_id":"Предмет","streaming":"Онлайн","teacher_ids":"Педагоги","customer_ids":"Клиенты","room_id":"Аудитория","days":"День недели","time_from_v":"Время начала","time_to_v":"Время окончания","b_date":"Начало периода","e_date":"Окончание периода","b_date_v":"Начало периода","e_date_v":"Окончание периода","is_public":"Публичный"},"enums":{"related_class":["Group","Customer"],"streaming":[0,1],"days":[1,2,3,4,5,6,7],"is_public":[0,1]}},
+  lesson: {"scope":"branch","actions":["index","create","update","delete"],"extra":["count"],"archive":false,"customFields":true,"writers":"staff","readers":"staff","filters":["id","ids","status","date_from","date_to","lesson_type_id","subject_id","room_id","room_ids","regular_id","teacher_id","teacher_ids","group_id","group_ids","customer_id","customer_ids","location_id","location_ids","streaming","updated_at_from","updated_at_to"],"groupable":["status","teacher_id","room_id","subject_id"],"labels":{"branch_id":"Филиал","date":"Дата урока","time_from":"Время начала","time_to":"Время окончания","duration":"Длительность","lesson_type_id":"Тип урока","status":"Статус","subject_id":"Предмет","room_id":"Аудитория","teacher_ids":"Педагоги","customer_ids":"Клиенты","group_ids":"Группы","streaming":"Онлайн","topic":"Тема","homework":"Домашнее задание","note":"Примечание","details":"Посещаемость"},"enums":{"status":[1,2,3],"streaming":[0,1]}},
+  cgi: {"scope":"custom","actions":["index","create","update","delete"],"extra":["customer","count"],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","b_date","e_date","date_from","date_to","updated_at_from","updated_at_to"],"groupable":["group_id","customer_id"],"labels":{"customer_id":"Клиент","group_id":"Группа","b_date":"Начало действия","e_date":"Окончание действия"},"enums":{}},
+  "regular-lesson": {"scope":"branch","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","subject_id","lesson_type_id","room_id","related_class","related_id","teacher_id","group_id","customer_id","date_from","date_to","public","updated_at_from","updated_at_to"],"groupable":[],"labels":{"branch_id":"Филиал","lesson_type_id":"Тип урока","related_class":"Тип объекта","related_id":"Группа/клиент","subject_id":"Предмет","streaming":"Онлайн","teacher_ids":"Педагоги","customer_ids":"Клиенты","room_id":"Аудитория","days":"День недели","time_from_v":"Время начала","time_to_v":"Время окончания","b_date":"Начало периода","e_date":"Окончание периода","b_date_v":"Начало периода","e_date_v":"Окончание периода","is_public":"Публичный"},"enums":{"related_class":["Group","Customer"],"streaming":[0,1],"days":[1,2,3,4,5,6,7],"is_public":[0,1]}},
   calendar: {"scope":"branch","actions":[],"extra":["customer","teacher","group"],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":[],"groupable":[],"labels":{},"enums":{"status":[1,2,3]}},
-  subject: {"scope":"tenant","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","name","active","is_active"],"groupable":[],"labels":{"name":"Название","is_active":"Активен","weight":"Порядок"},"enums":{"is_active":[0,1]}},
-  "study-status": {"scope":"tenant","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","name","is_enabled"],"groupable":[],"labels":{"name":"Название","is_enabled":"Активен","weight":"Порядок"},"enums":{"is_enabled":[0,1]}},
-  "lead-status": {"scope":"tenant","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","name","is_enabled","pipeline_id"],"groupable":[],"labels":{"name":"Название","is_enabled":"Активен","weight":"Порядок","pipeline_id":"Воронка","color":"Цвет","color_id":"Цвет"},"enums":{"is_enabled":[0,1]}},
-  "lead-source": {"scope":"tenant","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","code","name","is_enabled"],"groupable":[],"labels":{"code":"Код","name":"Название","is_enabled":"Активен","weight":"Порядок"},"enums":{"is_enabled":[0,1]}},
-  "lead-reject": {"scope":"tenant","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","name","is_enabled"],"groupable":[],"labels":{"name":"Название","is_enabled":"Активен","weight":"Порядок"},"enums":{"is_enabled":[0,1]}},
-  "customer-reject": {"scope":"tenant","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","name","is_enabled"],"groupable":[],"labels":{"name":"Название","is_enabled":"Активен","weight":"Порядок"},"enums":{"is_enabled":[0,1]}},
+  subject: {"scope":"tenant","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","name","active","is_active","updated_at_from","updated_at_to"],"groupable":[],"labels":{"name":"Название","is_active":"Активен","weight":"Порядок"},"enums":{"is_active":[0,1]}},
+  "study-status": {"scope":"tenant","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","name","is_enabled","updated_at_from","updated_at_to"],"groupable":[],"labels":{"name":"Название","is_enabled":"Активен","weight":"Порядок"},"enums":{"is_enabled":[0,1]}},
+  "lead-status": {"scope":"tenant","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","name","is_enabled","pipeline_id","updated_at_from","updated_at_to"],"groupable":[],"labels":{"name":"Название","is_enabled":"Активен","weight":"Порядок","pipeline_id":"Воронка","color":"Цвет","color_id":"Цвет"},"enums":{"is_enabled":[0,1]}},
+  "lead-source": {"scope":"tenant","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","code","name","is_enabled","updated_at_from","updated_at_to"],"groupable":[],"labels":{"code":"Код","name":"Название","is_enabled":"Активен","weight":"Порядок"},"enums":{"is_enabled":[0,1]}},
+  "lead-reject": {"scope":"tenant","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","name","is_enabled","updated_at_from","updated_at_to"],"groupable":[],"labels":{"name":"Название","is_enabled":"Активен","weight":"Порядок"},"enums":{"is_enabled":[0,1]}},
+  "customer-reject": {"scope":"tenant","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","name","is_enabled","updated_at_from","updated_at_to"],"groupable":[],"labels":{"name":"Название","is_enabled":"Активен","weight":"Порядок"},"enums":{"is_enabled":[0,1]}},
   pay: {"scope":"branch","actions":["index","create","update","delete"],"extra":["total"],"archive":false,"customFields":true,"writers":"staff","readers":"staff","filters":["id","ids","customer_id","pay_type_id","pay_account_id","pay_item_id","location_id","teacher_id","commodity_id","ctt_id","employee_id","pay_item_category_id","payer_name","note","date_from","date_to","sum_from","sum_to","is_confirmed","created_at_from","created_at_to","updated_at_from","updated_at_to"],"groupable":["pay_account_id","pay_type_id"],"labels":{"branch_id":"Филиал","location_id":"Локация","customer_id":"Клиент","pay_type_id":"Тип платежа","pay_account_id":"Касса","pay_item_id":"Статья","teacher_id":"Педагог","commodity_id":"Товар","ctt_id":"Абонемент","document_date":"Дата","income":"Сумма","payer_name":"Плательщик","note":"Примечание","is_confirmed":"Проведён"},"enums":{"pay_type_id":[1,2,3,4],"is_confirmed":[0,1]}},
-  "pay-account": {"scope":"branch","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","name","is_enabled"],"groupable":[],"labels":{"branch_id":"Филиал","name":"Название","user_ids":"Пользователи","is_enabled":"Активна","weight":"Порядок"},"enums":{"is_enabled":[0,1]}},
-  "pay-item": {"scope":"branches","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","name","category_id","pay_type_id","branch_id"],"groupable":[],"labels":{"branch_ids":"Филиалы","category_id":"Категория","pay_type_ids":"Типы платежей","name":"Название","weight":"Порядок"},"enums":{"pay_type_ids":[1,2,3,4]}},
-  "pay-item-category": {"scope":"tenant","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","name"],"groupable":[],"labels":{"name":"Название","weight":"Порядок"},"enums":{}},
-  communication: {"scope":"custom","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","type_id","user_id","comment","date_from","date_to"],"groupable":[],"labels":{"type_id":"Тип","class":"Объект","related_id":"Объект","comment":"Комментарий"},"enums":{"class":["Customer","Group","Task"]}},
-  "customer-tariff": {"scope":"custom","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","tariff_id","is_separate_balance","is_archive","dead","tariff_type","balance"],"groupable":[],"labels":{"customer_id":"Клиент","tariff_id":"Абонемент","subject_ids":"Предметы","lesson_type_ids":"Типы уроков","is_separate_balance":"Отдельный баланс","note":"Примечание","b_date":"Начало действия","e_date":"Окончание действия","is_archive":"В архиве"},"enums":{"is_separate_balance":[0,1],"is_archive":[0,1],"dead":[0,1]}},
-  discount: {"scope":"branch","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","customer_id","discount_type"],"groupable":[],"labels":{"branch_id":"Филиал","customer_id":"Клиент","discount_type":"Тип скидки","amount":"Размер скидки","note":"Примечание","subject_ids":"Предметы","lesson_type_ids":"Типы уроков","begin":"Начало действия","end":"Окончание действия"},"enums":{"discount_type":[1,2]}},
-  task: {"scope":"branches","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","user_id","priority","assigned_id","customer_id","group_id","title","text","is_done","is_archive","due_date_from","due_date_to","done_date_from","done_date_to","due_date_is_null"],"groupable":[],"labels":{"company_id":"Юр. лицо","branch_ids":"Филиалы","user_id":"Автор","assigned_ids":"Исполнители","group_ids":"Группы","customer_ids":"Клиенты","title":"Заголовок","text":"Текст","is_archive":"В архиве","is_done":"Выполнена","is_private":"Личная","due_date":"Срок","done_date":"Дата выполнения","is_public_entry":"Публичная запись","is_notify":"Уведомлять","priority":"Приоритет"},"enums":{"is_archive":[0,1],"is_done":[0,1],"is_private":[0,1],"is_public_entry":[0,1],"is_notify":[0,1],"priority":[1,2,3]}},
-  teacher: {"scope":"branches","actions":["index","create","update","delete","restore"],"extra":[],"archive":true,"customFields":true,"writers":"staff","readers":"staff","filters":["id","ids","name","phone","email","removed","age_from","age_to","subject_id","branch_id","gender","e_date","skill_id"],"groupable":[],"labels":{"branch_ids":"Филиалы","name":"Имя","dob":"Дата рождения","gender":"Пол","phone":"Телефон","email":"E-mail","web":"Сайт","addr":"Адрес","note":"Примечание","streaming_id":"Трансляция","subject_ids":"Предметы","removed":"Архив"},"enums":{"gender":[0,1,2],"removed":[0,1]}},
-  "teacher/working-hour": {"scope":"custom","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","weekday","location_id"],"groupable":[],"labels":{"teacher_id":"Педагог","location_id":"Локация","weekday":"День недели","time_from":"Время начала","time_to":"Время окончания"},"enums":{"weekday":[1,2,3,4,5,6,7]}},
-  "teacher/teacher-rate": {"scope":"custom","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","type"],"groupable":[],"labels":{"teacher_id":"Педагог","rate":"Ставка","type":"Тип ставки","b_date":"Начало действия","e_date":"Окончание действия","is_multirate":"Мультиставка","is_proportional":"Пропорционально","condition_attend":"Условие","reason_ids":"Причины","count_from":"Учеников от","count_to":"Учеников до","duration":"Длительность","lesson_type_ids":"Типы уроков","subject_ids":"Предметы","is_gt_zero":"Больше нуля"},"enums":{"type":[1,2],"is_multirate":[0,1],"is_proportional":[0,1],"condition_attend":[1,2,3],"is_gt_zero":[0,1]}},
-  tariff: {"scope":"branches","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","name","type","calculation_type","is_archive","lessons_count","price_from","price_to","branch_id"],"groupable":[],"labels":{"type":"Тип абонемента","name":"Название","price":"Стоимость","lessons_count":"Количество уроков","duration":"Длительность","branch_ids":"Филиалы","is_archive":"В архиве","b_date":"Действует с","e_date":"Действует по","calculation_type":"Способ расчёта","period_count":"Срок","period_type":"Единица срока","subject_ids":"Предметы","lesson_type_ids":"Типы уроков"},"enums":{"type":[1,2,3],"is_archive":[0,1],"calculation_type":[0,1,2],"period_type":[0,1,2,3,4]}},
-  room: {"scope":"branch","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","name","is_enabled","location_id"],"groupable":[],"labels":{"branch_id":"Филиал","location_id":"Локация","streaming_id":"Трансляция","color_id":"Цвет","name":"Название","note":"Полное название","is_enabled":"Активна","weight":"Порядок"},"enums":{"is_enabled":[0,1]}},
-  "lesson-type": {"scope":"tenant","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","name","type","is_active"],"groupable":[],"labels":{"name":"Название","type":"Вид","icon":"Иконка","is_active":"Активен","sort":"Порядок"},"enums":{"type":[1,2,3],"is_active":[0,1]}},
+  "pay-account": {"scope":"branch","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","name","is_enabled","updated_at_from","updated_at_to"],"groupable":[],"labels":{"branch_id":"Филиал","name":"Название","user_ids":"Пользователи","is_enabled":"Активна","weight":"Порядок"},"enums":{"is_enabled":[0,1]}},
+  "pay-item": {"scope":"branches","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","name","category_id","pay_type_id","branch_id","updated_at_from","updated_at_to"],"groupable":[],"labels":{"branch_ids":"Филиалы","category_id":"Категория","pay_type_ids":"Типы платежей","name":"Название","weight":"Порядок"},"enums":{"pay_type_ids":[1,2,3,4]}},
+  "pay-item-category": {"scope":"tenant","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","name","updated_at_from","updated_at_to"],"groupable":[],"labels":{"name":"Название","weight":"Порядок"},"enums":{}},
+  communication: {"scope":"custom","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","type_id","user_id","comment","date_from","date_to","updated_at_from","updated_at_to"],"groupable":[],"labels":{"type_id":"Тип","class":"Объект","related_id":"Объект","comment":"Комментарий"},"enums":{"class":["Customer","Group","Task"]}},
+  "customer-tariff": {"scope":"custom","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","tariff_id","is_separate_balance","is_archive","dead","tariff_type","balance","updated_at_from","updated_at_to"],"groupable":[],"labels":{"customer_id":"Клиент","tariff_id":"Абонемент","subject_ids":"Предметы","lesson_type_ids":"Типы уроков","is_separate_balance":"Отдельный баланс","note":"Примечание","b_date":"Начало действия","e_date":"Окончание действия","is_archive":"В архиве"},"enums":{"is_separate_balance":[0,1],"is_archive":[0,1],"dead":[0,1]}},
+  discount: {"scope":"branch","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","customer_id","discount_type","updated_at_from","updated_at_to"],"groupable":[],"labels":{"branch_id":"Филиал","customer_id":"Клиент","discount_type":"Тип скидки","amount":"Размер скидки","note":"Примечание","subject_ids":"Предметы","lesson_type_ids":"Типы уроков","begin":"Начало действия","end":"Окончание действия"},"enums":{"discount_type":[1,2]}},
+  task: {"scope":"branches","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","user_id","priority","assigned_id","customer_id","group_id","title","text","is_done","is_archive","due_date_from","due_date_to","done_date_from","done_date_to","due_date_is_null","updated_at_from","updated_at_to"],"groupable":[],"labels":{"company_id":"Юр. лицо","branch_ids":"Филиалы","user_id":"Автор","assigned_ids":"Исполнители","group_ids":"Группы","customer_ids":"Клиенты","title":"Заголовок","text":"Текст","is_archive":"В архиве","is_done":"Выполнена","is_private":"Личная","due_date":"Срок","done_date":"Дата выполнения","is_public_entry":"Публичная запись","is_notify":"Уведомлять","priority":"Приоритет"},"enums":{"is_archive":[0,1],"is_done":[0,1],"is_private":[0,1],"is_public_entry":[0,1],"is_notify":[0,1],"priority":[1,2,3]}},
+  teacher: {"scope":"branches","actions":["index","create","update","delete","restore"],"extra":[],"archive":true,"customFields":true,"writers":"staff","readers":"staff","filters":["id","ids","name","phone","email","removed","age_from","age_to","subject_id","branch_id","gender","e_date","skill_id","updated_at_from","updated_at_to"],"groupable":[],"labels":{"branch_ids":"Филиалы","name":"Имя","dob":"Дата рождения","gender":"Пол","phone":"Телефон","email":"E-mail","web":"Сайт","addr":"Адрес","note":"Примечание","streaming_id":"Трансляция","subject_ids":"Предметы","removed":"Архив"},"enums":{"gender":[0,1,2],"removed":[0,1]}},
+  "teacher/working-hour": {"scope":"custom","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","weekday","location_id","updated_at_from","updated_at_to"],"groupable":[],"labels":{"teacher_id":"Педагог","location_id":"Локация","weekday":"День недели","time_from":"Время начала","time_to":"Время окончания"},"enums":{"weekday":[1,2,3,4,5,6,7]}},
+  "teacher/teacher-rate": {"scope":"custom","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","type","updated_at_from","updated_at_to"],"groupable":[],"labels":{"teacher_id":"Педагог","rate":"Ставка","type":"Тип ставки","b_date":"Начало действия","e_date":"Окончание действия","is_multirate":"Мультиставка","is_proportional":"Пропорционально","condition_attend":"Условие","reason_ids":"Причины","count_from":"Учеников от","count_to":"Учеников до","duration":"Длительность","lesson_type_ids":"Типы уроков","subject_ids":"Предметы","is_gt_zero":"Больше нуля"},"enums":{"type":[1,2],"is_multirate":[0,1],"is_proportional":[0,1],"condition_attend":[1,2,3],"is_gt_zero":[0,1]}},
+  tariff: {"scope":"branches","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","name","type","calculation_type","is_archive","lessons_count","price_from","price_to","branch_id","updated_at_from","updated_at_to"],"groupable":[],"labels":{"type":"Тип абонемента","name":"Название","price":"Стоимость","lessons_count":"Количество уроков","duration":"Длительность","branch_ids":"Филиалы","is_archive":"В архиве","b_date":"Действует с","e_date":"Действует по","calculation_type":"Способ расчёта","period_count":"Срок","period_type":"Единица срока","subject_ids":"Предметы","lesson_type_ids":"Типы уроков"},"enums":{"type":[1,2,3],"is_archive":[0,1],"calculation_type":[0,1,2],"period_type":[0,1,2,3,4]}},
+  room: {"scope":"branch","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","name","is_enabled","location_id","updated_at_from","updated_at_to"],"groupable":[],"labels":{"branch_id":"Филиал","location_id":"Локация","streaming_id":"Трансляция","color_id":"Цвет","name":"Название","note":"Полное название","is_enabled":"Активна","weight":"Порядок"},"enums":{"is_enabled":[0,1]}},
+  "lesson-type": {"scope":"tenant","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","name","type","is_active","updated_at_from","updated_at_to"],"groupable":[],"labels":{"name":"Название","type":"Вид","icon":"Иконка","is_active":"Активен","sort":"Порядок"},"enums":{"type":[1,2,3],"is_active":[0,1]}},
   log: {"scope":"custom","actions":["index"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids","entity","entity_id","user_id","event","date_from","date_to","field"],"groupable":[],"labels":{},"enums":{}},
   "pay-type": {"scope":"global","actions":["index"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids"],"groupable":[],"labels":{},"enums":{}},
-  "custom-field": {"scope":"global","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"admin","readers":"staff","filters":["id","ids","model","code"],"groupable":[],"labels":{"model":"Модель","code":"Код","label":"Название","type":"Тип","options":"Варианты","weight":"Порядок"},"enums":{"model":["customer","group","pay","lesson","teacher"],"type":["string","text","int","number","date","bool","select","multiselect"]}},
-  user: {"scope":"global","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"admin","readers":"admin","filters":["id","ids","email","role","is_active","teacher_id"],"groupable":[],"labels":{"name":"Имя","email":"E-mail","role":"Роль","is_v2api":"Доступ к API","branch_ids":"Филиалы","is_active":"Активен","teacher_id":"Педагог"},"enums":{"role":["admin","manager","teacher","readonly"],"is_v2api":[0,1],"is_active":[0,1]}},
+  "custom-field": {"scope":"global","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"admin","readers":"staff","filters":["id","ids","model","code","updated_at_from","updated_at_to"],"groupable":[],"labels":{"model":"Модель","code":"Код","label":"Название","type":"Тип","options":"Варианты","weight":"Порядок"},"enums":{"model":["customer","group","pay","lesson","teacher"],"type":["string","text","int","number","date","bool","select","multiselect"]}},
+  user: {"scope":"global","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"admin","readers":"admin","filters":["id","ids","email","role","is_active","teacher_id","updated_at_from","updated_at_to"],"groupable":[],"labels":{"name":"Имя","email":"E-mail","role":"Роль","is_v2api":"Доступ к API","branch_ids":"Филиалы","is_active":"Активен","teacher_id":"Педагог"},"enums":{"role":["admin","manager","teacher","readonly"],"is_v2api":[0,1],"is_active":[0,1]}},
 } as const
 
 /** A writable field as the declarations give it (settings forms are generated from these). */
