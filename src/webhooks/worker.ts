@@ -1,0 +1,256 @@
+import crypto from 'node:crypto'
+import os from 'node:os'
+import { sql } from 'kysely'
+import type { WebhookConfig } from '../config.js'
+import type { Db } from '../db/connect.js'
+import { nowParts } from '../wire/dates.js'
+import { touchWebhooks } from './outbox.js'
+import { sendSigned } from './send.js'
+
+export interface WorkerDeps {
+  db: Db
+  config: WebhookConfig
+  tz: string
+  log: { warn(obj: unknown, msg: string): void; info(obj: unknown, msg: string): void }
+}
+
+/** Endpoints served per round; each sends one delivery at a time, so at most this many requests at once. */
+const ROUND = 32
+
+interface Claimed {
+  id: number
+  webhook_id: number
+  branch_id: number | null
+  entity: string
+  entity_id: number
+  event: string
+  attempts: number
+  first_ms: number
+  user_id: number
+  fields_old: string
+  fields_new: string
+  date_time: string
+  url: string
+  secret: string
+}
+
+/**
+ * The delivery worker of one server process. Each round takes the oldest pending delivery of every
+ * active endpoint whose turn has come (so an endpoint gets its changes in commit order, one at a time),
+ * leases them (a lease another process cannot take until it expires: several processes on PostgreSQL
+ * never send a delivery at once; one that dies mid-send leaves it to the others after the lease), sends
+ * them in parallel and records each outcome. It runs again at once while there is work, else after
+ * `pollMs`. Never on a request's path.
+ */
+export class DeliveryWorker {
+  private readonly owner = `${os.hostname()}:${process.pid}:${crypto.randomBytes(4).toString('hex')}`
+  private readonly stopping = new AbortController()
+  private wake: (() => void) | null = null
+  private running: Promise<void> | null = null
+  /** Longer than any send (timeout) with room for recording its outcome. */
+  private readonly leaseMs: number
+
+  constructor(private readonly deps: WorkerDeps) {
+    this.leaseMs = deps.config.timeoutMs * 2 + 5000
+  }
+
+  start(): void {
+    if (this.running || this.deps.config.pollMs === 0) return
+    this.running = this.loop()
+  }
+
+  /** Stops taking work, aborts sends in flight and hands their deliveries back at once. */
+  async stop(): Promise<void> {
+    this.stopping.abort()
+    this.wake?.()
+    await this.running
+    this.running = null
+    await this.deps.db.kysely
+      .updateTable('webhook_deliveries')
+      .set({ lease_ms: 0, lease_owner: '' })
+      .where('lease_owner', '=', this.owner)
+      .where('status', '=', 'pending')
+      .execute()
+      .catch(() => {})
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping.signal.aborted) {
+      let sent = 0
+      try {
+        sent = await this.round()
+      } catch (err) {
+        if (!this.stopping.signal.aborted) this.deps.log.warn({ err }, 'webhook delivery round failed')
+      }
+      if (sent === 0 && !this.stopping.signal.aborted) await this.sleep(this.deps.config.pollMs)
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms)
+      this.wake = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+  }
+
+  /** One round; returns how many deliveries it sent. */
+  async round(): Promise<number> {
+    const db = this.deps.db.kysely
+    const now = Date.now()
+    // A plain read first (a reader thread on SQLite): an idle round writes nothing, so it never
+    // changes the data version the read caches go by.
+    const heads = await sql<{ id: number }>`
+      SELECT d.id FROM webhook_deliveries d
+      WHERE d.id IN (
+        SELECT (SELECT min(x.id) FROM webhook_deliveries x WHERE x.webhook_id = w.id AND x.status = 'pending')
+        FROM webhooks w WHERE w.is_active = 1)
+      AND d.due_ms <= ${now} AND d.lease_ms <= ${now}
+      LIMIT ${ROUND}`.execute(db)
+    if (heads.rows.length === 0) return 0
+    // The lease is taken by a conditional UPDATE: of two processes updating the same row, PostgreSQL
+    // re-checks the second's condition on the first's result, so only one gets it.
+    const claimed = await db
+      .updateTable('webhook_deliveries')
+      .set({ lease_ms: now + this.leaseMs, lease_owner: this.owner })
+      .where(
+        'id',
+        'in',
+        heads.rows.map((r) => Number(r.id)),
+      )
+      .where('status', '=', 'pending')
+      .where('lease_ms', '<=', now)
+      .returning('id')
+      .execute()
+    if (claimed.length === 0) return 0
+    const rows = await db
+      .selectFrom('webhook_deliveries as d')
+      .innerJoin('log as l', 'l.id', 'd.log_id')
+      .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
+      .select([
+        'd.id',
+        'd.webhook_id',
+        'd.branch_id',
+        'd.entity',
+        'd.entity_id',
+        'd.event',
+        'd.attempts',
+        'd.first_ms',
+        'l.user_id',
+        'l.fields_old',
+        'l.fields_new',
+        'l.date_time',
+        'w.url',
+        'w.secret',
+      ])
+      .where(
+        'd.id',
+        'in',
+        claimed.map((r) => Number(r.id)),
+      )
+      .execute()
+    await Promise.all(rows.map((r) => this.deliver(r as Claimed)))
+    return rows.length
+  }
+
+  private async deliver(row: Claimed): Promise<void> {
+    const body = payload(row)
+    const { timeoutMs } = this.deps.config
+    const sent = await sendSigned(row.url, row.secret, body, row.id, timeoutMs, this.stopping.signal)
+    // A send cut short by shutdown is not an attempt: `stop` hands the delivery back.
+    if (this.stopping.signal.aborted && !sent.ok) return
+    if (sent.ok) return this.delivered(row, sent.status!)
+    await this.failed(row, sent.status, sent.detail)
+  }
+
+  private wall(ms: number): string {
+    return nowParts(this.deps.tz, new Date(ms)).dateTime
+  }
+
+  private async delivered(row: Claimed, status: number): Promise<void> {
+    const at = this.wall(Date.now())
+    await this.deps.db.kysely
+      .updateTable('webhook_deliveries')
+      .set({
+        status: 'delivered',
+        attempts: Number(row.attempts) + 1,
+        last_status_code: status,
+        last_error: '',
+        last_attempt_at: at,
+        delivered_at: at,
+        next_attempt_at: null,
+        lease_ms: 0,
+        lease_owner: '',
+      })
+      .where('id', '=', row.id)
+      .where('lease_owner', '=', this.owner)
+      .execute()
+  }
+
+  /**
+   * Another attempt after an exponential back-off with jitter, until the retry horizon has passed since
+   * the first failure: then the delivery is failed and its endpoint disabled, saying why.
+   */
+  private async failed(row: Claimed, status: number | null, detail: string): Promise<void> {
+    const { retryBaseMs, retryMaxMs, retryHorizonMs } = this.deps.config
+    const now = Date.now()
+    const attempts = Number(row.attempts) + 1
+    const first = Number(row.first_ms) || now
+    const exhausted = now - first >= retryHorizonMs
+    const backoff = Math.min(retryMaxMs, retryBaseMs * 2 ** Math.min(attempts - 1, 30))
+    const due = now + Math.round(backoff * (0.5 + Math.random() * 0.5))
+    const error = detail.slice(0, 1000)
+    await this.deps.db.kysely.transaction().execute(async (trx) => {
+      const r = await trx
+        .updateTable('webhook_deliveries')
+        .set({
+          status: exhausted ? 'failed' : 'pending',
+          attempts,
+          last_status_code: status,
+          last_error: error,
+          last_attempt_at: this.wall(now),
+          next_attempt_at: exhausted ? null : this.wall(due),
+          first_ms: first,
+          due_ms: due,
+          lease_ms: 0,
+          lease_owner: '',
+        })
+        .where('id', '=', row.id)
+        .where('lease_owner', '=', this.owner)
+        .executeTakeFirst()
+      if (!exhausted || Number(r.numUpdatedRows) === 0) return
+      const hours = Math.round((now - first) / 360_000) / 10
+      const reason = `Disabled at ${this.wall(now)}: delivery ${row.id} failed ${attempts} times over ${hours} h; last error: ${error}`
+      await trx
+        .updateTable('webhooks')
+        .set({ is_active: 0, status: 'disabled', status_reason: reason.slice(0, 1000) })
+        .where('id', '=', row.webhook_id)
+        .execute()
+      await touchWebhooks(trx)
+      this.deps.log.warn(
+        { webhook: row.webhook_id, delivery: row.id },
+        'webhook disabled after the retry limit',
+      )
+    })
+  }
+}
+
+/** Alfa CRM's webhook shape (§5.11 values), plus the delivery id for the receiver's dedupe. */
+export function payload(
+  row: Omit<Claimed, 'url' | 'secret' | 'attempts' | 'first_ms' | 'webhook_id'>,
+): string {
+  return JSON.stringify({
+    branch_id: row.branch_id === null ? null : Number(row.branch_id),
+    event: row.event,
+    entity: row.entity,
+    entity_id: Number(row.entity_id),
+    fields_old: JSON.parse(row.fields_old),
+    fields_new: JSON.parse(row.fields_new),
+    fields_rel: [],
+    user_id: Number(row.user_id),
+    datetime: row.date_time,
+    delivery_id: Number(row.id),
+  })
+}
