@@ -40,8 +40,11 @@ export const webhookDelivery = defineModel({
     log_id: int({ readOnly: true, description: 'The change: its row in the log.' }),
     branch_id: int({ readOnly: true, nullable: true, description: 'The payload’s `branch_id`.' }),
     entity: text(50, { readOnly: true, description: 'The changed record’s log name.' }),
-    entity_id: int({ readOnly: true }),
-    event: choice(['create', 'update', 'delete', 'restore'], { readOnly: true }),
+    entity_id: int({ readOnly: true, description: 'Id of the changed record.' }),
+    event: choice(['create', 'update', 'delete', 'restore'], {
+      readOnly: true,
+      description: 'The payload’s `event`.',
+    }),
     status: choice(
       {
         pending: 'not delivered yet (waiting for its turn or its next attempt)',
@@ -50,15 +53,18 @@ export const webhookDelivery = defineModel({
       },
       { readOnly: true },
     ),
-    attempts: int({ readOnly: true }),
+    attempts: int({ readOnly: true, description: 'Attempts made so far.' }),
     last_status_code: int({ readOnly: true, nullable: true, description: 'HTTP status of the last answer.' }),
     last_error: text(1000, {
       readOnly: true,
       description: 'Why the last attempt failed; empty after success.',
     }),
-    last_attempt_at: datetime({ readOnly: true }),
-    next_attempt_at: datetime({ readOnly: true }),
-    delivered_at: datetime({ readOnly: true }),
+    last_attempt_at: datetime({ readOnly: true, description: 'When the last attempt was made.' }),
+    next_attempt_at: datetime({
+      readOnly: true,
+      description: 'When the next attempt is due, while pending.',
+    }),
+    delivered_at: datetime({ readOnly: true, description: 'When the endpoint accepted it.' }),
     created_at: datetime({ readOnly: true, description: 'When the change was committed.' }),
   },
   filters: {

@@ -54,8 +54,10 @@ function readSecret(draft: Draft, ctx: ActionCtx): void {
     draft.row.secret = made
     return
   }
-  if (typeof given !== 'string' || given.length < 16 || given.length > 255)
-    return draft.addError('secret', 'Значение «Секрет» должно содержать от 16 до 255 символов.')
+  if (typeof given !== 'string' || given.length < 16 || given.length > 255) {
+    draft.addError('secret', 'Значение «Секрет» должно содержать от 16 до 255 символов.')
+    return
+  }
   draft.row.secret = given
   draft.secrets.add('secret')
 }
@@ -76,7 +78,11 @@ export const webhook = defineModel({
   fields: {
     id: int({ readOnly: true }),
     name: text(100, { label: 'Название' }),
-    url: text(2000, { required: true, label: 'URL' }),
+    url: text(2000, {
+      required: true,
+      label: 'URL',
+      description: 'Where deliveries are POSTed: an http:// or https:// URL; redirects are not followed.',
+    }),
     events: stringList({
       label: 'События',
       description: '`create`, `update`, `delete`, `restore`; empty: all.',
@@ -102,7 +108,7 @@ export const webhook = defineModel({
     status_reason: text(1000, { readOnly: true, description: 'Why the endpoint was disabled.' }),
     created_at: datetime({ readOnly: true, description: 'When it was added.' }),
   },
-  filters: { ...ids(), is_active: exact('is_active'), status: exact('status') },
+  filters: { ...ids(), is_active: exact('is_active') },
   order: [['id', 'asc']],
   stamps: { created: 'created_at' },
   examples: {

@@ -363,7 +363,11 @@ test('two server processes on PostgreSQL deliver each change once', {
     await call(first.url, 'webhook/create', { url: `${receiver.url}?second`, secret: SECRET })
     await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        call(i % 2 ? first.url : second.url, '1/customer/create', { name: `К${i}`, is_study: 1, legal_type: 1 }),
+        call(i % 2 ? first.url : second.url, '1/customer/create', {
+          name: `К${i}`,
+          is_study: 1,
+          legal_type: 1,
+        }),
       ),
     )
     await waitFor('every delivery', () => receiver.accepted.length >= 40)
