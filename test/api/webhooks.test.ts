@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { after, before, describe, test } from 'node:test'
 import { sql } from 'kysely'
 import { make } from '../helpers/make.js'
@@ -240,6 +242,60 @@ describe('webhooks', () => {
     assert.equal(r.accepted[1]!.payload.entity_id, c.id)
     assert.equal((await s.api('webhook-delivery/redeliver?id=999999')).status, 404)
     await s.api(`webhook/delete?id=${hook}`)
+    await r.close()
+  })
+})
+
+const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url))
+
+/** Runs `npm run cli -- …` against the server's database, as another process. */
+function cli(s: Server, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'silent' }
+  delete env.DATABASE_URL
+  if (s.target.databaseUrl) env.DATABASE_URL = s.target.databaseUrl
+  else env.DATA_DIR = s.target.dataDir
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { env }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+    )
+  })
+}
+
+test('CLI: webhook add, list, test and remove; an endpoint added by another process is used at once', async () => {
+  await withServer(FAST, async (s) => {
+    const r = await startReceiver()
+    r.secret = SECRET
+    const added = await cli(s, [
+      'webhook',
+      'add',
+      '--url',
+      r.url,
+      '--entities',
+      'customer',
+      '--secret',
+      SECRET,
+      '--json',
+    ])
+    assert.equal(added.code, 0, added.stderr)
+    const { id, secret } = JSON.parse(added.stdout)
+    assert.equal(secret, undefined, 'a given secret is not printed')
+    const c = await make.customer(s)
+    await waitFor('the delivery', () => r.accepted.some((d) => d.payload.entity_id === c.id))
+    const listed = await cli(s, ['webhook', 'list', '--json'])
+    assert.equal(listed.code, 0, listed.stderr)
+    assert.ok(!listed.stdout.includes(SECRET))
+    assert.deepEqual(
+      JSON.parse(listed.stdout).map((h: { id: number; entities: string[] }) => [h.id, h.entities]),
+      [[id, ['Customer']]],
+    )
+    const ping = await cli(s, ['webhook', 'test', '--id', String(id)])
+    assert.equal(ping.code, 0, ping.stderr)
+    assert.match(ping.stdout, /^OK: 200/)
+    assert.equal(r.accepted.at(-1)!.payload.event, 'ping')
+    assert.equal(r.forged, 0)
+    const removed = await cli(s, ['webhook', 'remove', '--id', String(id)])
+    assert.equal(removed.code, 0, removed.stderr)
+    assert.equal((await s.api('webhook/index', {})).body.total, 0)
     await r.close()
   })
 })
