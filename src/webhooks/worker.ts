@@ -16,6 +16,8 @@ export interface WorkerDeps {
 
 /** Endpoints served per round; each sends one delivery at a time, so at most this many requests at once. */
 const ROUND = 32
+/** Deliveries of one endpoint claimed together and sent one after another. */
+const BATCH = 50
 
 interface Claimed {
   id: number
@@ -35,12 +37,12 @@ interface Claimed {
 }
 
 /**
- * The delivery worker of one server process. Each round takes the oldest pending delivery of every
- * active endpoint whose turn has come (so an endpoint gets its changes in commit order, one at a time),
- * leases them (a lease another process cannot take until it expires: several processes on PostgreSQL
- * never send a delivery at once; one that dies mid-send leaves it to the others after the lease), sends
- * them in parallel and records each outcome. It runs again at once while there is work, else after
- * `pollMs`. Never on a request's path.
+ * The delivery worker of one server process. Each round finds the active endpoints whose oldest pending
+ * delivery is due, leases a batch of each one's oldest pending deliveries (see `claim`), and sends each
+ * batch one delivery after another — an endpoint gets its changes in commit order, the next only after
+ * the previous was accepted — while the endpoints are served in parallel. A failure ends the batch: that
+ * delivery waits for its retry and the rest wait behind it. The worker runs again at once while there
+ * is work, else after `pollMs`. Never on a request's path.
  */
 export class DeliveryWorker {
   private readonly owner = `${os.hostname()}:${process.pid}:${crypto.randomBytes(4).toString('hex')}`
@@ -98,34 +100,25 @@ export class DeliveryWorker {
 
   /** One round; returns how many deliveries it sent. */
   async round(): Promise<number> {
-    const db = this.deps.db.kysely
     const now = Date.now()
     // A plain read first (a reader thread on SQLite): an idle round writes nothing, so it never
     // changes the data version the read caches go by.
-    const heads = await sql<{ id: number }>`
-      SELECT d.id FROM webhook_deliveries d
+    const heads = await sql<{ webhook_id: number }>`
+      SELECT d.webhook_id FROM webhook_deliveries d
       WHERE d.id IN (
         SELECT (SELECT min(x.id) FROM webhook_deliveries x WHERE x.webhook_id = w.id AND x.status = 'pending')
         FROM webhooks w WHERE w.is_active = 1)
       AND d.due_ms <= ${now} AND d.lease_ms <= ${now}
-      LIMIT ${ROUND}`.execute(db)
-    if (heads.rows.length === 0) return 0
-    // The lease is taken by a conditional UPDATE: of two processes updating the same row, PostgreSQL
-    // re-checks the second's condition on the first's result, so only one gets it.
-    const claimed = await db
-      .updateTable('webhook_deliveries')
-      .set({ lease_ms: now + this.leaseMs, lease_owner: this.owner })
-      .where(
-        'id',
-        'in',
-        heads.rows.map((r) => Number(r.id)),
-      )
-      .where('status', '=', 'pending')
-      .where('lease_ms', '<=', now)
-      .returning('id')
-      .execute()
-    if (claimed.length === 0) return 0
-    const rows = await db
+      LIMIT ${ROUND}`.execute(this.deps.db.kysely)
+    const sent = await Promise.all(heads.rows.map((h) => this.serve(Number(h.webhook_id))))
+    return sent.reduce((a, b) => a + b, 0)
+  }
+
+  /** Claims the next deliveries of one endpoint and sends them in order; returns how many it sent. */
+  private async serve(webhookId: number): Promise<number> {
+    const ids = await this.claim(webhookId)
+    if (ids.length === 0) return 0
+    const rows = (await this.deps.db.kysely
       .selectFrom('webhook_deliveries as d')
       .innerJoin('log as l', 'l.id', 'd.log_id')
       .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
@@ -145,48 +138,108 @@ export class DeliveryWorker {
         'w.url',
         'w.secret',
       ])
-      .where(
-        'd.id',
-        'in',
-        claimed.map((r) => Number(r.id)),
-      )
-      .execute()
-    await Promise.all(rows.map((r) => this.deliver(r as Claimed)))
-    return rows.length
+      .where('d.id', 'in', ids)
+      .orderBy('d.id')
+      .execute()) as Claimed[]
+    const accepted: Array<{ id: number; status: number }> = []
+    try {
+      for (const row of rows) {
+        const sent = await sendSigned(
+          row.url,
+          row.secret,
+          payload(row),
+          row.id,
+          this.deps.config.timeoutMs,
+          this.stopping.signal,
+        )
+        if (sent.ok) {
+          accepted.push({ id: Number(row.id), status: sent.status! })
+          continue
+        }
+        // A send cut short by shutdown is not an attempt: `stop` hands the deliveries back.
+        if (!this.stopping.signal.aborted) await this.failed(row, sent.status, sent.detail)
+        break
+      }
+    } finally {
+      await this.delivered(accepted)
+      await this.release(ids)
+    }
+    return accepted.length
   }
 
-  private async deliver(row: Claimed): Promise<void> {
-    const body = payload(row)
-    const { timeoutMs } = this.deps.config
-    const sent = await sendSigned(row.url, row.secret, body, row.id, timeoutMs, this.stopping.signal)
-    // A send cut short by shutdown is not an attempt: `stop` hands the delivery back.
-    if (this.stopping.signal.aborted && !sent.ok) return
-    if (sent.ok) return this.delivered(row, sent.status!)
-    await this.failed(row, sent.status, sent.detail)
+  /**
+   * Leases up to BATCH pending deliveries of the endpoint, oldest first, when its oldest is due and
+   * none is leased. On PostgreSQL the endpoint's row is locked for the claim (SKIP LOCKED: a process
+   * finding it locked leaves the endpoint to the one holding it), so two processes never hold
+   * deliveries of one endpoint at once; SQLite has one writer. A process that dies leaves its lease
+   * to expire, after which the deliveries are claimed again (at least once).
+   */
+  private claim(webhookId: number): Promise<number[]> {
+    const now = Date.now()
+    return this.deps.db.kysely.transaction().execute(async (trx) => {
+      if (this.deps.db.dialect === 'postgres') {
+        const locked = await sql`SELECT id FROM webhooks WHERE id = ${webhookId} AND is_active = 1
+          FOR UPDATE SKIP LOCKED`.execute(trx)
+        if (locked.rows.length === 0) return []
+      }
+      const next = await trx
+        .selectFrom('webhook_deliveries')
+        .select(['id', 'due_ms', 'lease_ms'])
+        .where('webhook_id', '=', webhookId)
+        .where('status', '=', 'pending')
+        .orderBy('id')
+        .limit(BATCH)
+        .execute()
+      const head = next[0]
+      if (!head || Number(head.due_ms) > now || next.some((r) => Number(r.lease_ms) > now)) return []
+      const ids = next.map((r) => Number(r.id))
+      await trx
+        .updateTable('webhook_deliveries')
+        .set({ lease_ms: now + this.leaseMs, lease_owner: this.owner })
+        .where('id', 'in', ids)
+        .execute()
+      return ids
+    })
+  }
+
+  /** Hands back the deliveries of a batch that were not sent (after a failure or at shutdown). */
+  private async release(ids: number[]): Promise<void> {
+    await this.deps.db.kysely
+      .updateTable('webhook_deliveries')
+      .set({ lease_ms: 0, lease_owner: '' })
+      .where('id', 'in', ids)
+      .where('status', '=', 'pending')
+      .where('lease_owner', '=', this.owner)
+      .execute()
   }
 
   private wall(ms: number): string {
     return nowParts(this.deps.tz, new Date(ms)).dateTime
   }
 
-  private async delivered(row: Claimed, status: number): Promise<void> {
+  /** Records the accepted deliveries of a batch: one statement per answer status (usually one). */
+  private async delivered(accepted: Array<{ id: number; status: number }>): Promise<void> {
+    if (accepted.length === 0) return
     const at = this.wall(Date.now())
-    await this.deps.db.kysely
-      .updateTable('webhook_deliveries')
-      .set({
-        status: 'delivered',
-        attempts: Number(row.attempts) + 1,
-        last_status_code: status,
-        last_error: '',
-        last_attempt_at: at,
-        delivered_at: at,
-        next_attempt_at: null,
-        lease_ms: 0,
-        lease_owner: '',
-      })
-      .where('id', '=', row.id)
-      .where('lease_owner', '=', this.owner)
-      .execute()
+    for (const status of new Set(accepted.map((a) => a.status))) {
+      const ids = accepted.filter((a) => a.status === status).map((a) => a.id)
+      await this.deps.db.kysely
+        .updateTable('webhook_deliveries')
+        .set((eb) => ({
+          status: 'delivered',
+          attempts: eb('attempts', '+', 1),
+          last_status_code: status,
+          last_error: '',
+          last_attempt_at: at,
+          delivered_at: at,
+          next_attempt_at: null,
+          lease_ms: 0,
+          lease_owner: '',
+        }))
+        .where('id', 'in', ids)
+        .where('lease_owner', '=', this.owner)
+        .execute()
+    }
   }
 
   /**
