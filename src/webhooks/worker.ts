@@ -3,6 +3,7 @@ import os from 'node:os'
 import { sql } from 'kysely'
 import type { WebhookConfig } from '../config.js'
 import type { Db } from '../db/connect.js'
+import type { Eb } from '../engine/model.js'
 import { nowParts } from '../wire/dates.js'
 import { touchWebhooks } from './outbox.js'
 import { sendSigned } from './send.js'
@@ -101,16 +102,30 @@ export class DeliveryWorker {
   /** One round; returns how many deliveries it sent. */
   async round(): Promise<number> {
     const now = Date.now()
-    // A plain read first (a reader thread on SQLite): an idle round writes nothing, so it never
-    // changes the data version the read caches go by.
-    const heads = await sql<{ webhook_id: number }>`
-      SELECT d.webhook_id FROM webhook_deliveries d
-      WHERE d.id IN (
-        SELECT (SELECT min(x.id) FROM webhook_deliveries x WHERE x.webhook_id = w.id AND x.status = 'pending')
-        FROM webhooks w WHERE w.is_active = 1)
-      AND d.due_ms <= ${now} AND d.lease_ms <= ${now}
-      LIMIT ${ROUND}`.execute(this.deps.db.kysely)
-    const sent = await Promise.all(heads.rows.map((h) => this.serve(Number(h.webhook_id))))
+    // A plain read first (a reader thread on SQLite, as a SELECT outside a transaction): an idle round
+    // neither waits for the writer nor changes the data version the read caches go by.
+    const db = this.deps.db.kysely
+    const heads = await db
+      .selectFrom('webhook_deliveries as d')
+      .select('d.webhook_id')
+      .where('d.id', 'in', (eb: Eb) =>
+        eb
+          .selectFrom('webhooks as w')
+          .select((w: Eb) =>
+            w
+              .selectFrom('webhook_deliveries as x')
+              .select((x: Eb) => x.fn.min('x.id').as('head'))
+              .whereRef('x.webhook_id', '=', 'w.id')
+              .where('x.status', '=', 'pending')
+              .as('head'),
+          )
+          .where('w.is_active', '=', 1),
+      )
+      .where('d.due_ms', '<=', now)
+      .where('d.lease_ms', '<=', now)
+      .limit(ROUND)
+      .execute()
+    const sent = await Promise.all(heads.map((h) => this.serve(Number(h.webhook_id))))
     return sent.reduce((a, b) => a + b, 0)
   }
 

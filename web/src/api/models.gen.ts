@@ -1698,7 +1698,6 @@ export interface WebhookFilter extends Paging {
   id?: number | number[] | string
   ids?: number | number[] | string
   is_active?: 0 | 1 | Array<0 | 1> | string
-  status?: "active" | "disabled" | Array<"active" | "disabled"> | string
 }
 
 export interface WebhookDelivery {
@@ -1809,7 +1808,7 @@ export const MODELS = {
   "pay-type": {"scope":"global","actions":["index"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids"],"groupable":[],"labels":{},"enums":{}},
   "custom-field": {"scope":"global","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"admin","readers":"staff","filters":["id","ids","model","code"],"groupable":[],"labels":{"model":"Модель","code":"Код","label":"Название","type":"Тип","options":"Варианты","weight":"Порядок"},"enums":{"model":["customer","group","pay","lesson","teacher"],"type":["string","text","int","number","date","bool","select","multiselect"]}},
   user: {"scope":"global","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"admin","readers":"admin","filters":["id","ids","email","role","is_active","teacher_id"],"groupable":[],"labels":{"name":"Имя","email":"E-mail","role":"Роль","is_v2api":"Доступ к API","branch_ids":"Филиалы","is_active":"Активен","teacher_id":"Педагог"},"enums":{"role":["admin","manager","teacher","readonly"],"is_v2api":[0,1],"is_active":[0,1]}},
-  webhook: {"scope":"global","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"admin","readers":"admin","filters":["id","ids","is_active","status"],"groupable":[],"labels":{"name":"Название","url":"URL","events":"События","entities":"Сущности","branch_ids":"Филиалы","is_active":"Активен"},"enums":{"is_active":[0,1],"status":["active","disabled"]}},
+  webhook: {"scope":"global","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"admin","readers":"admin","filters":["id","ids","is_active"],"groupable":[],"labels":{"name":"Название","url":"URL","events":"События","entities":"Сущности","branch_ids":"Филиалы","is_active":"Активен"},"enums":{"is_active":[0,1],"status":["active","disabled"]}},
   "webhook-delivery": {"scope":"global","actions":["index"],"extra":["redeliver"],"archive":false,"customFields":false,"writers":"admin","readers":"admin","filters":["id","ids","webhook_id","status","entity","entity_id","log_id","date_from","date_to"],"groupable":[],"labels":{},"enums":{"event":["create","update","delete","restore"],"status":["pending","delivered","failed"]}},
 } as const
 
