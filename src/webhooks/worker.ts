@@ -131,7 +131,8 @@ export class DeliveryWorker {
 
   /** Claims the next deliveries of one endpoint and sends them in order; returns how many it sent. */
   private async serve(webhookId: number): Promise<number> {
-    const ids = await this.claim(webhookId)
+    const claimed = await this.claim(webhookId)
+    const { ids } = claimed
     if (ids.length === 0) return 0
     const rows = (await this.deps.db.kysely
       .selectFrom('webhook_deliveries as d')
@@ -156,9 +157,18 @@ export class DeliveryWorker {
       .where('d.id', 'in', ids)
       .orderBy('d.id')
       .execute()) as Claimed[]
-    const accepted: Array<{ id: number; status: number }> = []
+    let accepted: Array<{ id: number; status: number }> = []
+    let until = claimed.until
     try {
-      for (const row of rows) {
+      for (const [i, row] of rows.entries()) {
+        // Each send must end within the lease: renewed (for the rest of the batch) when it would not.
+        if (Date.now() + this.deps.config.timeoutMs + 1000 > until) {
+          await this.delivered(accepted)
+          accepted = []
+          const renewed = await this.renew(rows.slice(i).map((r) => Number(r.id)))
+          if (renewed === null) break
+          until = renewed
+        }
         const sent = await sendSigned(
           row.url,
           row.secret,
@@ -189,13 +199,15 @@ export class DeliveryWorker {
    * deliveries of one endpoint at once; SQLite has one writer. A process that dies leaves its lease
    * to expire, after which the deliveries are claimed again (at least once).
    */
-  private claim(webhookId: number): Promise<number[]> {
+  private claim(webhookId: number): Promise<{ ids: number[]; until: number }> {
     const now = Date.now()
+    const until = now + this.leaseMs
+    const none = { ids: [], until }
     return this.deps.db.kysely.transaction().execute(async (trx) => {
       if (this.deps.db.dialect === 'postgres') {
         const locked = await sql`SELECT id FROM webhooks WHERE id = ${webhookId} AND is_active = 1
           FOR UPDATE SKIP LOCKED`.execute(trx)
-        if (locked.rows.length === 0) return []
+        if (locked.rows.length === 0) return none
       }
       const next = await trx
         .selectFrom('webhook_deliveries')
@@ -206,15 +218,28 @@ export class DeliveryWorker {
         .limit(BATCH)
         .execute()
       const head = next[0]
-      if (!head || Number(head.due_ms) > now || next.some((r) => Number(r.lease_ms) > now)) return []
+      if (!head || Number(head.due_ms) > now || next.some((r) => Number(r.lease_ms) > now)) return none
       const ids = next.map((r) => Number(r.id))
       await trx
         .updateTable('webhook_deliveries')
-        .set({ lease_ms: now + this.leaseMs, lease_owner: this.owner })
+        .set({ lease_ms: until, lease_owner: this.owner })
         .where('id', 'in', ids)
         .execute()
-      return ids
+      return { ids, until }
     })
+  }
+
+  /** Extends the lease of the rest of a batch; null when another process holds any of it now. */
+  private async renew(ids: number[]): Promise<number | null> {
+    const until = Date.now() + this.leaseMs
+    const r = await this.deps.db.kysely
+      .updateTable('webhook_deliveries')
+      .set({ lease_ms: until })
+      .where('id', 'in', ids)
+      .where('status', '=', 'pending')
+      .where('lease_owner', '=', this.owner)
+      .executeTakeFirst()
+    return Number(r.numUpdatedRows) === ids.length ? until : null
   }
 
   /** Hands back the deliveries of a batch that were not sent (after a failure or at shutdown). */

@@ -426,9 +426,11 @@ test('two server processes on PostgreSQL deliver each change once', {
         }),
       ),
     )
-    await waitFor('every delivery', () => receiver.accepted.length >= 40)
+    await waitFor('every delivery', () => receiver.accepted.length >= 40, 60_000)
     await new Promise((resolve) => setTimeout(resolve, 500))
     const ids = receiver.accepted.map((d) => d.id)
+    const twice = ids.filter((id, i) => ids.indexOf(id) !== i)
+    assert.deepEqual(twice, [], 'sent twice')
     assert.equal(ids.length, 40)
     assert.equal(new Set(ids).size, 40, 'no delivery was sent twice')
   } finally {
