@@ -21,16 +21,19 @@ function entityNames(ctx: ActionCtx): Map<string, string> {
 
 /** Events and entities compare case-insensitively and are stored as the payload spells them. */
 function readLists(draft: Draft, ctx: ActionCtx): void {
-  const events = draft.values.events as string[]
-  const bad = events.filter((e) => !EVENTS.includes(e.toLowerCase()))
+  const listed = (key: string) =>
+    draft.changed.has(key) && !draft.errors[key] && Array.isArray(draft.values[key])
+      ? (draft.values[key] as string[])
+      : null
+  const events = listed('events')
+  const bad = events?.filter((e) => !EVENTS.includes(e.toLowerCase())) ?? []
   if (bad.length > 0) draft.addError('events', `Неизвестные события: ${bad.join(', ')}.`)
-  else if (draft.changed.has('events')) draft.set('events', [...new Set(events.map((e) => e.toLowerCase()))])
+  else if (events) draft.set('events', [...new Set(events.map((e) => e.toLowerCase()))])
   const known = entityNames(ctx)
-  const entities = draft.values.entities as string[]
-  const unknown = entities.filter((e) => !known.has(e.toLowerCase()))
+  const entities = listed('entities')
+  const unknown = entities?.filter((e) => !known.has(e.toLowerCase())) ?? []
   if (unknown.length > 0) draft.addError('entities', `Неизвестные сущности: ${unknown.join(', ')}.`)
-  else if (draft.changed.has('entities'))
-    draft.set('entities', [...new Set(entities.map((e) => known.get(e.toLowerCase())!))])
+  else if (entities) draft.set('entities', [...new Set(entities.map((e) => known.get(e.toLowerCase())!))])
 }
 
 /** Deliveries go to the configured URL only: http(s), a host, no credentials in it. */
