@@ -319,6 +319,8 @@ async function benchWebhooks(): Promise<WebhookBench> {
       ALFACRM_ADMIN_EMAIL: ADMIN.email,
       ALFACRM_ADMIN_API_KEY: ADMIN.api_key,
       WEBHOOK_POLL_MS: '20',
+      // The drain holds a delivery of each endpoint while its backlog is written (bench/webhooks).
+      WEBHOOK_TIMEOUT_MS: '120000',
     },
     healthPath: '/healthz',
   })
