@@ -158,6 +158,7 @@ export class DeliveryWorker {
       .orderBy('d.id')
       .execute()) as Claimed[]
     let accepted: Array<{ id: number; status: number }> = []
+    let sentCount = 0
     let until = claimed.until
     try {
       for (const [i, row] of rows.entries()) {
@@ -179,6 +180,7 @@ export class DeliveryWorker {
         )
         if (sent.ok) {
           accepted.push({ id: Number(row.id), status: sent.status! })
+          sentCount++
           continue
         }
         // A send cut short by shutdown is not an attempt: `stop` hands the deliveries back.
@@ -189,7 +191,7 @@ export class DeliveryWorker {
       await this.delivered(accepted)
       await this.release(ids)
     }
-    return accepted.length
+    return sentCount
   }
 
   /**
