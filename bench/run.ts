@@ -13,6 +13,7 @@ import { markdown, type RouteResult, type RunResult, table, title } from './repo
 import { type Route, routes } from './routes.js'
 import { type SoakResult, soak, soakTable } from './soak.js'
 import { runWebBench, webTable } from './web.js'
+import { runWebhookBench, type WebhookBench, webhookTable } from './webhooks.js'
 
 /**
  * `npm run bench`: for each size, seeds a fresh database (SQLite in a temp DATA_DIR, or a new
@@ -38,6 +39,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --web               also measure the staff app's budgets in chromium (bundle, first page, typing)
   --web-only          measure only the staff app's budgets
   --web-customers N   customers for the typing measurement (default 100000; --reuse a seeded one)
+  --webhooks          also measure webhooks: a write's p50 with 0 and 1 webhook, deliveries per second
+  --webhooks-only     measure only the webhooks
 Environment: DATABASE_URL=postgres://… benches PostgreSQL (a fresh database per size is created and
 dropped on that server); WORKERS=2 runs two server processes (node:cluster).`
 
@@ -62,6 +65,8 @@ interface Options {
   web: boolean
   webOnly: boolean
   webCustomers: number
+  webhooks: boolean
+  webhooksOnly: boolean
 }
 
 function options(argv: string[]): Options {
@@ -81,6 +86,8 @@ function options(argv: string[]): Options {
       reuse: { type: 'string' },
       soak: { type: 'string' },
       'soak-only': { type: 'boolean', default: false },
+      webhooks: { type: 'boolean', default: false },
+      'webhooks-only': { type: 'boolean', default: false },
       web: { type: 'boolean', default: false },
       'web-only': { type: 'boolean', default: false },
       'web-customers': { type: 'string' },
@@ -111,6 +118,8 @@ function options(argv: string[]): Options {
     web: v.web || v['web-only'],
     webOnly: v['web-only'],
     webCustomers: Number(v['web-customers'] ?? 100_000),
+    webhooks: v.webhooks || v['webhooks-only'],
+    webhooksOnly: v['webhooks-only'],
   }
 }
 
@@ -298,6 +307,32 @@ async function seed(env: NodeJS.ProcessEnv, customers: number) {
   return { seedSeconds, seedRows: seeded.rows ?? {} }
 }
 
+/** The webhooks bench (bench/webhooks.ts) against a server on an empty database of its own. */
+async function benchWebhooks(): Promise<WebhookBench> {
+  const db = await freshDb(0)
+  const server = await startProcess(SERVER, {
+    env: {
+      ...baseEnv(),
+      ...db.env,
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'error',
+      ALFACRM_ADMIN_EMAIL: ADMIN.email,
+      ALFACRM_ADMIN_API_KEY: ADMIN.api_key,
+      WEBHOOK_POLL_MS: '20',
+      // The drain holds a delivery of each endpoint while its backlog is written (bench/webhooks).
+      WEBHOOK_TIMEOUT_MS: '120000',
+    },
+    healthPath: '/healthz',
+  })
+  try {
+    process.stderr.write(`\n== webhooks on ${db.kind}\n`)
+    return await runWebhookBench(`http://127.0.0.1:${server.port}`, ADMIN)
+  } finally {
+    await server.stop()
+    await db.drop()
+  }
+}
+
 /** The memory soak (bench/soak.ts) against a server on an empty database of its own. */
 async function benchSoak(count: number): Promise<SoakResult[]> {
   const db = await freshDb(0)
@@ -438,8 +473,10 @@ async function main(): Promise<void> {
   const started = new Date()
   const loadAtStart = os.loadavg()
   const runs: RunResult[] = []
-  if (!o.soakOnly && !o.webOnly) for (const size of o.sizes) await benchSize(o, size, runs)
-  const soaked = o.soak > 0 && !o.webOnly ? await benchSoak(o.soak) : []
+  const only = o.soakOnly || o.webOnly || o.webhooksOnly
+  if (!only) for (const size of o.sizes) await benchSize(o, size, runs)
+  const soaked = o.soak > 0 && !o.webOnly && !o.webhooksOnly ? await benchSoak(o.soak) : []
+  const webhooks = o.webhooks ? await benchWebhooks() : null
   const web = o.web
     ? await runWebBench({
         root: repoRoot(),
@@ -471,7 +508,7 @@ async function main(): Promise<void> {
     loadAverageAtEnd: os.loadavg(),
     seconds_total: (Date.now() - started.getTime()) / 1000,
   }
-  fs.writeFileSync(file, `${JSON.stringify({ meta, runs, soak: soaked, web }, null, 2)}\n`)
+  fs.writeFileSync(file, `${JSON.stringify({ meta, runs, soak: soaked, web, webhooks }, null, 2)}\n`)
   for (const run of runs) {
     process.stdout.write(`\n${title(run)}; RSS after the run ${run.rssAfterMb.toFixed(0)} MB\n`)
     process.stdout.write(`${table(run.routes).join('\n')}\n`)
@@ -484,6 +521,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       `\nStaff app budgets (chromium ${process.env.CHROMIUM_PATH ?? 'of Debian'}, headless)\n${webTable(web)}\n`,
     )
+  if (webhooks) process.stdout.write(`\nWebhooks (one server process)\n${webhookTable(webhooks)}\n`)
   const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(' ')
   process.stdout.write(
     `\nWrote ${path.relative(process.cwd(), file)} (${meta.seconds_total.toFixed(0)} s in all; load average ` +

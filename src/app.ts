@@ -17,6 +17,7 @@ import { KEY_HEADER, PURGE_EVERY_MS, purgeExpired, REPLAYED_HEADER, readKey } fr
 import { type Route, resolveRoute } from './http/route.js'
 import { checkCsrf, presentedToken } from './http/session-cookie.js'
 import { registerWebApp } from './http/web-app.js'
+import { DeliveryWorker } from './webhooks/worker.js'
 import { parseBody, parseQueryString } from './wire/body.js'
 
 /** Reads a request stream that Fastify left unread, refusing more than `limit` bytes. */
@@ -341,6 +342,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     void purge()
   })
   app.addHook('onClose', async () => clearInterval(purging))
+
+  // Webhook deliveries run in the background of every server process, from its start to its close.
+  const deliveries = new DeliveryWorker({ db, config: config.webhooks, tz: config.tz, log: app.log })
+  app.addHook('onReady', async () => deliveries.start())
+  app.addHook('onClose', async () => deliveries.stop())
 
   registerDocs(app, models)
   registerWebApp(app, (req, reply) => sendError(req, reply, fail.route()))

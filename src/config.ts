@@ -33,6 +33,20 @@ export interface Config {
   readonly sqliteReaders: number
   /** A statement running longer is stopped and answered with a clear error; 0 = no limit. */
   readonly statementTimeoutMs: number
+  /** Outgoing webhooks (issue 16): how deliveries are sent and retried (webhooks/worker). */
+  readonly webhooks: WebhookConfig
+}
+
+export interface WebhookConfig {
+  /** Milliseconds between looks for due deliveries when there was nothing to send; 0 = no worker. */
+  readonly pollMs: number
+  /** Milliseconds a receiver has to answer (connect, headers and body). */
+  readonly timeoutMs: number
+  /** The first retry's delay; each further one doubles it (with jitter) up to `retryMaxMs`. */
+  readonly retryBaseMs: number
+  readonly retryMaxMs: number
+  /** Milliseconds after the first failed attempt at which a delivery is given up and its endpoint disabled. */
+  readonly retryHorizonMs: number
 }
 
 export class ConfigError extends Error {
@@ -120,6 +134,14 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy,
     sqliteReaders: int('SQLITE_READERS', 4, 0, 64),
     statementTimeoutMs: int('STATEMENT_TIMEOUT_MS', 10_000, 0, 3_600_000),
+    webhooks: Object.freeze({
+      pollMs: int('WEBHOOK_POLL_MS', 1000, 0, 3_600_000),
+      timeoutMs: int('WEBHOOK_TIMEOUT_MS', 10_000, 100, 600_000),
+      retryBaseMs: int('WEBHOOK_RETRY_BASE_MS', 10_000, 1, 86_400_000),
+      retryMaxMs: int('WEBHOOK_RETRY_MAX_MS', 3_600_000, 1, 86_400_000),
+      // At least 24 h by default (issue 16); tests shorten it to see an endpoint disabled.
+      retryHorizonMs: int('WEBHOOK_RETRY_HORIZON_S', 86_400, 1, 30 * 86_400) * 1000,
+    }),
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(config)

@@ -68,8 +68,8 @@ for (const [resource, model] of writable) {
         status: [1, 2, 3],
       })
       assert.equal(found.body.total, 1)
-      // §7.30: a user's api key is shown once, in the create reply only
-      const { api_key: _shownOnce, ...stored } = m
+      // §7.30: a user's api key is shown once, in the create reply only; so is a webhook's generated secret
+      const { api_key: _shownOnce, secret: _secretOnce, ...stored } = m
       assert.deepEqual(found.body.items[0], stored)
       const rows = await logRows(model.logName, m.id)
       assert.deepEqual(

@@ -27,6 +27,7 @@ export interface Ctx<A> {
   tz: string
   /** Migrations this run applied before the command (every command migrates first). */
   migrated: string[]
+  config: Config
 }
 
 export interface Command<A = unknown> {

@@ -11,6 +11,7 @@ import { type Output, streamOutput } from './output.js'
 import { seed } from './seed.js'
 import { userRevokeTokens, userRotateKey, userSetPassword } from './user-keys.js'
 import { userCreate, userList, userUpdate } from './users.js'
+import { webhookAdd, webhookList, webhookRemove, webhookTest } from './webhooks.js'
 
 const migrateCommand = defineCommand({
   synopsis: 'migrate [--json]',
@@ -32,6 +33,10 @@ const COMMANDS: Record<string, Command | StandaloneCommand> = {
   'user revoke-tokens': userRevokeTokens,
   'user set-password': userSetPassword,
   'branch create': branchCreate,
+  'webhook add': webhookAdd,
+  'webhook list': webhookList,
+  'webhook remove': webhookRemove,
+  'webhook test': webhookTest,
   migrate: migrateCommand,
   seed,
   'import alfacrm': importAlfacrm,
@@ -116,7 +121,7 @@ async function main(argv: string[], out: Output, err: Output): Promise<number> {
     if (await bootstrap(db.kysely, config.adminEmail, config.adminApiKey)) {
       err.line(`Empty database: created branch 1 and admin ${config.adminEmail} from ALFACRM_ADMIN_EMAIL.`)
     }
-    await command.run({ db, args, out, tz: config.tz, migrated })
+    await command.run({ db, args, out, tz: config.tz, migrated, config })
     return 0
   } finally {
     await db.close()

@@ -10,6 +10,7 @@ import { m007_log_filters } from './migrations/007-log-filters.js'
 import { m008_token_version } from './migrations/008-token-version.js'
 import { m009_passwords } from './migrations/009-passwords.js'
 import { m010_user_teacher } from './migrations/010-user-teacher.js'
+import { m011_webhooks } from './migrations/011-webhooks.js'
 import { m012_idempotency_sync } from './migrations/012-idempotency-sync.js'
 
 const migrations: Record<string, Migration> = {
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '008-token-version': m008_token_version,
   '009-passwords': m009_passwords,
   '010-user-teacher': m010_user_teacher,
+  '011-webhooks': m011_webhooks,
   '012-idempotency-sync': m012_idempotency_sync,
 }
 

@@ -1,11 +1,15 @@
 import type { CustomDef } from '../engine/custom-fields.js'
 import type { ActionCtx, Model, Rec } from '../engine/model.js'
+import { enqueueDeliveries } from '../webhooks/outbox.js'
 
 export const EVENT = { create: 1, update: 2, delete: 3, restore: 4 } as const
 
-/** Rows about users and custom fields are shown to admins only; dictionaries and branches to everyone (§5.11). */
+/**
+ * Rows about users, custom fields and admin-only models (webhooks) are shown to admins only;
+ * dictionaries and branches to everyone (§5.11).
+ */
 function visibility(model: Model): 'admin' | 'all' | 'branches' {
-  if (model.slug === 'user' || model.slug === 'custom-field') return 'admin'
+  if (model.slug === 'user' || model.slug === 'custom-field' || model.readers === 'admin') return 'admin'
   return model.scope === 'global' || model.scope === 'tenant' ? 'all' : 'branches'
 }
 
@@ -49,7 +53,8 @@ const CHUNK = 500
 /**
  * Writes log rows in the caller's transaction in two statements per 500 (the rows, then their
  * branches) — a lesson conducted with twenty attendance changes writes 21 rows. Ids follow the order
- * of `entries`: a multi-row INSERT numbers its rows in order on both databases.
+ * of `entries`: a multi-row INSERT numbers its rows in order on both databases. The webhook outbox
+ * rows of the change follow in the same transaction (webhooks/outbox).
  */
 export async function writeLogs(ctx: ActionCtx, entries: LogEntry[]): Promise<void> {
   const encode = (m: Record<string, unknown> | null) =>
@@ -84,6 +89,16 @@ export async function writeLogs(ctx: ActionCtx, entries: LogEntry[]): Promise<vo
         .insertInto('log_branches')
         .values(links.slice(l, l + CHUNK * 4))
         .execute()
+    await enqueueDeliveries(
+      ctx,
+      chunk.map((e, i) => ({
+        logId: ids[i]!,
+        entity: e.entity ?? e.model.logName,
+        entityId: e.entityId,
+        event: e.event,
+        branches: e.branches,
+      })),
+    )
   }
 }
 

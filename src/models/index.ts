@@ -33,6 +33,8 @@ import { teacher } from './teacher.js'
 import { teacherRate } from './teacher-rate.js'
 import { teacherWorkingHour } from './teacher-working-hour.js'
 import { user } from './user.js'
+import { webhook } from './webhook.js'
+import { webhookDelivery } from './webhook-delivery.js'
 
 /** The registry: routes, validation, OpenAPI and the contract tests all loop over it. */
 const all: Model[] = [
@@ -68,6 +70,8 @@ const all: Model[] = [
   payType,
   customField,
   user,
+  webhook,
+  webhookDelivery,
 ]
 
 export const models: Registry = new Map(all.map((m) => [m.parent ? `${m.parent}/${m.slug}` : m.slug, m]))

@@ -31,6 +31,10 @@ export const OVERRIDES: Record<string, Override> = {
     const day = new Date(Date.UTC(2030, 0, 1 + 2 * ++counter)).toISOString().slice(0, 10)
     return { body: { b_date: day, e_date: day } }
   },
+  // A switched-off endpoint on a closed local port: nothing is sent anywhere.
+  webhook: () => ({
+    body: { url: 'http://127.0.0.1:9/hook', events: ['create'], entities: ['Customer'], is_active: 0 },
+  }),
   lesson: () => ({ body: { date: '2025-09-15', time_from: '10:00', time_to: '11:00', status: 1 } }),
   'regular-lesson': async (s, models) => ({
     body: {

@@ -1712,6 +1712,82 @@ export interface UserFilter extends Paging {
   updated_at_to?: string
 }
 
+export interface Webhook {
+  id: number
+  /** Название */
+  name: string
+  /** URL */
+  url: string
+  /** События */
+  events: string[]
+  /** Сущности */
+  entities: string[]
+  /** Филиалы */
+  branch_ids: number[]
+  /** Активен */
+  is_active: 0 | 1
+  status: "active" | "disabled"
+  status_reason: string
+  created_at: string | null
+}
+
+export interface WebhookInput {
+  /** Название */
+  name?: string
+  /** URL */
+  url?: string
+  /** События */
+  events?: string[]
+  /** Сущности */
+  entities?: string[]
+  /** Филиалы */
+  branch_ids?: number[]
+  /** Активен */
+  is_active?: 0 | 1
+}
+
+export interface WebhookFilter extends Paging {
+  id?: number | number[] | string
+  ids?: number | number[] | string
+  is_active?: 0 | 1 | Array<0 | 1> | string
+  updated_at_from?: string
+  updated_at_to?: string
+}
+
+export interface WebhookDelivery {
+  id: number
+  webhook_id: number
+  log_id: number
+  branch_id: number | null
+  entity: string
+  entity_id: number
+  event: "create" | "update" | "delete" | "restore"
+  status: "pending" | "delivered" | "failed"
+  attempts: number
+  last_status_code: number | null
+  last_error: string
+  last_attempt_at: string | null
+  next_attempt_at: string | null
+  delivered_at: string | null
+  created_at: string | null
+}
+
+export interface WebhookDeliveryInput {
+
+}
+
+export interface WebhookDeliveryFilter extends Paging {
+  id?: number | number[] | string
+  ids?: number | number[] | string
+  webhook_id?: number | number[] | string
+  status?: "pending" | "delivered" | "failed" | Array<"pending" | "delivered" | "failed"> | string
+  entity?: string | string[]
+  entity_id?: number | number[] | string
+  log_id?: number | number[] | string
+  date_from?: string
+  date_to?: string
+}
+
 /** Every model's record, write input and filters, by its path segment. */
 export interface ModelTypes {
   branch: { record: Branch; input: BranchInput; filter: BranchFilter }
@@ -1746,6 +1822,8 @@ export interface ModelTypes {
   "pay-type": { record: PayType; input: PayTypeInput; filter: PayTypeFilter }
   "custom-field": { record: CustomField; input: CustomFieldInput; filter: CustomFieldFilter }
   user: { record: User; input: UserInput; filter: UserFilter }
+  webhook: { record: Webhook; input: WebhookInput; filter: WebhookFilter }
+  "webhook-delivery": { record: WebhookDelivery; input: WebhookDeliveryInput; filter: WebhookDeliveryFilter }
 }
 
 export type ModelKey = keyof ModelTypes
@@ -1784,6 +1862,8 @@ export const MODELS = {
   "pay-type": {"scope":"global","actions":["index"],"extra":[],"archive":false,"customFields":false,"writers":"staff","readers":"staff","filters":["id","ids"],"groupable":[],"labels":{},"enums":{}},
   "custom-field": {"scope":"global","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"admin","readers":"staff","filters":["id","ids","model","code","updated_at_from","updated_at_to"],"groupable":[],"labels":{"model":"Модель","code":"Код","label":"Название","type":"Тип","options":"Варианты","weight":"Порядок"},"enums":{"model":["customer","group","pay","lesson","teacher"],"type":["string","text","int","number","date","bool","select","multiselect"]}},
   user: {"scope":"global","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"admin","readers":"admin","filters":["id","ids","email","role","is_active","teacher_id","updated_at_from","updated_at_to"],"groupable":[],"labels":{"name":"Имя","email":"E-mail","role":"Роль","is_v2api":"Доступ к API","branch_ids":"Филиалы","is_active":"Активен","teacher_id":"Педагог"},"enums":{"role":["admin","manager","teacher","readonly"],"is_v2api":[0,1],"is_active":[0,1]}},
+  webhook: {"scope":"global","actions":["index","create","update","delete"],"extra":[],"archive":false,"customFields":false,"writers":"admin","readers":"admin","filters":["id","ids","is_active","updated_at_from","updated_at_to"],"groupable":[],"labels":{"name":"Название","url":"URL","events":"События","entities":"Сущности","branch_ids":"Филиалы","is_active":"Активен"},"enums":{"is_active":[0,1],"status":["active","disabled"]}},
+  "webhook-delivery": {"scope":"global","actions":["index"],"extra":["redeliver"],"archive":false,"customFields":false,"writers":"admin","readers":"admin","filters":["id","ids","webhook_id","status","entity","entity_id","log_id","date_from","date_to"],"groupable":[],"labels":{},"enums":{"event":["create","update","delete","restore"],"status":["pending","delivered","failed"]}},
 } as const
 
 /** A writable field as the declarations give it (settings forms are generated from these). */
@@ -1832,4 +1912,6 @@ export const FIELDS: Record<ModelKey, Record<string, FieldInfo>> = {
   "pay-type": {},
   "custom-field": {"model":{"type":"enum{customer,group,pay,lesson,teacher}","required":true,"createOnly":true,"default":"customer"},"code":{"type":"string(50)","required":true,"createOnly":true,"default":"","maxLength":50},"label":{"type":"string(100)","required":true,"default":"","maxLength":100},"type":{"type":"enum{string,text,int,number,date,bool,select,multiselect}","required":true,"createOnly":true,"default":"string"},"options":{"type":"string[]","default":[]},"weight":{"type":"int","default":0}},
   user: {"name":{"type":"string(255)","required":true,"default":"","maxLength":255},"email":{"type":"string(255)","required":true,"default":"","maxLength":255},"role":{"type":"enum{admin,manager,teacher,readonly}","default":"manager"},"is_v2api":{"type":"bool","default":1},"branch_ids":{"type":"ref(branch)[]","default":[]},"is_active":{"type":"bool","default":1},"teacher_id":{"type":"ref(teacher)","nullable":true,"default":null,"minimum":1}},
+  webhook: {"name":{"type":"string(100)","default":"","maxLength":100},"url":{"type":"string(2000)","required":true,"default":"","maxLength":2000},"events":{"type":"string[]","default":[]},"entities":{"type":"string[]","default":[]},"branch_ids":{"type":"ref(branch)[]","default":[]},"is_active":{"type":"bool","default":1}},
+  "webhook-delivery": {},
 }
