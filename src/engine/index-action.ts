@@ -210,7 +210,7 @@ export async function indexAction(
             .limit(size)
             .offset(page * size)
             .execute()
-    } else rows = await readPage(model, ctx, plan, page * size, size)
+    } else rows = await readPage(ctx, plan, page * size, size)
   }
   const recs = rows.map((r) => rowToRec(model, r))
   await hydrate(model, recs, defs, ctx)
@@ -247,7 +247,6 @@ type Filtered = SelectQueryBuilder<Record<string, Record<string, unknown>>, stri
  * them once, reading one row more to learn where its page starts.
  */
 async function readPage(
-  model: Model,
   ctx: ActionCtx,
   plan: Plan,
   offset: number,
