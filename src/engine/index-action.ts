@@ -108,8 +108,17 @@ interface Plan {
   /** The page query in the model's order (null: built each time), and from a kept start (models ordered by id). */
   page: CompiledQuery | null
   seek: CompiledQuery | null
+  /**
+   * SQLite, a filter through a trigram table: the page with the filter's total on each row
+   * (`count(*) OVER ()`), so a search not counted yet matches its needle once, not once to count and
+   * once for the page.
+   */
+  counted: CompiledQuery | null
   defs: CustomDef[]
 }
+
+/** The column of a page that carries its filter's total (see Plan.counted); no field is named so. */
+const TOTAL_COLUMN = '__total_of_filter'
 
 // Placeholders of a page's bounds, recognised in the compiled parameters and replaced on each run.
 const AFTER = -987_654_321
@@ -148,7 +157,19 @@ async function planOf(model: Model, ctx: ActionCtx, input: RequestInput, action:
           [AFTER, LIMIT, OFFSET],
         )
       : null
-    return { counting, shape: shapeOf(counting), page, seek, defs }
+    const searches = ctx.dialect === 'sqlite' && (model.trigram?.length ?? 0) > 0
+    const counted =
+      searches && counting.sql.includes(`"${model.table}_search"`)
+        ? bounded(
+            ordered
+              .select(sql<number>`count(*) OVER ()`.as(TOTAL_COLUMN))
+              .limit(LIMIT)
+              .offset(OFFSET)
+              .compile(),
+            [LIMIT, OFFSET],
+          )
+        : null
+    return { counting, shape: shapeOf(counting), page, seek, counted, defs }
   }
   if (!ctx.reading) return make()
   const key = `plan:${planKey(model, ctx, input, action)}`
@@ -196,12 +217,26 @@ export async function indexAction(
   const plan = await planOf(model, ctx, input, action)
   const { defs } = plan
   // The count does not depend on the order: every order of one filter shares it.
-  const total = await remembered(ctx.reading, `total:${plan.shape}`, async () => {
-    const r = await ctx.trx.executeQuery<{ n: number }>(plan.counting)
-    return Number(r.rows[0]?.n ?? 0)
-  })
+  const totalKey = `total:${plan.shape}`
+  let total = ctx.reading?.memo.get<number>(ctx.reading.version, totalKey)
   let rows: Record<string, unknown>[] = []
-  if (page * size < total) {
+  if (total === undefined && plan.counted && !sort) {
+    // A search not counted yet: its page and its total in one pass (an empty page tells no total).
+    rows = (
+      await ctx.trx.executeQuery<Record<string, unknown>>(withBounds(plan.counted, [size, page * size]))
+    ).rows
+    if (rows.length > 0) {
+      total = Number(rows[0]![TOTAL_COLUMN])
+      ctx.reading?.memo.set(ctx.reading.version, totalKey, total)
+    }
+  }
+  if (total === undefined) {
+    total = await remembered(ctx.reading, totalKey, async () => {
+      const r = await ctx.trx.executeQuery<{ n: number }>(plan.counting)
+      return Number(r.rows[0]?.n ?? 0)
+    })
+  }
+  if (rows.length === 0 && page * size < total) {
     if (sort || !plan.page) {
       const { filtered } = await selectFiltered(model, ctx, input, action)
       rows = sort
