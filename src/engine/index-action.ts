@@ -175,10 +175,27 @@ async function planOf(model: Model, ctx: ActionCtx, input: RequestInput, action:
   const key = `plan:${planKey(model, ctx, input, action)}`
   const kept = ctx.reading.memo.get<Plan>(ctx.reading.version, key)
   if (kept) return kept
-  const plan = await make()
-  const chars = plan.shape.length + (plan.page?.sql.length ?? 0) + (plan.seek?.sql.length ?? 0)
-  ctx.reading.memo.set(ctx.reading.version, key, plan, 512 + chars * 4)
+  const made = await make()
+  // Kept without the operation trees they were compiled from (only the root's kind is read, to send a
+  // select to a reader), so a kept plan weighs about what its texts and parameters do.
+  const plan = {
+    ...made,
+    counting: light(made.counting),
+    page: made.page && light(made.page),
+    seek: made.seek && light(made.seek),
+    counted: made.counted && light(made.counted),
+  }
+  const chars = [plan.counting, plan.page, plan.seek, plan.counted].reduce(
+    (n, c) => n + (c ? c.sql.length + JSON.stringify(c.parameters).length : 0),
+    plan.shape.length,
+  )
+  ctx.reading.memo.set(ctx.reading.version, key, plan, 1024 + chars * 2)
   return plan
+}
+
+/** The compiled query with its operation tree reduced to the root's kind. */
+function light(c: CompiledQuery): CompiledQuery {
+  return { ...c, query: { kind: c.query.kind } as CompiledQuery['query'] }
 }
 
 /** A compiled page whose last parameters are the given placeholders, or null (then it is built each time). */
