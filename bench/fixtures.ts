@@ -29,6 +29,11 @@ export interface Facts {
   payCustomers: number[]
   /** Planned lessons to conduct; lesson k belongs to group k mod groups.length, of those 20 customers. */
   conduct: { lessons: number[]; groups: number[][] }
+  /** What varied reads ask for (bench/traffic): surnames and phone digits of random customers of branch 1. */
+  surnames: string[]
+  phoneParts: string[]
+  /** Ids of the dictionaries that customer filters name, for random filter mixes. */
+  dicts: Record<string, number[]>
 }
 
 export interface Target {
@@ -88,7 +93,11 @@ export async function prepareFixtures(target: Target, tz: string, pool: number):
       tz,
     )
     const nextMonth = addDays(`${today.slice(0, 8)}28`, 7)
+    const { surnames, phoneParts, dicts } = await samples(k, rng)
     return {
+      surnames,
+      phoneParts,
+      dicts,
       today,
       week: [addDays(monday, -7), addDays(monday, -1)],
       month: [`${today.slice(0, 8)}01`, addDays(`${nextMonth.slice(0, 8)}01`, -1)],
@@ -105,6 +114,48 @@ export async function prepareFixtures(target: Target, tz: string, pool: number):
   } finally {
     await db.close()
   }
+}
+
+/** Surnames and phone digits of 300 random customers of branch 1; dictionary ids (bench/traffic). */
+async function samples(k: ReturnType<typeof connect>['kysely'], rng: Rng) {
+  const top = await k
+    .selectFrom('customers')
+    .select((eb) => eb.fn.max('id').as('m'))
+    .executeTakeFirstOrThrow()
+  const ids = Array.from({ length: 600 }, () => rng.int(1, Number(top.m)))
+  const rows = await k
+    .selectFrom('customers')
+    .select(['name', 'phone'])
+    .where('id', 'in', ids)
+    .where('id', 'in', k.selectFrom('customers_branch_ids').select('record_id').where('value', '=', 1))
+    .limit(300)
+    .execute()
+  const surnames: string[] = []
+  const phoneParts: string[] = []
+  for (const r of rows) {
+    const surname = String(r.name).split(' ')[0] ?? ''
+    // Staff type a whole surname or its start.
+    if (surname.length >= 3)
+      surnames.push(rng.chance(0.5) ? surname : surname.slice(0, rng.int(3, surname.length)))
+    const digits = ((JSON.parse(String(r.phone)) as string[])[0] ?? '').replace(/\D/g, '')
+    if (digits.length >= 7) {
+      const tail = digits.slice(-rng.int(4, 7))
+      phoneParts.push(tail.length > 4 ? `${tail.slice(0, -4)}-${tail.slice(-4, -2)}-${tail.slice(-2)}` : tail)
+    }
+  }
+  const dicts: Record<string, number[]> = {}
+  for (const [key, table] of [
+    ['study_status_id', 'study_statuses'],
+    ['lead_status_id', 'lead_statuses'],
+    ['lead_source_id', 'lead_sources'],
+    ['assigned_id', 'users'],
+  ] as const) {
+    const found = await k.selectFrom(table).select('id').orderBy('id').limit(20).execute()
+    dicts[key] = found.map((f) => Number(f.id))
+  }
+  dicts.gender = [0, 1, 2]
+  dicts.legal_type = [1, 2]
+  return { surnames, phoneParts, dicts }
 }
 
 /** Groups of 20 students with `pool` planned past lessons in turn, each with its 20 details (§6.3). */

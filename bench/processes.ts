@@ -61,8 +61,22 @@ export async function startProcess(
     env: { ...opts.env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
   })
+  let stopping = false
+  // A server that goes away mid-run (a crash, a signal from elsewhere) is named, not just counted as failures.
+  child.once('exit', (code, signal) => {
+    if (!stopping) process.stderr.write(`bench: ${script} exited early (code ${code}, signal ${signal})\n`)
+  })
   await waitHealthy(`http://127.0.0.1:${port}${opts.healthPath}`, child, 120_000)
-  return { child, port, startMs: performance.now() - started, stop: stopper(child) }
+  const stop = stopper(child)
+  return {
+    child,
+    port,
+    startMs: performance.now() - started,
+    stop: () => {
+      stopping = true
+      return stop()
+    },
+  }
 }
 
 /** Resident memory of the process and its children (cluster workers), in bytes, from /proc. */

@@ -23,6 +23,8 @@ export interface RunResult {
   startToHealthyMs: number
   rssAfterMb: number
   routes: RouteResult[]
+  /** The production-like scenarios (bench/traffic.ts), when run. */
+  traffic?: import('./traffic.js').TrafficResult[]
 }
 
 const n = (v: number, digits = 0) => v.toFixed(digits)

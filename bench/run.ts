@@ -12,6 +12,14 @@ import { freePort, type Proc, rssOf, runToEnd, startProcess } from './processes.
 import { markdown, type RouteResult, type RunResult, table, title } from './report.js'
 import { type Route, routes } from './routes.js'
 import { type SoakResult, soak, soakTable } from './soak.js'
+import {
+  checkAnchor,
+  runTraffic,
+  SCENARIOS,
+  type TrafficResult,
+  trafficMarkdown,
+  trafficTable,
+} from './traffic.js'
 import { runWebBench, webTable } from './web.js'
 import { runWebhookBench, type WebhookBench, webhookTable } from './webhooks.js'
 
@@ -23,7 +31,12 @@ import { runWebhookBench, type WebhookBench, webhookTable } from './webhooks.js'
  */
 const USAGE = `Usage: npm run bench -- [options]
   --quick             10 000 customers only, shorter measurements (under 3 minutes on 2 cores)
-  --sizes A,B,…       customer counts (default 10000,100000,1000000)
+  --sizes A,B,…       customer counts (default 10000,100000,1000000); --customers is the same
+  --traffic           the production-like scenarios only (varied reads, with writes beside), each against
+                      the hand-written anchor server (bench/anchor.ts, SQLite); no routes, no soak
+  --scenarios a,b     only the traffic scenarios whose names start with these
+  --traffic-seconds S measurement per scenario and server (default 10; --quick 4)
+  --no-traffic        the routes only (identical requests, the bare ceiling), as before issue 15
   --workers A,B,…     server processes to measure on each size (default: $WORKERS or 1)
   --seconds S         measurement per route and server (default 5; --quick 3, the ceiling 2)
   --warmup S          warm-up before each measurement (default 2; --quick 1)
@@ -67,6 +80,10 @@ interface Options {
   webCustomers: number
   webhooks: boolean
   webhooksOnly: boolean
+  traffic: boolean
+  trafficOnly: boolean
+  scenarios: string[]
+  trafficSeconds: number
 }
 
 function options(argv: string[]): Options {
@@ -91,6 +108,11 @@ function options(argv: string[]): Options {
       web: { type: 'boolean', default: false },
       'web-only': { type: 'boolean', default: false },
       'web-customers': { type: 'string' },
+      customers: { type: 'string' },
+      traffic: { type: 'boolean', default: false },
+      'no-traffic': { type: 'boolean', default: false },
+      scenarios: { type: 'string' },
+      'traffic-seconds': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   })
@@ -102,7 +124,7 @@ function options(argv: string[]): Options {
   const seconds = Number(v.seconds ?? (v.quick ? 3 : 5))
   return {
     quick: v.quick,
-    sizes: list(v.sizes, v.quick ? [10_000] : [10_000, 100_000, 1_000_000]),
+    sizes: list(v.sizes ?? v.customers, v.quick ? [10_000] : [10_000, 100_000, 1_000_000]),
     workers: list(v.workers, [Number(process.env.WORKERS ?? 1)]),
     seconds,
     warmup: Number(v.warmup ?? (v.quick ? 1 : 2)),
@@ -120,6 +142,10 @@ function options(argv: string[]): Options {
     webCustomers: Number(v['web-customers'] ?? 100_000),
     webhooks: v.webhooks || v['webhooks-only'],
     webhooksOnly: v['webhooks-only'],
+    traffic: !v['no-traffic'],
+    trafficOnly: v.traffic,
+    scenarios: v.scenarios ? v.scenarios.split(',') : [],
+    trafficSeconds: Number(v['traffic-seconds'] ?? (v.quick ? 4 : 10)),
   }
 }
 
@@ -128,6 +154,7 @@ const compiled = path.resolve(here, '..')
 const SERVER = path.join(compiled, 'src/main.js')
 const CLI = path.join(compiled, 'src/cli/main.js')
 const CEILING = path.join(compiled, 'bench/ceiling.js')
+const ANCHOR = path.join(compiled, 'bench/anchor.js')
 
 /** The repository root: the nearest folder upwards with a package.json. */
 function repoRoot(): string {
@@ -446,7 +473,9 @@ async function benchServer(o: Options, r: ServerRun): Promise<RunResult> {
     const list = routes({ facts: r.facts, admin: ADMIN, total, name: NAME_QUERY }).filter(
       (x) => o.only.length === 0 || o.only.some((p) => x.name.startsWith(p)),
     )
-    process.stderr.write(`${table([])[0]}\n`)
+    if (o.traffic) run.traffic = await benchTraffic(o, r, server, base, token, total)
+    if (o.trafficOnly) list.length = 0
+    else process.stderr.write(`${table([])[0]}\n`)
     for (const [i, route] of list.entries()) {
       const result = await benchRoute(o, route, String(i), server, ceiling, token)
       run.routes.push(result)
@@ -458,6 +487,52 @@ async function benchServer(o: Options, r: ServerRun): Promise<RunResult> {
     await ceiling.stop()
   }
   return run
+}
+
+/** The traffic scenarios (bench/traffic.ts) on this server and, on SQLite, on the anchor server. */
+async function benchTraffic(
+  o: Options,
+  r: ServerRun,
+  server: Proc,
+  base: string,
+  token: string,
+  total: number,
+): Promise<TrafficResult[]> {
+  const input = { facts: r.facts, total }
+  const anchor =
+    r.db.kind === 'sqlite'
+      ? await startProcess(ANCHOR, {
+          env: {
+            ...baseEnv(),
+            DATA_DIR: r.db.target.dataDir,
+            ANCHOR_TOKEN: token,
+            TZ_NAME: process.env.TZ ?? 'Europe/Moscow',
+          },
+          healthPath: '/healthz',
+        })
+      : null
+  try {
+    if (anchor) {
+      const checked = await checkAnchor(input, base, `http://127.0.0.1:${anchor.port}`, token)
+      process.stderr.write(`anchor: ${checked} replies byte-identical to Parta's\n`)
+    }
+    const scenarios = SCENARIOS.filter(
+      (s) => o.scenarios.length === 0 || o.scenarios.some((p) => s.name.startsWith(p)),
+    )
+    process.stderr.write(`${trafficTable([])[0]}\n`)
+    return await runTraffic(
+      input,
+      server,
+      anchor,
+      token,
+      scenarios,
+      { connections: o.connections, seconds: o.trafficSeconds, warmup: o.warmup },
+      settle,
+      (x) => process.stderr.write(`${trafficTable([x])[1]}\n`),
+    )
+  } finally {
+    await anchor?.stop()
+  }
 }
 
 function commit(): string {
@@ -475,7 +550,7 @@ async function main(): Promise<void> {
   const runs: RunResult[] = []
   const only = o.soakOnly || o.webOnly || o.webhooksOnly
   if (!only) for (const size of o.sizes) await benchSize(o, size, runs)
-  const soaked = o.soak > 0 && !o.webOnly && !o.webhooksOnly ? await benchSoak(o.soak) : []
+  const soaked = o.soak > 0 && !o.webOnly && !o.webhooksOnly && !o.trafficOnly ? await benchSoak(o.soak) : []
   const webhooks = o.webhooks ? await benchWebhooks() : null
   const web = o.web
     ? await runWebBench({
@@ -511,7 +586,13 @@ async function main(): Promise<void> {
   fs.writeFileSync(file, `${JSON.stringify({ meta, runs, soak: soaked, web, webhooks }, null, 2)}\n`)
   for (const run of runs) {
     process.stdout.write(`\n${title(run)}; RSS after the run ${run.rssAfterMb.toFixed(0)} MB\n`)
-    process.stdout.write(`${table(run.routes).join('\n')}\n`)
+    if (run.traffic) {
+      process.stdout.write(
+        `Traffic (${o.connections} connections, ${o.trafficSeconds} s a scenario and server)\n`,
+      )
+      process.stdout.write(`${trafficTable(run.traffic).join('\n')}\n`)
+    }
+    if (run.routes.length > 0) process.stdout.write(`${table(run.routes).join('\n')}\n`)
   }
   if (soaked.length > 0) {
     process.stdout.write(`\nMemory soak (${o.soak} requests a shape, 4 connections, a readonly user)\n`)
@@ -528,7 +609,10 @@ async function main(): Promise<void> {
       `${load(meta.loadAverageAtStart)} at the start, ${load(meta.loadAverageAtEnd)} at the end).\n`,
   )
   if (process.env.BENCH_MARKDOWN)
-    for (const run of runs) process.stdout.write(`\n${markdown(run).join('\n')}\n`)
+    for (const run of runs) {
+      if (run.traffic) process.stdout.write(`\n${trafficMarkdown(run.traffic).join('\n')}\n`)
+      process.stdout.write(`\n${markdown(run).join('\n')}\n`)
+    }
 }
 
 main().catch((e: unknown) => {

@@ -58,23 +58,34 @@ function upcomingSql(now: string) {
 
 /**
  * The next upcoming lesson and the `paid_lesson_count`-th one of each customer of a page, in one
- * query: rank the upcoming lessons per customer and keep the two ranks each customer needs.
+ * statement of one shape per page size: for each customer two seeks in the index on
+ * (customer_id, lesson_time, lesson_id), the first row and the k-th row of its upcoming lessons,
+ * instead of ranking every upcoming lesson of the page's customers.
  */
 async function loadUpcoming(recs: Rec[], out: Map<number, FigureInputs>, ctx: ActionCtx): Promise<void> {
   if (recs.length === 0) return
-  const wanted = recs.map((r) => {
+  const seek = (id: number, offset: unknown) =>
+    sql`(SELECT d.lesson_time FROM lesson_details d WHERE d.customer_id = ${id} AND d.lesson_status = 1
+      AND d.lesson_time >= ${ctx.now} ORDER BY d.lesson_time, d.lesson_id LIMIT 1 OFFSET ${offset})`
+  const terms = recs.map((r) => {
     const k = paidLessonCount(Number(r.balance_base ?? 0), out.get(r.id)!.perLesson)
-    return sql`(r.customer_id = ${r.id} AND r.rn = ${Math.max(k, 1)})`
+    return sql`SELECT CAST(${r.id} AS integer) AS customer_id, CAST(${k} AS integer) AS k,
+      ${seek(r.id, 0)} AS next_time,
+      CASE WHEN ${k} > 1 THEN ${seek(r.id, Math.max(k - 1, 0))} END AS paid_time`
   })
-  const ids = recs.map((r) => r.id)
-  const rows = await sql<{ customer_id: number; time_from: string; rn: number }>`
-    SELECT r.customer_id, r.time_from, r.rn FROM (
-      SELECT d.customer_id, d.lesson_time AS time_from,
-        row_number() OVER (PARTITION BY d.customer_id ORDER BY d.lesson_time, d.lesson_id) AS rn
-      ${upcomingSql(ctx.now)} AND d.customer_id IN (${sql.join(ids)})
-    ) r
-    WHERE r.rn = 1 OR ${sql.join(wanted, sql` OR `)}`.execute(ctx.trx)
-  for (const row of rows.rows) out.get(Number(row.customer_id))?.upcoming.set(Number(row.rn), row.time_from)
+  const rows = await sql<{
+    customer_id: number
+    k: number
+    next_time: string | null
+    paid_time: string | null
+  }>`
+    ${sql.join(terms, sql` UNION ALL `)}`.execute(ctx.trx)
+  for (const row of rows.rows) {
+    const upcoming = out.get(Number(row.customer_id))?.upcoming
+    if (!upcoming) continue
+    if (row.next_time !== null) upcoming.set(1, row.next_time)
+    if (row.paid_time !== null) upcoming.set(Number(row.k), row.paid_time)
+  }
 }
 
 /** `next_lesson_date_from` / `_to` (§7.3): the range on the start of the next upcoming lesson. */

@@ -1,13 +1,13 @@
 import { type CompiledQuery, type SelectQueryBuilder, sql } from 'kysely'
 import { remembered } from '../db/memo.js'
 import { fail } from '../errors.js'
-import { customFilter, loadCustomDefs } from './custom-fields.js'
+import { type CustomDef, customFilter, loadCustomDefs } from './custom-fields.js'
 import { PatternTooLong } from './filters.js'
 import type { Action, ActionCtx, Condition, Eb, Model, RequestInput } from './model.js'
 import { NAMES_KEY, namesOf, referencedIds, wantsNames } from './names.js'
 import { PAGING_KEYS, readAfterId, readPaging } from './paging.js'
 import { hydrate, present } from './present.js'
-import { rowToRec, visibleIn } from './repository.js'
+import { rowToRec, selectedColumns, visibleIn } from './repository.js'
 import { readScoping } from './scoping.js'
 import { isSortKey, readSort, type SortKey, sortOrder } from './sort.js'
 
@@ -98,6 +98,128 @@ export async function selectFiltered(
 export const shapeOf = (c: CompiledQuery) => `${c.sql}\u0000${JSON.stringify(c.parameters)}`
 
 /**
+ * What an index runs for one filter, compiled once: the count (and its text, the memo key of the
+ * total) and the page in the model's order from the start or after a kept page start, with the page's
+ * bounds as their last parameters. Kept in the memo under the data version, keyed by everything a
+ * filter reads (the caller, the path branch, the clock's second, the request's parameters other than
+ * paging), so random pages of one list build and compile nothing after the first.
+ */
+interface Plan {
+  counting: CompiledQuery
+  shape: string
+  /** The page query in the model's order (null: built each time), and from a kept start (models ordered by id). */
+  page: CompiledQuery | null
+  seek: CompiledQuery | null
+  /**
+   * SQLite, a filter through a trigram table: the page with the filter's total on each row
+   * (`count(*) OVER ()`), so a search not counted yet matches its needle once, not once to count and
+   * once for the page.
+   */
+  counted: CompiledQuery | null
+  defs: CustomDef[]
+}
+
+/** The column of a page that carries its filter's total (see Plan.counted); no field is named so. */
+const TOTAL_COLUMN = '__total_of_filter'
+
+// Placeholders of a page's bounds, recognised in the compiled parameters and replaced on each run.
+const AFTER = -987_654_321
+const LIMIT = 987_654_322
+const OFFSET = 987_654_323
+
+function planKey(model: Model, ctx: ActionCtx, input: RequestInput, action: Action): string {
+  const rest = (o: Record<string, unknown>) =>
+    Object.entries(o).filter(([k]) => !PAGING_KEYS.has(k) && k !== NAMES_KEY)
+  return JSON.stringify([
+    model.slug,
+    action,
+    ctx.pathBranch,
+    ctx.userId,
+    ctx.strict,
+    ctx.now,
+    rest(input.query),
+    rest(input.body),
+  ])
+}
+
+async function planOf(model: Model, ctx: ActionCtx, input: RequestInput, action: Action): Promise<Plan> {
+  const make = async (): Promise<Plan> => {
+    const { filtered, defs } = await selectFiltered(model, ctx, input, action)
+    const counting = filtered.select(sql<number>`count(*)`.as('n')).compile()
+    const byId = model.order.length === 1 && model.order[0]![0] === 'id' ? model.order[0]![1] : null
+    const ordered = orderedPage(model, filtered)
+    const page = bounded(ordered.limit(LIMIT).offset(OFFSET).compile(), [LIMIT, OFFSET])
+    const seek = byId
+      ? bounded(
+          ordered
+            .where(`${model.table}.id`, byId === 'asc' ? '>' : '<', AFTER)
+            .limit(LIMIT)
+            .offset(OFFSET)
+            .compile(),
+          [AFTER, LIMIT, OFFSET],
+        )
+      : null
+    const searches = ctx.dialect === 'sqlite' && (model.trigram?.length ?? 0) > 0
+    const counted =
+      searches && counting.sql.includes(`"${model.table}_search"`)
+        ? bounded(
+            ordered
+              .select(sql<number>`count(*) OVER ()`.as(TOTAL_COLUMN))
+              .limit(LIMIT)
+              .offset(OFFSET)
+              .compile(),
+            [LIMIT, OFFSET],
+          )
+        : null
+    return { counting, shape: shapeOf(counting), page, seek, counted, defs }
+  }
+  if (!ctx.reading) return make()
+  const key = `plan:${planKey(model, ctx, input, action)}`
+  const kept = ctx.reading.memo.get<Plan>(ctx.reading.version, key)
+  if (kept) return kept
+  const made = await make()
+  // Kept without the operation trees they were compiled from (only the root's kind is read, to send a
+  // select to a reader), so a kept plan weighs about what its texts and parameters do.
+  const plan = {
+    ...made,
+    counting: light(made.counting),
+    page: made.page && light(made.page),
+    seek: made.seek && light(made.seek),
+    counted: made.counted && light(made.counted),
+  }
+  const chars = [plan.counting, plan.page, plan.seek, plan.counted].reduce(
+    (n, c) => n + (c ? c.sql.length + JSON.stringify(c.parameters).length : 0),
+    plan.shape.length,
+  )
+  ctx.reading.memo.set(ctx.reading.version, key, plan, 1024 + chars * 2)
+  return plan
+}
+
+/** The compiled query with its operation tree reduced to the root's kind. */
+function light(c: CompiledQuery): CompiledQuery {
+  return { ...c, query: { kind: c.query.kind } as CompiledQuery['query'] }
+}
+
+/** A compiled page whose last parameters are the given placeholders, or null (then it is built each time). */
+function bounded(c: CompiledQuery, tail: number[]): CompiledQuery | null {
+  const p = c.parameters
+  const at = p.length - tail.length
+  return at >= 0 && tail.every((v, i) => p[at + i] === v) ? c : null
+}
+
+/** The compiled page with its bounds (and the id it starts after) in place of the placeholders. */
+function withBounds(c: CompiledQuery, bounds: unknown[]): CompiledQuery {
+  const parameters = [...c.parameters.slice(0, c.parameters.length - bounds.length), ...bounds]
+  return { ...c, parameters }
+}
+
+function orderedPage(model: Model, filtered: Filtered) {
+  let q = filtered.select(selectedColumns(model))
+  for (const [column, dir] of model.order) q = q.orderBy(`${model.table}.${column}`, dir)
+  return q
+}
+
+/**
  * `index` (§4): the rows `selectFiltered` selects, a total count and one ordered page (the model's
  * order, or the client's `sort`); then one batch to complete the page, and with `names` [ext] one query
  * per reference field naming what the page points at.
@@ -114,18 +236,43 @@ export async function indexAction(
   const after = readAfterId(input)
   // A cursor orders by id alone: another order could not continue from an id.
   if (after !== null && sort) throw fail.badParam('sort')
-  const { filtered, defs } = await selectFiltered(model, ctx, input, action)
-  if (after !== null) return afterIdPage(model, ctx, filtered, defs, { after, page, size, named })
-  const counting = filtered.select(sql<number>`count(*)`.as('n')).compile()
+  if (after !== null) {
+    const { filtered, defs } = await selectFiltered(model, ctx, input, action)
+    return afterIdPage(model, ctx, filtered, defs, { after, page, size, named })
+  }
+  const plan = await planOf(model, ctx, input, action)
+  const { defs } = plan
   // The count does not depend on the order: every order of one filter shares it.
-  const shape = shapeOf(counting)
-  const total = await remembered(ctx.reading, `total:${shape}`, async () => {
-    const r = await ctx.trx.executeQuery<{ n: number }>(counting)
-    return Number(r.rows[0]?.n ?? 0)
-  })
+  const totalKey = `total:${plan.shape}`
+  let total = ctx.reading?.memo.get<number>(ctx.reading.version, totalKey)
   let rows: Record<string, unknown>[] = []
-  if (page * size < total && sort) rows = await readSortedPage(model, ctx, filtered, sort, page * size, size)
-  else if (page * size < total) rows = await readPage(model, ctx, filtered, shape, page * size, size)
+  if (total === undefined && plan.counted && !sort) {
+    // A search not counted yet: its page and its total in one pass (an empty page tells no total).
+    rows = (
+      await ctx.trx.executeQuery<Record<string, unknown>>(withBounds(plan.counted, [size, page * size]))
+    ).rows
+    if (rows.length > 0) {
+      total = Number(rows[0]![TOTAL_COLUMN])
+      ctx.reading?.memo.set(ctx.reading.version, totalKey, total)
+    }
+  }
+  if (total === undefined) {
+    total = await remembered(ctx.reading, totalKey, async () => {
+      const r = await ctx.trx.executeQuery<{ n: number }>(plan.counting)
+      return Number(r.rows[0]?.n ?? 0)
+    })
+  }
+  if (rows.length === 0 && page * size < total) {
+    if (sort || !plan.page) {
+      const { filtered } = await selectFiltered(model, ctx, input, action)
+      rows = sort
+        ? await readSortedPage(model, ctx, filtered, sort, page * size, size)
+        : await orderedPage(model, filtered)
+            .limit(size)
+            .offset(page * size)
+            .execute()
+    } else rows = await readPage(ctx, plan, page * size, size)
+  }
   const recs = rows.map((r) => rowToRec(model, r))
   await hydrate(model, recs, defs, ctx)
   const items = recs.map((r) => present(model, r, defs, ctx))
@@ -171,7 +318,7 @@ function readSortedPage(
   offset: number,
   size: number,
 ): Promise<Record<string, unknown>[]> {
-  let q = filtered.selectAll(model.table)
+  let q = filtered.select(selectedColumns(model))
   for (const { expr, dir } of sortOrder(model, sort, ctx))
     q = q.orderBy(expr, (ob) => (dir === 'asc' ? ob.asc() : ob.desc()).nullsLast())
   return q.limit(size).offset(offset).execute()
@@ -183,25 +330,21 @@ const MAX_STARTS = 10_000
 type Filtered = SelectQueryBuilder<Record<string, Record<string, unknown>>, string, object>
 
 /**
- * One page in the model's order. Models ordered by id alone seek: where a page begins is kept in the
- * memo (db/memo) with the id just before it, so page N+1 after page N, or page N again, starts at its
- * first row by the primary key instead of stepping over every row before it (OFFSET). The first
- * request for a far page steps over them once, reading one row more to learn where its page starts.
+ * One page in the model's order. Models ordered by id alone seek: where a page begins is kept in the memo (db/memo) with the id
+ * just before it, so page N+1 after page N, or page N again, starts at its first row by the primary key
+ * instead of stepping over every row before it (OFFSET). The first request for a far page steps over
+ * them once, reading one row more to learn where its page starts.
  */
 async function readPage(
-  model: Model,
   ctx: ActionCtx,
-  filtered: Filtered,
-  shape: string,
+  plan: Plan,
   offset: number,
   size: number,
 ): Promise<Record<string, unknown>[]> {
-  const byId = model.order.length === 1 && model.order[0]![0] === 'id' ? model.order[0]![1] : null
-  let q = filtered.selectAll(model.table)
-  for (const [column, dir] of model.order) q = q.orderBy(`${model.table}.${column}`, dir)
-  if (!byId || !ctx.reading) return q.limit(size).offset(offset).execute()
+  const run = async (c: CompiledQuery) => (await ctx.trx.executeQuery<Record<string, unknown>>(c)).rows
+  if (!ctx.reading || !plan.seek) return run(withBounds(plan.page!, [size, offset]))
 
-  const startsKey = `starts:${shape}`
+  const startsKey = `starts:${plan.shape}`
   const starts = await remembered(ctx.reading, startsKey, async () => new Map<number, number>())
   // The nearest known start at or before the page: the id of the row just before that position.
   let from = 0
@@ -213,14 +356,13 @@ async function readPage(
     }
   }
   const gap = offset - from
-  const idColumn = `${model.table}.id`
-  if (after !== null) q = q.where(idColumn, byId === 'asc' ? '>' : '<', after)
   // Stepping over rows (gap > 0): read the row before the page too, to keep where the page starts.
   const lead = gap > 0 ? 1 : 0
-  const rows = await q
-    .limit(size + lead)
-    .offset(gap - lead)
-    .execute()
+  const rows = await run(
+    after === null
+      ? withBounds(plan.page!, [size + lead, gap - lead])
+      : withBounds(plan.seek!, [after, size + lead, gap - lead]),
+  )
   if (lead === 1 && rows.length > 0) starts.set(offset, Number(rows[0]!.id))
   const page = lead === 1 ? rows.slice(1) : rows
   if (page.length > 0 && starts.size < MAX_STARTS) starts.set(offset + page.length, Number(page.at(-1)!.id))

@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import type { ActionCtx, Condition, Eb, Model, Rec, Scope } from './model.js'
 import { linkTable } from './model.js'
+import { rowReader } from './serialise.js'
 
 /** Records of `model` that belong to branch `b` (§2.5). Global and tenant-wide models: all. */
 export function visibleIn(model: Model, eb: Eb, b: number): Condition {
@@ -58,11 +59,23 @@ export async function branchesOf(model: Model, rec: Rec, ctx: ActionCtx): Promis
   return scope.branchesOf(rec, ctx)
 }
 
+/** A row's record: `id`, then every stored field from its column (a constructor generated per model). */
 export function rowToRec(model: Model, row: Record<string, unknown>): Rec {
-  const rec: Record<string, unknown> = { id: Number(row.id) }
-  for (const [name, kind] of model.columns) rec[name] = kind.fromDb(row[kind.column])
-  return rec as Rec
+  return rowReader(model)(row)
 }
+
+/** The columns `rowToRec` reads, qualified by the model's table: what a read selects. */
+export function selectedColumns(model: Model): string[] {
+  let kept = selections.get(model)
+  if (!kept) {
+    const columns = new Set(['id', ...model.columns.map(([, kind]) => kind.column)])
+    kept = [...columns].map((c) => `${model.table}.${c}`)
+    selections.set(model, kept)
+  }
+  return kept
+}
+
+const selections = new WeakMap<Model, string[]>()
 
 /** Column values of the given fields (and their search shadows). */
 export function toRow(
