@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import SQLite from 'better-sqlite3'
 import pg from 'pg'
+import { INDEXED, STAMPED } from '../../src/db/migrations/012-idempotency-sync.js'
 import { models } from '../../src/models/index.js'
 import { everything, type Post, poster } from '../helpers/ledger.js'
 import { adminEnv, freshDatabase, type Server, startServer } from '../helpers/server.js'
@@ -345,7 +346,7 @@ describe('backup and restore', () => {
     await ok(old.env, 'backup', '--to', file)
     const target = await fresh()
     const restored = JSON.parse(await ok(target.env, 'restore', '--from', file, '--json'))
-    assert.deepEqual(restored.migrated, ['010-user-teacher'])
+    assert.deepEqual(restored.migrated, ['012-idempotency-sync'])
     assert.match(await ok(target.env, 'migrate'), /up to date/)
   })
 
@@ -371,11 +372,13 @@ async function isEmpty(db: Database): Promise<boolean> {
   )
 }
 
-/** Makes a migrated database look as it did before 010-user-teacher (the last), as an older version left it. */
+/** Makes a migrated database look as it did before 012-idempotency-sync (the last), as an older version left it. */
 async function undoLastMigration(db: Database): Promise<void> {
   const statements = [
-    'ALTER TABLE users DROP COLUMN teacher_id',
-    "DELETE FROM kysely_migration WHERE name = '010-user-teacher'",
+    'DROP TABLE idempotency_keys',
+    ...INDEXED.map((t) => `DROP INDEX ${t}_updated_at`),
+    ...STAMPED.map((t) => `ALTER TABLE ${t} DROP COLUMN updated_at`),
+    "DELETE FROM kysely_migration WHERE name = '012-idempotency-sync'",
   ]
   if (db.env.DATA_DIR) {
     const sqlite = new SQLite(path.join(db.env.DATA_DIR, 'parta.db'))

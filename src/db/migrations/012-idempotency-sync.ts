@@ -15,7 +15,7 @@ import { isPostgres } from './001-init.js'
 type Db = Kysely<unknown>
 
 /** Tables that gain the stamp (customers, groups, pays and teachers have had it from the start). */
-const STAMPED = [
+export const STAMPED = [
   'branches',
   'locations',
   'rooms',
@@ -44,7 +44,16 @@ const STAMPED = [
 ]
 
 /** Tables large enough that a range on the stamp needs an index (every stamped table of size). */
-const INDEXED = ['customers', 'groups', 'pays', 'teachers', 'lessons', 'cgis', 'communications', 'tasks']
+export const INDEXED = [
+  'customers',
+  'groups',
+  'pays',
+  'teachers',
+  'lessons',
+  'cgis',
+  'communications',
+  'tasks',
+]
 
 export const m012_idempotency_sync = {
   async up(db: Db): Promise<void> {
