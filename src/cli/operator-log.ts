@@ -1,5 +1,6 @@
 import type { AnyDb } from '../engine/model.js'
 import { EVENT } from '../log/write.js'
+import { enqueueDeliveries } from '../webhooks/outbox.js'
 import { nowParts } from '../wire/dates.js'
 
 /** Log rows of operator commands carry no API user (§5.11 `user_id`). */
@@ -17,10 +18,12 @@ export interface CreatedRecord {
 
 /**
  * Records a creation made from the command line, in the caller's transaction, in the same shape the API
- * writes (§5.11) so the log tells the whole story of the data.
+ * writes (§5.11) so the log tells the whole story of the data; the webhooks listening to it get it too
+ * (their outbox rows in the same transaction, as for a change made through the API).
  */
 export async function logCreated(trx: AnyDb, tz: string, rec: CreatedRecord): Promise<void> {
-  await trx
+  const now = nowParts(tz).dateTime
+  const row = await trx
     .insertInto('log')
     .values({
       entity: rec.entity,
@@ -29,8 +32,12 @@ export async function logCreated(trx: AnyDb, tz: string, rec: CreatedRecord): Pr
       event: EVENT.create,
       fields_old: '[]',
       fields_new: JSON.stringify(rec.attributes),
-      date_time: nowParts(tz).dateTime,
+      date_time: now,
       visibility: rec.visibility,
     })
-    .execute()
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  await enqueueDeliveries({ trx, pathBranch: 0, now }, [
+    { logId: Number(row.id), entity: rec.entity, entityId: rec.entityId, event: EVENT.create, branches: [] },
+  ])
 }

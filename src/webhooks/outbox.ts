@@ -86,7 +86,10 @@ const CHUNK = 500
  * transaction of the change (called by log/write), so a rolled-back change sends nothing and a
  * committed one stays until delivered. Records in no branch (global models) match every endpoint.
  */
-export async function enqueueDeliveries(ctx: ActionCtx, logged: Logged[]): Promise<void> {
+export async function enqueueDeliveries(
+  ctx: Pick<ActionCtx, 'trx' | 'pathBranch' | 'now'>,
+  logged: Logged[],
+): Promise<void> {
   const hooks = await activeWebhooks(ctx.trx)
   if (hooks.length === 0) return
   const now = Date.now()

@@ -91,8 +91,11 @@ const PARENTS: Record<string, Array<[list: string, query: (id: number) => string
   ]),
 }
 
-/** Lists that are not the school's: the target's own admin, and the log of the target's own writes. */
-const SKIP = new Set(['user', 'calendar'])
+/**
+ * Lists that are not the school's: the target's own admin, the calendar (made of lessons), and each
+ * server's own webhook endpoints and delivery log (not imported).
+ */
+const SKIP = new Set(['user', 'calendar', 'webhook', 'webhook-delivery'])
 
 async function everyList(post: Post): Promise<Map<string, any[]>> {
   const lists = new Map<string, any[]>()

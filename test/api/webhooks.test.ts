@@ -300,6 +300,25 @@ test('CLI: webhook add, list, test and remove; an endpoint added by another proc
   })
 })
 
+test('a branch made by the CLI (no API call) reaches an endpoint listening to branches', async () => {
+  await withServer(FAST, async (s) => {
+    const r = await startReceiver()
+    r.secret = SECRET
+    const added = await cli(s, ['webhook', 'add', '--url', r.url, '--entities', 'branch', '--secret', SECRET])
+    assert.equal(added.code, 0, added.stderr)
+    const made = await cli(s, ['branch', 'create', '--name', 'Филиал из консоли', '--json'])
+    assert.equal(made.code, 0, made.stderr)
+    const { id } = JSON.parse(made.stdout)
+    await waitFor('the delivery', () => r.accepted.some((d) => d.payload.entity === 'Branch'))
+    const d = r.accepted.find((x) => x.payload.entity === 'Branch')!
+    assert.equal(d.payload.entity_id, id)
+    assert.equal(d.payload.event, 'create')
+    assert.equal(d.payload.fields_new.name, 'Филиал из консоли')
+    assert.equal(r.forged, 0)
+    await r.close()
+  })
+})
+
 /** A trigger that makes every insert of a lesson fail (on or off). */
 async function failLessonInserts(s: Server, on: boolean) {
   const db = s.db.kysely
