@@ -47,6 +47,8 @@ export interface WebhookConfig {
   readonly retryMaxMs: number
   /** Milliseconds after the first failed attempt at which a delivery is given up and its endpoint disabled. */
   readonly retryHorizonMs: number
+  /** Days a sent or given-up delivery stays in the delivery log (`webhook-delivery`). */
+  readonly keepDays: number
 }
 
 export class ConfigError extends Error {
@@ -141,6 +143,7 @@ export function loadConfig(env: Env = process.env): Config {
       retryMaxMs: int('WEBHOOK_RETRY_MAX_MS', 3_600_000, 1, 86_400_000),
       // At least 24 h by default (issue 16); tests shorten it to see an endpoint disabled.
       retryHorizonMs: int('WEBHOOK_RETRY_HORIZON_S', 86_400, 1, 30 * 86_400) * 1000,
+      keepDays: int('WEBHOOK_KEEP_DAYS', 30, 1, 3650),
     }),
   }
   if (problems.length > 0) throw new ConfigError(problems)

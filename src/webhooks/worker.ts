@@ -37,6 +37,10 @@ interface Claimed {
   secret: string
 }
 
+/** How often the delivery log is pruned, and how many rows one statement removes. */
+const PRUNE_EVERY_MS = 10 * 60_000
+const PRUNE_CHUNK = 1000
+
 /**
  * The delivery worker of one server process. Each round finds the active endpoints whose oldest pending
  * delivery is due, leases a batch of each one's oldest pending deliveries (see `claim`), and sends each
@@ -78,10 +82,15 @@ export class DeliveryWorker {
   }
 
   private async loop(): Promise<void> {
+    let pruned = 0
     while (!this.stopping.signal.aborted) {
       let sent = 0
       try {
         sent = await this.round()
+        if (Date.now() - pruned >= PRUNE_EVERY_MS) {
+          pruned = Date.now()
+          await this.prune()
+        }
       } catch (err) {
         if (!this.stopping.signal.aborted) this.deps.log.warn({ err }, 'webhook delivery round failed')
       }
@@ -97,6 +106,31 @@ export class DeliveryWorker {
         resolve()
       }
     })
+  }
+
+  /**
+   * The delivery log is kept `keepDays` after a delivery was sent or given up (pending ones are never
+   * dropped), removed a thousand rows a statement so the writer is never held long.
+   */
+  async prune(): Promise<number> {
+    const before = Date.now() - this.deps.config.keepDays * 86_400_000
+    let removed = 0
+    for (;;) {
+      const r = await this.deps.db.kysely
+        .deleteFrom('webhook_deliveries')
+        .where('id', 'in', (eb: Eb) =>
+          eb
+            .selectFrom('webhook_deliveries')
+            .select('id')
+            .where('status', 'in', ['delivered', 'failed'])
+            .where('due_ms', '<', before)
+            .limit(PRUNE_CHUNK),
+        )
+        .executeTakeFirst()
+      const n = Number(r.numDeletedRows)
+      removed += n
+      if (n < PRUNE_CHUNK || this.stopping.signal.aborted) return removed
+    }
   }
 
   /** One round; returns how many deliveries it sent. */

@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { sql } from 'kysely'
+import { connect } from '../../src/db/connect.js'
 import { make } from '../helpers/make.js'
 import { spawnServer } from '../helpers/process.js'
 import { deduped, type Receiver, startReceiver, waitFor } from '../helpers/receiver.js'
@@ -406,6 +407,63 @@ test('kill -9 with undelivered changes: all of them are delivered after the rest
     assert.deepEqual(
       deduped(receiver.accepted).map((d) => d.payload.entity_id),
       ids,
+    )
+  } finally {
+    server.child.kill('SIGTERM')
+    await server.exited
+    await receiver.close()
+    await db.drop()
+  }
+})
+
+test('the delivery log keeps sent deliveries WEBHOOK_KEEP_DAYS; pending ones stay whatever their age', async () => {
+  const db = await freshDatabase()
+  let answer = 200
+  const receiver = await startReceiver(() => answer)
+  receiver.secret = SECRET
+  const env = adminEnv(db, { ...FAST, WEBHOOK_KEEP_DAYS: '1' })
+  let server = await spawnServer(env)
+  try {
+    const token = await adminToken(server.url)
+    const call = async (path: string, body: unknown) => {
+      const r = await fetch(`${server.url}/v2api/${path}`, {
+        method: 'POST',
+        headers: { 'x-alfacrm-token': token, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+      assert.equal(r.status, 200, await r.clone().text())
+      return (await r.json()) as { total: number; items: Array<{ status: string }> }
+    }
+    await call('webhook/create', { url: receiver.url, secret: SECRET, entities: ['Customer'] })
+    for (let i = 0; i < 2; i++)
+      await call('1/customer/create', { name: `Отправлен ${i}`, is_study: 1, legal_type: 1 })
+    await waitFor('two deliveries', () => receiver.accepted.length === 2)
+    answer = 503
+    await call('1/customer/create', { name: 'Ждёт', is_study: 1, legal_type: 1 })
+    await waitFor('a failed attempt', () => receiver.seen.length > 2)
+    server.child.kill('SIGTERM')
+    await server.exited
+    // Every row two days old; the worker prunes when it starts.
+    const direct = connect({ databaseUrl: env.DATABASE_URL ?? null, dataDir: env.DATA_DIR ?? '' })
+    await direct.kysely
+      .updateTable('webhook_deliveries')
+      .set({ due_ms: Date.now() - 2 * 86_400_000 })
+      .execute()
+    await direct.close()
+    server = await spawnServer(env)
+    const t = await adminToken(server.url)
+    const left = async () => {
+      const r = await fetch(`${server.url}/v2api/webhook-delivery/index`, {
+        method: 'POST',
+        headers: { 'x-alfacrm-token': t, 'content-type': 'application/json' },
+        body: '{}',
+      })
+      return (await r.json()) as { items: Array<{ status: string }> }
+    }
+    await waitFor('the pruning', async () => (await left()).items.length === 1)
+    assert.deepEqual(
+      (await left()).items.map((d) => d.status),
+      ['pending'],
     )
   } finally {
     server.child.kill('SIGTERM')
