@@ -127,19 +127,36 @@ const AFTER = -987_654_321
 const LIMIT = 987_654_322
 const OFFSET = 987_654_323
 
-function planKey(model: Model, ctx: ActionCtx, input: RequestInput, action: Action): string {
+/**
+ * The plan's memo key: everything but paging that the statements depend on, as JSON. Null — the plan is
+ * then made and not kept — when JSON would not tell the request apart from another (a number out of
+ * range parses to Infinity, which JSON writes as null) or cannot be written (a body nested thousands deep).
+ */
+function planKey(model: Model, ctx: ActionCtx, input: RequestInput, action: Action): string | null {
   const rest = (o: Record<string, unknown>) =>
     Object.entries(o).filter(([k]) => !PAGING_KEYS.has(k) && k !== NAMES_KEY)
-  return JSON.stringify([
-    model.slug,
-    action,
-    ctx.pathBranch,
-    ctx.userId,
-    ctx.strict,
-    ctx.now,
-    rest(input.query),
-    rest(input.body),
-  ])
+  let exotic = false
+  try {
+    const key = JSON.stringify(
+      [
+        model.slug,
+        action,
+        ctx.pathBranch,
+        ctx.userId,
+        ctx.strict,
+        ctx.now,
+        rest(input.query),
+        rest(input.body),
+      ],
+      (_k, v: unknown) => {
+        if (typeof v === 'number' && !Number.isFinite(v)) exotic = true
+        return v
+      },
+    )
+    return exotic ? null : key
+  } catch {
+    return null
+  }
 }
 
 async function planOf(model: Model, ctx: ActionCtx, input: RequestInput, action: Action): Promise<Plan> {
@@ -173,8 +190,9 @@ async function planOf(model: Model, ctx: ActionCtx, input: RequestInput, action:
         : null
     return { counting, shape: shapeOf(counting), page, seek, counted, defs }
   }
-  if (!ctx.reading) return make()
-  const key = `plan:${planKey(model, ctx, input, action)}`
+  const keyed = ctx.reading ? planKey(model, ctx, input, action) : null
+  if (!ctx.reading || keyed === null) return make()
+  const key = `plan:${keyed}`
   const kept = ctx.reading.memo.get<Plan>(ctx.reading.version, key)
   if (kept) return kept
   const made = await make()
