@@ -69,8 +69,13 @@ export function title(run: Omit<RunResult, 'routes'>): string {
 }
 
 export function table(rows: RouteResult[]): string[] {
-  const all = [HEAD, ...rows.map(cells)]
-  const widths = HEAD.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)))
+  return aligned(HEAD, rows.map(cells))
+}
+
+/** A text table: the first column left-aligned, the others right-aligned, two spaces between. */
+export function aligned(head: string[], rows: string[][]): string[] {
+  const all = [head, ...rows]
+  const widths = head.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)))
   return all.map((r) =>
     r
       .map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))

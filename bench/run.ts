@@ -334,10 +334,9 @@ async function seed(env: NodeJS.ProcessEnv, customers: number) {
   return { seedSeconds, seedRows: seeded.rows ?? {} }
 }
 
-/** The webhooks bench (bench/webhooks.ts) against a server on an empty database of its own. */
-async function benchWebhooks(): Promise<WebhookBench> {
-  const db = await freshDb(0)
-  const server = await startProcess(SERVER, {
+/** A server on a database of the bench's own, the admin as the bench signs in, quiet logs. */
+function startOwnServer(db: Awaited<ReturnType<typeof freshDb>>, env: Record<string, string>) {
+  return startProcess(SERVER, {
     env: {
       ...baseEnv(),
       ...db.env,
@@ -345,11 +344,19 @@ async function benchWebhooks(): Promise<WebhookBench> {
       LOG_LEVEL: 'error',
       ALFACRM_ADMIN_EMAIL: ADMIN.email,
       ALFACRM_ADMIN_API_KEY: ADMIN.api_key,
-      WEBHOOK_POLL_MS: '20',
-      // The drain holds a delivery of each endpoint while its backlog is written (bench/webhooks).
-      WEBHOOK_TIMEOUT_MS: '120000',
+      ...env,
     },
     healthPath: '/healthz',
+  })
+}
+
+/** The webhooks bench (bench/webhooks.ts) against a server on an empty database of its own. */
+async function benchWebhooks(): Promise<WebhookBench> {
+  const db = await freshDb(0)
+  const server = await startOwnServer(db, {
+    WEBHOOK_POLL_MS: '20',
+    // The drain holds a delivery of each endpoint while its backlog is written (bench/webhooks).
+    WEBHOOK_TIMEOUT_MS: '120000',
   })
   try {
     process.stderr.write(`\n== webhooks on ${db.kind}\n`)
@@ -363,18 +370,7 @@ async function benchWebhooks(): Promise<WebhookBench> {
 /** The memory soak (bench/soak.ts) against a server on an empty database of its own. */
 async function benchSoak(count: number): Promise<SoakResult[]> {
   const db = await freshDb(0)
-  const server = await startProcess(SERVER, {
-    env: {
-      ...baseEnv(),
-      ...db.env,
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'error',
-      ALFACRM_ADMIN_EMAIL: ADMIN.email,
-      ALFACRM_ADMIN_API_KEY: ADMIN.api_key,
-      MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
-    },
-    healthPath: '/healthz',
-  })
+  const server = await startOwnServer(db, { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' })
   try {
     process.stderr.write(`\n== memory soak on ${db.kind}, ${count} requests a shape\n`)
     const url = `http://127.0.0.1:${server.port}`

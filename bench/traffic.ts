@@ -4,6 +4,7 @@ import { Rng } from '../src/seed/random.js'
 import type { Facts } from './fixtures.js'
 import { type Measured, measure } from './load.js'
 import type { Proc } from './processes.js'
+import { aligned } from './report.js'
 import type { Route } from './routes.js'
 
 /**
@@ -330,14 +331,7 @@ function cells(r: TrafficResult): string[] {
 }
 
 export function trafficTable(rows: TrafficResult[]): string[] {
-  const all = [HEAD, ...rows.map(cells)]
-  const widths = HEAD.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)))
-  return all.map((r) =>
-    r
-      .map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
-      .join('  ')
-      .trimEnd(),
-  )
+  return aligned(HEAD, rows.map(cells))
 }
 
 export function trafficMarkdown(rows: TrafficResult[]): string[] {

@@ -9,7 +9,7 @@ import type { ActionCtx, AnyDb, Model, Registry, RequestInput, User } from '../e
 import { AppError, fail } from '../errors.js'
 import { nowParts } from '../wire/dates.js'
 import { allowedBranches, pathBranch } from './context.js'
-import { findKept, type KeptReply, requestHash, runKeyed } from './idempotency.js'
+import { findKept, type KeptReply, type KeyClaim, requestHash, runKeyed } from './idempotency.js'
 import type { Route } from './route.js'
 
 const STANDARD: Record<string, (m: Model, c: ActionCtx, i: RequestInput) => Promise<unknown>> = {
@@ -103,8 +103,11 @@ export function actionCtx(
   }
 }
 
-/** Runs one action in one transaction (§6.10): the change, its consequences and its log rows. */
-export async function runAction(env: CallEnv, call: Call, at: Date): Promise<unknown> {
+/**
+ * Runs one action in one transaction (§6.10): the change, its consequences and its log rows; with a
+ * `claim`, under that idempotency key (http/idempotency).
+ */
+export async function runAction(env: CallEnv, call: Call, at: Date, claim?: KeyClaim): Promise<unknown> {
   const { route, input } = call
   const extra = route.model.extra
   const run =
@@ -117,10 +120,7 @@ export async function runAction(env: CallEnv, call: Call, at: Date): Promise<unk
   const attempt = () =>
     (route.isRead ? transaction.setAccessMode('read only') : transaction).execute(async (trx) => {
       const write = () => run(actionCtx(env, call, trx, at), input)
-      const key = route.isRead ? null : call.idempotencyKey
-      if (!key) return write()
-      const claim = { userId: call.user.id, key, hash: keyHash(env, call), now: at.getTime() }
-      return runKeyed(trx, env.models, claim, write)
+      return claim ? runKeyed(trx, env.models, claim, write) : write()
     })
   for (let tries = 1; ; tries++) {
     try {
@@ -147,9 +147,9 @@ export async function answer(env: CallEnv, call: Call): Promise<Answer> {
   const at = new Date()
   const { route, user, idempotencyKey } = call
   if (!route.isRead && idempotencyKey) {
-    const hash = keyHash(env, call)
-    const kept = await findKept(env.db.kysely, user.id, idempotencyKey, hash, at.getTime())
-    const r = kept ?? ((await runAction(env, call, at)) as KeptReply)
+    const claim = { userId: user.id, key: idempotencyKey, hash: keyHash(env, call), now: at.getTime() }
+    const kept = await findKept(env.db.kysely, claim.userId, claim.key, claim.hash, claim.now)
+    const r = kept ?? ((await runAction(env, call, at, claim)) as KeptReply)
     return { status: r.status, bytes: Buffer.from(r.body), replayed: r.replayed }
   }
   return { status: 200, bytes: await answerBytes(env, call, at), replayed: false }

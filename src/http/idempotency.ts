@@ -99,10 +99,18 @@ function keptError(err: unknown, models: Registry): AppError | null {
  * and committed, and replays), then runs the write in a savepoint, keeping its reply — or its client
  * error, the write's own changes rolled back — in the same transaction.
  */
+/** A write's idempotency key as it is claimed: whose, which, the request's hash and when. */
+export interface KeyClaim {
+  userId: number
+  key: string
+  hash: string
+  now: number
+}
+
 export async function runKeyed(
   trx: AnyDb,
   models: Registry,
-  claim: { userId: number; key: string; hash: string; now: number },
+  claim: KeyClaim,
   write: () => Promise<unknown>,
 ): Promise<KeptReply> {
   const { userId, key, hash, now } = claim

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { sql } from 'kysely'
 import { connect } from '../../src/db/connect.js'
+import { poster } from '../helpers/ledger.js'
 import { make } from '../helpers/make.js'
 import { spawnServer } from '../helpers/process.js'
 import { deduped, type Receiver, startReceiver, waitFor } from '../helpers/receiver.js'
@@ -376,6 +377,16 @@ test('an endpoint down for the whole test ends disabled, with its attempts logge
   })
 })
 
+/** A client of a spawned server (its URL changes when it restarts) whose calls must succeed: their bodies. */
+function mustPost(url: () => string, token: string) {
+  const post = poster(url, token)
+  return async (path: string, body: unknown = {}) => {
+    const r = await post(path, body)
+    assert.equal(r.status, 200, r.text)
+    return r.body
+  }
+}
+
 test('kill -9 with undelivered changes: all of them are delivered after the restart', async () => {
   const db = await freshDatabase()
   const receiver = await startReceiver(() => 503)
@@ -384,16 +395,7 @@ test('kill -9 with undelivered changes: all of them are delivered after the rest
   let server = await spawnServer(env)
   try {
     assert.equal(server.child.exitCode, null, server.output())
-    const token = await adminToken(server.url)
-    const call = async (path: string, body: unknown) => {
-      const r = await fetch(`${server.url}/v2api/${path}`, {
-        method: 'POST',
-        headers: { 'x-alfacrm-token': token, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      })
-      assert.equal(r.status, 200, await r.clone().text())
-      return (await r.json()) as { model: { id: number } }
-    }
+    const call = mustPost(() => server.url, await adminToken(server.url))
     await call('webhook/create', { url: receiver.url, secret: SECRET, entities: ['Customer'] })
     const ids: number[] = []
     for (let i = 0; i < 10; i++)
@@ -424,16 +426,8 @@ test('the delivery log keeps sent deliveries WEBHOOK_KEEP_DAYS; pending ones sta
   const env = adminEnv(db, { ...FAST, WEBHOOK_KEEP_DAYS: '1' })
   let server = await spawnServer(env)
   try {
-    const token = await adminToken(server.url)
-    const call = async (path: string, body: unknown) => {
-      const r = await fetch(`${server.url}/v2api/${path}`, {
-        method: 'POST',
-        headers: { 'x-alfacrm-token': token, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      })
-      assert.equal(r.status, 200, await r.clone().text())
-      return (await r.json()) as { total: number; items: Array<{ status: string }> }
-    }
+    // Tokens live in the database: the same one works after the restart.
+    const call = mustPost(() => server.url, await adminToken(server.url))
     await call('webhook/create', { url: receiver.url, secret: SECRET, entities: ['Customer'] })
     for (let i = 0; i < 2; i++)
       await call('1/customer/create', { name: `Отправлен ${i}`, is_study: 1, legal_type: 1 })
@@ -451,15 +445,8 @@ test('the delivery log keeps sent deliveries WEBHOOK_KEEP_DAYS; pending ones sta
       .execute()
     await direct.close()
     server = await spawnServer(env)
-    const t = await adminToken(server.url)
-    const left = async () => {
-      const r = await fetch(`${server.url}/v2api/webhook-delivery/index`, {
-        method: 'POST',
-        headers: { 'x-alfacrm-token': t, 'content-type': 'application/json' },
-        body: '{}',
-      })
-      return (await r.json()) as { items: Array<{ status: string }> }
-    }
+    const left = async () =>
+      (await call('webhook-delivery/index', {})) as { items: Array<{ status: string }> }
     await waitFor('the pruning', async () => (await left()).items.length === 1)
     assert.deepEqual(
       (await left()).items.map((d) => d.status),
@@ -484,19 +471,13 @@ test('two server processes on PostgreSQL deliver each change once', {
   const second = await spawnServer(env)
   try {
     const token = await adminToken(first.url)
-    const call = async (url: string, path: string, body: unknown) => {
-      const r = await fetch(`${url}/v2api/${path}`, {
-        method: 'POST',
-        headers: { 'x-alfacrm-token': token, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      })
-      assert.equal(r.status, 200)
-    }
-    await call(first.url, 'webhook/create', { url: receiver.url, secret: SECRET })
-    await call(first.url, 'webhook/create', { url: `${receiver.url}?second`, secret: SECRET })
+    const onFirst = mustPost(() => first.url, token)
+    const onSecond = mustPost(() => second.url, token)
+    await onFirst('webhook/create', { url: receiver.url, secret: SECRET })
+    await onFirst('webhook/create', { url: `${receiver.url}?second`, secret: SECRET })
     await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        call(i % 2 ? first.url : second.url, '1/customer/create', {
+        (i % 2 ? onFirst : onSecond)('1/customer/create', {
           name: `К${i}`,
           is_study: 1,
           legal_type: 1,

@@ -166,7 +166,7 @@ function Pages(): ReactNode {
 // loading: waiting for them (half a second at most) lets the first render show the signed-in page with
 // its data at once, instead of a loading state and a suspended page (whose reveal React holds back).
 await Promise.race([
-  Promise.all([earlySettled(500), openedPage.catch(() => undefined)]),
+  Promise.all([earlySettled(), openedPage.catch(() => undefined)]),
   new Promise((resolve) => setTimeout(resolve, 500)),
 ])
 

@@ -99,12 +99,7 @@ export function dropEarly(): void {
   early.clear()
 }
 
-/** Resolves when every early call has come, or after `maxMs`, whichever is first. */
-export function earlySettled(maxMs: number): Promise<void> {
-  const pending = [...early.values()].filter((e) => !e.settled).map((e) => e.reply.catch(() => undefined))
-  if (pending.length === 0) return Promise.resolve()
-  return Promise.race([
-    Promise.all(pending).then(() => undefined),
-    new Promise<void>((resolve) => setTimeout(resolve, maxMs)),
-  ])
+/** Resolves when every early call has come (refused or not). */
+export function earlySettled(): Promise<void> {
+  return Promise.all([...early.values()].map((e) => e.reply.catch(() => undefined))).then(() => undefined)
 }

@@ -65,31 +65,41 @@ export function ListSummary(props: {
   )
 }
 
-/** The table, or what stands in its place: the error with a retry, the loader, or the empty text. */
+/** What the frame reads of a list's query (TanStack Query's result). */
+export interface ListQueryState {
+  isError: boolean
+  error: unknown
+  data: unknown
+  /** The previous page is shown while the next one loads: dimmed and marked busy. */
+  isPlaceholderData?: boolean
+  refetch: () => unknown
+}
+
+/**
+ * The table, or what stands in its place: the query's error with a retry, the loader until its first
+ * answer, or the empty text.
+ */
 export function ListStates(props: {
   testId: string
-  error: unknown
+  query: ListQueryState
   loadError: string
-  onRetry: () => void
-  loading: boolean
   empty: boolean
   emptyText: string
-  /** The previous page is shown while the next one loads: dimmed and marked busy. */
-  stale?: boolean
   children: ReactNode
 }) {
-  if (props.error)
+  const { query } = props
+  if (query.isError)
     return (
       <Alert color="red" title={props.loadError} data-testid={`${props.testId}-error`}>
         <Stack gap="xs" align="flex-start">
-          <Text size="sm">{errorText(props.error)}</Text>
-          <Button size="xs" variant="light" color="red" onClick={props.onRetry}>
+          <Text size="sm">{errorText(query.error)}</Text>
+          <Button size="xs" variant="light" color="red" onClick={() => void query.refetch()}>
             {m.app.retry}
           </Button>
         </Stack>
       </Alert>
     )
-  if (props.loading)
+  if (query.data === undefined)
     return (
       <Center h={200} aria-busy="true">
         <Loader aria-label={m.app.loading} />
@@ -102,7 +112,7 @@ export function ListStates(props: {
       </Center>
     )
   return (
-    <Box aria-busy={props.stale ?? false} style={{ opacity: props.stale ? 0.6 : 1 }}>
+    <Box aria-busy={query.isPlaceholderData ?? false} style={{ opacity: query.isPlaceholderData ? 0.6 : 1 }}>
       {props.children}
     </Box>
   )

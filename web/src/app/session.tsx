@@ -1,6 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query'
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react'
-import { ApiError, type ModelKey, type SessionUser, V2Api } from '../api/client'
+import { type ModelKey, type SessionUser, V2Api } from '../api/client'
 import { dropEarly, peekEarly } from '../api/early'
 import { keepBranch, keptBranch } from './branch-store'
 import { mayRead, mayWrite } from './permissions'
@@ -95,11 +95,8 @@ export function SessionProvider(props: {
       .me()
       .then(
         (r) => enter(r.user),
-        (err) => {
-          if (err instanceof ApiError && err.status === 401)
-            setState({ status: 'signed-out', expired: false })
-          else setState({ status: 'signed-out', expired: false })
-        },
+        // Refused (401) or unreachable: the sign-in form, which says what went wrong when used.
+        () => setState({ status: 'signed-out', expired: false }),
       )
   }, [enter, known])
 

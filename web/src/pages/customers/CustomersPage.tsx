@@ -1,23 +1,8 @@
-import {
-  Alert,
-  Badge,
-  Box,
-  Button,
-  Center,
-  CloseButton,
-  Group,
-  Loader,
-  Stack,
-  Tabs,
-  Text,
-  TextInput,
-  Title,
-} from '@mantine/core'
+import { Badge, Button, CloseButton, Group, Loader, Stack, Tabs, Text, TextInput, Title } from '@mantine/core'
 import { useEffect, useMemo, useRef, useState } from 'react'
 import { Link, useLocation, useSearch } from 'wouter'
 import type { RecordOf } from '../../api/client'
-import { errorText } from '../../app/errors'
-import { Pager } from '../../app/Pager'
+import { ListPaging, ListStates } from '../../app/ListFrame'
 import { useSession } from '../../app/session'
 import { m } from '../../i18n'
 import { date } from '../../lib/format'
@@ -252,50 +237,32 @@ export default function CustomersPage() {
         )}
       </Group>
 
-      {list.isError ? (
-        <Alert color="red" title={t.loadError} data-testid="customers-error">
-          <Stack gap="xs" align="flex-start">
-            <Text size="sm">{errorText(list.error)}</Text>
-            <Button size="xs" variant="light" color="red" onClick={() => void list.refetch()}>
-              {m.app.retry}
-            </Button>
-          </Stack>
-        </Alert>
-      ) : data === undefined ? (
-        <Center h={200} aria-busy="true">
-          <Loader aria-label={m.app.loading} />
-        </Center>
-      ) : data.items.length === 0 ? (
-        <Center h={160} data-testid="customers-empty">
-          <Text c="dimmed">{isNarrowed(state) ? t.emptyFiltered : t.empty}</Text>
-        </Center>
-      ) : (
-        <Box
-          aria-busy={list.isPlaceholderData}
-          style={{ opacity: list.isPlaceholderData ? 0.6 : 1, transition: 'opacity 120ms' }}
-        >
-          <ListTable items={data.items} names={names} sort={state.sort} onSort={(sort) => update({ sort })} />
-        </Box>
-      )}
+      <ListStates
+        testId="customers"
+        query={list}
+        loadError={t.loadError}
+        empty={data?.items.length === 0}
+        emptyText={isNarrowed(state) ? t.emptyFiltered : t.empty}
+      >
+        <ListTable
+          items={data?.items ?? []}
+          names={names}
+          sort={state.sort}
+          onSort={(sort) => update({ sort })}
+        />
+      </ListStates>
 
       {data !== undefined && data.items.length > 0 && (
-        <Group justify="space-between" wrap="wrap">
-          <Text size="sm" data-testid="customers-range">
-            {m.app.page(from, to, data.total)}
-          </Text>
-          {pages > 1 && (
-            <Box component="nav" aria-label={t.pages}>
-              <Pager
-                total={pages}
-                value={state.page + 1}
-                onChange={(p) => update({ page: p - 1 })}
-                siblings={1}
-                boundaries={1}
-                size="sm"
-              />
-            </Box>
-          )}
-        </Group>
+        <ListPaging
+          testId="customers"
+          from={from}
+          to={to}
+          total={data.total}
+          page={state.page}
+          pages={pages}
+          label={t.pages}
+          onPage={(p) => update({ page: p - 1 })}
+        />
       )}
     </Stack>
   )

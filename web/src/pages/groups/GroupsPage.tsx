@@ -172,13 +172,11 @@ export default function GroupsPage() {
 
       <ListStates
         testId="groups"
-        error={list.isError ? list.error : bySubject.isError ? bySubject.error : null}
+        // The list, or the subject filter's own read when that is what failed.
+        query={bySubject.isError ? bySubject : list}
         loadError={t.loadError}
-        onRetry={() => void (bySubject.isError ? bySubject.refetch() : list.refetch())}
-        loading={list.data === undefined}
         empty={items.length === 0}
         emptyText={narrowed ? t.emptyFiltered : t.empty}
-        stale={list.isPlaceholderData}
       >
         <Table.ScrollContainer minWidth={860}>
           <Table striped highlightOnHover verticalSpacing={6} fz="sm" data-testid="groups-table">

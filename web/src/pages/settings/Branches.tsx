@@ -80,10 +80,8 @@ export function Branches() {
       </Group>
       <ListStates
         testId="branches"
-        error={list.isError ? list.error : null}
+        query={list}
         loadError={t.loadError}
-        onRetry={() => void list.refetch()}
-        loading={list.data === undefined}
         empty={items.length === 0}
         emptyText={t.empty}
       >

@@ -94,10 +94,8 @@ export function CustomFields() {
       </Tabs>
       <ListStates
         testId="custom"
-        error={q.isError ? q.error : null}
+        query={q}
         loadError={t.loadError}
-        onRetry={() => void q.refetch()}
-        loading={q.data === undefined}
         empty={rows.length === 0}
         emptyText={t.empty}
       >

@@ -122,10 +122,8 @@ function DictionaryEditor(props: { model: ModelKey; hide?: string[] }) {
       </Group>
       <ListStates
         testId="dict"
-        error={q.isError ? q.error : null}
+        query={q}
         loadError={t.loadError}
-        onRetry={() => void q.refetch()}
-        loading={q.data === undefined}
         empty={rows.length === 0}
         emptyText={t.empty}
       >

@@ -134,10 +134,8 @@ function Tariffs() {
         </Group>
         <ListStates
           testId="tariffs"
-          error={q.isError ? q.error : null}
+          query={q}
           loadError={t.loadError}
-          onRetry={() => void q.refetch()}
-          loading={q.data === undefined}
           empty={rows.length === 0}
           emptyText={t.empty}
         >
@@ -267,10 +265,8 @@ function Discounts() {
         </Group>
         <ListStates
           testId="discounts"
-          error={q.isError ? q.error : null}
+          query={q}
           loadError={t.loadError}
-          onRetry={() => void q.refetch()}
-          loading={q.data === undefined}
           empty={items.length === 0}
           emptyText={all ? t.noDiscountsAll : t.noDiscounts}
         >

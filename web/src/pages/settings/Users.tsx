@@ -162,13 +162,10 @@ export function Users() {
       />
       <ListStates
         testId="users"
-        error={list.isError ? list.error : null}
+        query={list}
         loadError={t.loadError}
-        onRetry={() => void list.refetch()}
-        loading={list.data === undefined}
         empty={items.length === 0}
         emptyText={narrowed ? t.emptyFiltered : t.empty}
-        stale={list.isPlaceholderData}
       >
         <Table.ScrollContainer minWidth={760}>
           <Table striped highlightOnHover verticalSpacing={6} fz="sm" data-testid="users-table">

@@ -87,13 +87,10 @@ export default function TeachersPage() {
       />
       <ListStates
         testId="teachers"
-        error={list.isError ? list.error : null}
+        query={list}
         loadError={t.loadError}
-        onRetry={() => void list.refetch()}
-        loading={list.data === undefined}
         empty={items.length === 0}
         emptyText={narrowed ? t.emptyFiltered : t.empty}
-        stale={list.isPlaceholderData}
       >
         <Table.ScrollContainer minWidth={720}>
           <Table striped highlightOnHover verticalSpacing={6} fz="sm" data-testid="teachers-table">
