@@ -8,6 +8,7 @@ import type { Config } from './config.js'
 import type { Db } from './db/connect.js'
 import { Memo, type Reading } from './db/memo.js'
 import type { Registry, User } from './engine/model.js'
+import { compactTallies, TALLY_FOLD_EVERY_MS } from './engine/tally.js'
 import { AppError, fail, toWire } from './errors.js'
 import { runAuthEndpoint } from './http/auth-endpoints.js'
 import { parseBatch, runBatch } from './http/batch.js'
@@ -342,6 +343,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     void purge()
   })
   app.addHook('onClose', async () => clearInterval(purging))
+
+  // Kept counts' deltas folded in the background (engine/tally), only after new ones arrived.
+  const compacted = new Map<string, number>()
+  const fold = () =>
+    compactTallies(db, models.values(), compacted).catch((err) =>
+      app.log.warn({ err }, 'folding kept counts failed'),
+    )
+  const folding = setInterval(fold, TALLY_FOLD_EVERY_MS)
+  folding.unref()
+  app.addHook('onClose', async () => clearInterval(folding))
 
   // Webhook deliveries run in the background of every server process, from its start to its close.
   const deliveries = new DeliveryWorker({ db, config: config.webhooks, tz: config.tz, log: app.log })

@@ -61,7 +61,38 @@ export class Memo {
 
   /** Bytes counted now (keys and values), for tests and the soak benchmark. */
   get bytes(): number {
-    return this.weight
+    return this.weight + this.stampedWeight
+  }
+
+  /**
+   * Values that outlive the data version: each is kept with a stamp of its own, read in the request's
+   * snapshot, that changes whenever what the value was computed from changes (engine/tally: the change
+   * stamp of a selection, for its page starts). Found again only under an equal stamp. Bounded like the
+   * rest, by count and weight.
+   */
+  private stamped = new Map<string, { stamp: number; value: unknown; weight: number }>()
+  private stampedWeight = 0
+
+  getStamped<T>(key: string, stamp: number): T | undefined {
+    const kept = this.stamped.get(keyOf(key))
+    return kept && kept.stamp === stamp ? (kept.value as T) : undefined
+  }
+
+  setStamped(key: string, stamp: number, value: unknown, weight = ENTRY_BYTES): void {
+    const k = keyOf(key)
+    const total = weight + k.length * 2
+    if (total > this.maxWeight / 8) return
+    const before = this.stamped.get(k)
+    if (before) {
+      this.stampedWeight -= before.weight
+      this.stamped.delete(k)
+    }
+    if (this.stamped.size >= this.max || this.stampedWeight + total > this.maxWeight) {
+      this.stamped.clear()
+      this.stampedWeight = 0
+    }
+    this.stamped.set(k, { stamp, value, weight: total })
+    this.stampedWeight += total
   }
 }
 

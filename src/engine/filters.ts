@@ -257,17 +257,20 @@ export function triState(field: string, meaning: 'removed' | 'is_study'): Filter
       ? '`0` active only, `1` active and archived, `2` archived only.'
       : '`0` leads, `1` students, `2` both.'
   const doc = { schema: { type: 'integer', enum: [0, 1, 2] }, description: values }
-  return describe(doc, (raw, eb, _ctx, model) => {
+  const read = (raw: unknown) => {
     const r = parseInt32(typeof raw === 'boolean' ? (raw ? 1 : 0) : raw)
     if (!r.ok || r.value < 0 || r.value > 2) throw fail.badParam(field)
-    const c = col(model, field)
-    if (meaning === 'removed') {
-      if (r.value === 0) return eb(c, '=', 0)
-      if (r.value === 2) return eb(c, '=', 1)
-      return sql<boolean>`1 = 1`
-    }
-    return r.value === 2 ? sql<boolean>`1 = 1` : eb(c, '=', r.value)
+    return r.value
+  }
+  // The column values each filter value admits (null: any); the condition and the tally read it alike.
+  const admits = (v: number): readonly number[] | null =>
+    meaning === 'removed' ? (v === 0 ? [0] : v === 2 ? [1] : null) : v === 2 ? null : [v]
+  const filter = describe(doc, (raw, eb, _ctx, model) => {
+    const values = admits(read(raw))
+    return values === null ? sql<boolean>`1 = 1` : eb(col(model, field), '=', values[0]!)
   })
+  filter.cell = (raw) => admits(read(raw))
+  return filter
 }
 
 /** The common `id`/`ids` pair every model has. */

@@ -10,6 +10,7 @@ import { hydrate, present } from './present.js'
 import { rowToRec, selectedColumns, visibleIn } from './repository.js'
 import { readScoping } from './scoping.js'
 import { isSortKey, readSort, type SortKey, sortOrder } from './sort.js'
+import { type Counted, readTally, type TallyQuery, tallyQuery } from './tally.js'
 
 const isEmpty = (v: unknown) =>
   v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0)
@@ -116,6 +117,8 @@ interface Plan {
    * once for the page.
    */
   counted: CompiledQuery | null
+  /** The filter is only the tally's columns (engine/tally): counted from the kept counts. */
+  tally: TallyQuery | null
   defs: CustomDef[]
 }
 
@@ -188,7 +191,8 @@ async function planOf(model: Model, ctx: ActionCtx, input: RequestInput, action:
             [LIMIT, OFFSET],
           )
         : null
-    return { counting, shape: shapeOf(counting), page, seek, counted, defs }
+    const tally = tallyQuery(model, ctx, input, action, defs)
+    return { counting, shape: shapeOf(counting), page, seek, counted, tally, defs }
   }
   const keyed = ctx.reading ? planKey(model, ctx, input, action) : null
   if (!ctx.reading || keyed === null) return make()
@@ -262,7 +266,8 @@ export async function indexAction(
   const { defs } = plan
   // The count does not depend on the order: every order of one filter shares it.
   const totalKey = `total:${plan.shape}`
-  let total = ctx.reading?.memo.get<number>(ctx.reading.version, totalKey)
+  const tallied = plan.tally ? await readTally(ctx, plan.tally) : null
+  let total = tallied?.total ?? ctx.reading?.memo.get<number>(ctx.reading.version, totalKey)
   let rows: Record<string, unknown>[] = []
   if (total === undefined && plan.counted && !sort) {
     // A search not counted yet: its page and its total in one pass (an empty page tells no total).
@@ -289,7 +294,7 @@ export async function indexAction(
             .limit(size)
             .offset(page * size)
             .execute()
-    } else rows = await readPage(ctx, plan, page * size, size)
+    } else rows = await readPage(ctx, plan, tallied, page * size, size)
   }
   const recs = rows.map((r) => rowToRec(model, r))
   await hydrate(model, recs, defs, ctx)
@@ -356,14 +361,22 @@ type Filtered = SelectQueryBuilder<Record<string, Record<string, unknown>>, stri
 async function readPage(
   ctx: ActionCtx,
   plan: Plan,
+  tallied: Counted | null,
   offset: number,
   size: number,
 ): Promise<Record<string, unknown>[]> {
   const run = async (c: CompiledQuery) => (await ctx.trx.executeQuery<Record<string, unknown>>(c)).rows
-  if (!ctx.reading || !plan.seek) return run(withBounds(plan.page!, [size, offset]))
+  const { reading } = ctx
+  if (!reading || !plan.seek) return run(withBounds(plan.page!, [size, offset]))
 
-  const startsKey = `starts:${plan.shape}`
-  const starts = await remembered(ctx.reading, startsKey, async () => new Map<number, number>())
+  // A tallied selection keeps its page starts under its change stamp: a write that moves no record in
+  // or out of it (a payment, a rename, a change in another branch) leaves them true, so they outlive
+  // the data version. Any other filter keeps them under the data version.
+  const startsKey = `starts:${plan.tally && tallied ? plan.tally.key : plan.shape}`
+  const starts =
+    (tallied
+      ? reading.memo.getStamped<Map<number, number>>(startsKey, tallied.stamp)
+      : reading.memo.get<Map<number, number>>(reading.version, startsKey)) ?? new Map<number, number>()
   // The nearest known start at or before the page: the id of the row just before that position.
   let from = 0
   let after: number | null = null
@@ -385,6 +398,8 @@ async function readPage(
   const page = lead === 1 ? rows.slice(1) : rows
   if (page.length > 0 && starts.size < MAX_STARTS) starts.set(offset + page.length, Number(page.at(-1)!.id))
   // Kept again with the weight it has grown to (a Map entry of two numbers ≈ 48 bytes).
-  ctx.reading.memo.set(ctx.reading.version, startsKey, starts, 256 + starts.size * 48)
+  const weight = 256 + starts.size * 48
+  if (tallied) reading.memo.setStamped(startsKey, tallied.stamp, starts, weight)
+  else reading.memo.set(reading.version, startsKey, starts, weight)
   return page
 }

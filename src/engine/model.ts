@@ -4,6 +4,7 @@ import type { Reading } from '../db/memo.js'
 import type { FieldErrors } from '../errors.js'
 import type { FieldContext, FieldKind } from '../fields/kind.js'
 import { stampRange } from './filters.js'
+import type { Tally } from './tally.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: the engine addresses tables by name from declarations
 export type AnyDb = Kysely<any>
@@ -64,6 +65,11 @@ export interface FilterDoc {
 
 export type FilterFn = ((value: unknown, eb: Eb, ctx: ActionCtx, model: Model) => Condition) & {
   doc?: (model: Model) => FilterDoc
+  /**
+   * A filter on a column the model's `tally` counts by (engine/tally): the column values the filter
+   * value admits, null for all. Called only with a value the filter itself accepted.
+   */
+  cell?: (value: unknown) => readonly number[] | null
 }
 
 /** A write in progress: what the client sent (parsed), what is stored, and the errors found so far. */
@@ -184,6 +190,8 @@ export interface ModelDef {
   parent?: string
   /** Text fields with a trigram index for substring search (migration 004: `{table}_search` on SQLite). */
   trigram?: string[]
+  /** Records counted per branch and per value of a few filtered columns, kept by triggers (engine/tally). */
+  tally?: Tally
   /** Rows a user may see beyond branch scoping (non-admins see only their own branches, §7.1). */
   restrict?(eb: Eb, ctx: ActionCtx): Condition
   /**

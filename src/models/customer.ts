@@ -167,6 +167,8 @@ export const customer = defineModel({
     removed: asIf(0, (_v, eb) => eb('customers.removed', '=', 0)),
   },
   order: [['id', 'asc']],
+  // Counted per branch × is_study × removed by migration 014's triggers: the lists' totals without a scan.
+  tally: { table: 'customers_tally', dims: ['is_study', 'removed'] },
   sortable: [
     'id',
     'name',

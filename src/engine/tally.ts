@@ -1,0 +1,178 @@
+import { CompiledQuery } from 'kysely'
+import type { Db } from '../db/connect.js'
+import { remembered } from '../db/memo.js'
+import type { CustomDef } from './custom-fields.js'
+import type { Action, ActionCtx, Model, RequestInput } from './model.js'
+import { NAMES_KEY } from './names.js'
+import { PAGING_KEYS, readAfterId } from './paging.js'
+import { readScoping } from './scoping.js'
+import { isSortKey } from './sort.js'
+
+/**
+ * Kept counts (issue 15, migration 014): a model declaring `tally` has its records counted per branch
+ * and per value of a few columns (`dims`) in a table of signed deltas that triggers write in the
+ * transaction of every change. An index whose filter is nothing but those columns (and the branch) is
+ * then counted by summing a handful of rows instead of scanning the branch, and the cells' change
+ * stamp tells when kept page starts still hold.
+ */
+export interface Tally {
+  /** The delta table: `branch_id`, one column per dim, `n` (±1) and `changes` (1 per delta). */
+  table: string
+  /** Filter keys that are also the tally's columns; each filter has a `cell` reading. */
+  dims: string[]
+}
+
+/** Values a tallied filter admits, per dim: a list, or null for any value. */
+export type Cells = Record<string, readonly number[] | null>
+
+/** The tally cells an index request selects, or null when its filter is more than the tally's dims. */
+export interface TallyQuery {
+  table: string
+  branch: number
+  dims: string[]
+  cells: Cells
+  /** The same selection of any request: keeps page starts shared by the requests that select alike. */
+  key: string
+}
+
+const isEmpty = (v: unknown) =>
+  v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0)
+
+/**
+ * The cells of the request when every filter it applies is a dim of the model's tally (sent, or a
+ * default filter of a dim that was not sent), with nothing else narrowing the rows: no other filter or
+ * custom field, no scoping parameter, no restriction by user, no `after_id`. Mirrors `selectFiltered`,
+ * which has already refused what it refuses (unknown keys in strict mode, bad values).
+ */
+export function tallyQuery(
+  model: Model,
+  ctx: ActionCtx,
+  input: RequestInput,
+  action: Action,
+  defs: CustomDef[],
+): TallyQuery | null {
+  const tally = model.tally
+  if (!tally || model.scope !== 'branches' || model.restrict || model.restrictReads) return null
+  if (Object.keys(readScoping(model, action, input)).length > 0 || readAfterId(input) !== null) return null
+  const params: Record<string, unknown> = { ...input.query, ...input.body }
+  const cells: Cells = {}
+  const cellOf = (key: string, value: unknown): boolean => {
+    const cell = tally.dims.includes(key) ? model.filters[key]?.cell : undefined
+    if (!cell) return false
+    cells[key] = cell(value)
+    return true
+  }
+  for (const [key, value] of Object.entries(params)) {
+    if (PAGING_KEYS.has(key) || key === NAMES_KEY || isSortKey(model, key)) continue
+    const filter = Object.hasOwn(model.filters, key)
+    if ((!filter && !defs.some((d) => d.key === key)) || isEmpty(value)) continue
+    if (!cellOf(key, value)) return null
+  }
+  for (const [key, fn] of Object.entries(model.defaultFilters)) {
+    if (!isEmpty(params[key])) continue
+    const doc = fn.doc?.(model)
+    if (!doc || !Object.hasOwn(doc, 'default') || !cellOf(key, doc.default)) return null
+  }
+  const key = `${tally.table}:${ctx.pathBranch}:${JSON.stringify(tally.dims.map((d) => cells[d] ?? null))}`
+  return { table: tally.table, branch: ctx.pathBranch, dims: tally.dims, cells, key }
+}
+
+/** The selection's count and its change stamp, as of the request's snapshot. */
+export interface Counted {
+  total: number
+  /** Grows with every change of who is in the selection; kept page starts hold while it stays. */
+  stamp: number
+}
+
+/** The sum of the selected cells: the branch's few tally rows, kept in the memo under the data version. */
+export async function readTally(ctx: ActionCtx, q: TallyQuery): Promise<Counted> {
+  const rows = await remembered(ctx.reading, `tally:${q.table}:${q.branch}`, async () => {
+    const text = statementOf(q, ctx.dialect)
+    const r = await ctx.trx.executeQuery<Record<string, unknown>>(CompiledQuery.raw(text, [q.branch]))
+    return r.rows
+  })
+  let total = 0
+  let stamp = 0
+  for (const row of rows) {
+    const admitted = (d: string) => {
+      const cell = q.cells[d]
+      return cell == null || (row[d] !== null && cell.includes(Number(row[d])))
+    }
+    if (q.dims.every(admitted)) {
+      total += Number(row.n)
+      stamp += Number(row.c)
+    }
+  }
+  return { total, stamp }
+}
+
+const statements = new Map<string, string>()
+
+/** A branch's cells with their sums. Identifiers come from model declarations, never from requests. */
+function statementOf(q: TallyQuery, dialect: 'sqlite' | 'postgres'): string {
+  const key = `${q.table}:${q.dims.join(',')}:${dialect}`
+  let text = statements.get(key)
+  if (!text) {
+    const dims = q.dims.map((d) => `"${d}"`).join(', ')
+    text = `SELECT ${dims}, sum(n) AS n, sum(changes) AS c FROM "${q.table}" WHERE branch_id = ${dialect === 'postgres' ? '$1' : '?'} GROUP BY ${dims}`
+    statements.set(key, text)
+  }
+  return text
+}
+
+/** How often each server process folds new deltas (a count reads every delta since the last fold). */
+export const TALLY_FOLD_EVERY_MS = 5000
+
+/**
+ * Folds each tally's deltas into one row per cell, keeping both sums, so a count reads a few rows
+ * however many changes there were. Safe beside writers and other processes: PostgreSQL deletes and sums
+ * in one statement (one snapshot: a delta committed meanwhile is neither deleted nor summed); SQLite has
+ * one writer. Nothing to do when no delta arrived since the last fold (`compacted`).
+ */
+export async function compactTallies(
+  db: Db,
+  models: Iterable<Model>,
+  compacted: Map<string, number>,
+): Promise<number> {
+  let folded = 0
+  for (const model of models) {
+    const t = model.tally
+    if (!t) continue
+    const dims = t.dims.map((d) => `"${d}"`).join(', ')
+    const edge = await db.kysely
+      .selectFrom(t.table)
+      .select((eb) => [eb.fn.max('id').as('max'), eb.fn.countAll().as('rows')])
+      .executeTakeFirst()
+    const max = Number(edge?.max ?? 0)
+    if (max === 0 || compacted.get(t.table) === max) continue
+    const all = `branch_id, ${dims}`
+    await db.kysely.transaction().execute(async (trx) => {
+      if (db.dialect === 'postgres') {
+        await trx.executeQuery(
+          CompiledQuery.raw(
+            `WITH gone AS (DELETE FROM "${t.table}" WHERE id <= $1 RETURNING ${all}, n, changes)
+             INSERT INTO "${t.table}" (${all}, n, changes)
+             SELECT ${all}, sum(n), sum(changes) FROM gone GROUP BY ${all}`,
+            [max],
+          ),
+        )
+      } else {
+        await trx.executeQuery(
+          CompiledQuery.raw(
+            `INSERT INTO "${t.table}" (${all}, n, changes)
+             SELECT ${all}, sum(n), sum(changes) FROM "${t.table}" WHERE id <= ? GROUP BY ${all}`,
+            [max],
+          ),
+        )
+        await trx.executeQuery(CompiledQuery.raw(`DELETE FROM "${t.table}" WHERE id <= ?`, [max]))
+      }
+    })
+    const after = await db.kysely
+      .selectFrom(t.table)
+      .select((eb) => eb.fn.max('id').as('max'))
+      .executeTakeFirst()
+    compacted.set(t.table, Number(after?.max ?? 0))
+    folded += Number(edge?.rows ?? 0)
+  }
+  return folded
+}
