@@ -348,7 +348,7 @@ describe('backup and restore', () => {
     await ok(old.env, 'backup', '--to', file)
     const target = await fresh()
     const restored = JSON.parse(await ok(target.env, 'restore', '--from', file, '--json'))
-    assert.deepEqual(restored.migrated, ['012-idempotency-sync', '013-webhook-stamp'])
+    assert.deepEqual(restored.migrated, ['012-idempotency-sync', '013-webhook-stamp', '014-customer-tally'])
     assert.match(await ok(target.env, 'migrate'), /up to date/)
   })
 
@@ -374,9 +374,23 @@ async function isEmpty(db: Database): Promise<boolean> {
   )
 }
 
-/** Makes a migrated database look as it did before 012-idempotency-sync (and 013), as an older version left it. */
+/** Makes a migrated database look as it did before 012-idempotency-sync (and 013, 014), as an older version left it. */
 async function undoLastMigration(db: Database): Promise<void> {
+  const tally = db.env.DATA_DIR
+    ? ['link_in', 'link_out', 'link_move', 'in', 'move', 'out'].map(
+        (t) => `DROP TRIGGER customers_tally_${t}`,
+      )
+    : [
+        'DROP TRIGGER customers_tally_link ON customers_branch_ids',
+        'DROP TRIGGER customers_tally_in ON customers',
+        'DROP TRIGGER customers_tally_out ON customers',
+        'DROP FUNCTION customers_tally_link',
+        'DROP FUNCTION customers_tally_customer',
+      ]
   const statements = [
+    ...tally,
+    'DROP TABLE customers_tally',
+    "DELETE FROM kysely_migration WHERE name = '014-customer-tally'",
     'ALTER TABLE webhooks DROP COLUMN updated_at',
     "DELETE FROM kysely_migration WHERE name = '013-webhook-stamp'",
     'DROP TABLE idempotency_keys',
