@@ -25,6 +25,7 @@ export interface RunResult {
   routes: RouteResult[]
   /** The production-like scenarios (bench/traffic.ts), when run. */
   traffic?: import('./traffic.js').TrafficResult[]
+  afterWrites?: import('./traffic.js').AfterWrite[]
 }
 
 const n = (v: number, digits = 0) => v.toFixed(digits)

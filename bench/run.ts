@@ -13,6 +13,9 @@ import { markdown, type RouteResult, type RunResult, table, title } from './repo
 import { type Route, routes } from './routes.js'
 import { type SoakResult, soak, soakTable } from './soak.js'
 import {
+  type AfterWrite,
+  afterWrites,
+  afterWriteTable,
   checkAnchor,
   runTraffic,
   SCENARIOS,
@@ -36,6 +39,7 @@ const USAGE = `Usage: npm run bench -- [options]
                       the hand-written anchor server (bench/anchor.ts, SQLite); no routes, no soak
   --scenarios a,b     only the traffic scenarios whose names start with these
   --traffic-seconds S measurement per scenario and server (default 10; --quick 4)
+  --no-after-writes   skip the first reads after a write (default: measured after the scenarios)
   --no-traffic        the routes only (identical requests, the bare ceiling), as before issue 15
   --workers A,B,…     server processes to measure on each size (default: $WORKERS or 1)
   --seconds S         measurement per route and server (default 5; --quick 3, the ceiling 2)
@@ -84,6 +88,7 @@ interface Options {
   trafficOnly: boolean
   scenarios: string[]
   trafficSeconds: number
+  afterWrites: boolean
 }
 
 function options(argv: string[]): Options {
@@ -113,6 +118,7 @@ function options(argv: string[]): Options {
       'no-traffic': { type: 'boolean', default: false },
       scenarios: { type: 'string' },
       'traffic-seconds': { type: 'string' },
+      'no-after-writes': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   })
@@ -146,6 +152,7 @@ function options(argv: string[]): Options {
     trafficOnly: v.traffic,
     scenarios: v.scenarios ? v.scenarios.split(',') : [],
     trafficSeconds: Number(v['traffic-seconds'] ?? (v.quick ? 4 : 10)),
+    afterWrites: !v['no-after-writes'],
   }
 }
 
@@ -469,7 +476,11 @@ async function benchServer(o: Options, r: ServerRun): Promise<RunResult> {
     const list = routes({ facts: r.facts, admin: ADMIN, total, name: NAME_QUERY }).filter(
       (x) => o.only.length === 0 || o.only.some((p) => x.name.startsWith(p)),
     )
-    if (o.traffic) run.traffic = await benchTraffic(o, r, server, base, token, total)
+    if (o.traffic) {
+      const t = await benchTraffic(o, r, server, base, token, total)
+      run.traffic = t.scenarios
+      run.afterWrites = t.afterWrites
+    }
     if (o.trafficOnly) list.length = 0
     else process.stderr.write(`${table([])[0]}\n`)
     for (const [i, route] of list.entries()) {
@@ -493,7 +504,7 @@ async function benchTraffic(
   base: string,
   token: string,
   total: number,
-): Promise<TrafficResult[]> {
+): Promise<{ scenarios: TrafficResult[]; afterWrites: AfterWrite[] }> {
   const input = { facts: r.facts, total }
   const anchor =
     r.db.kind === 'sqlite'
@@ -516,7 +527,7 @@ async function benchTraffic(
       (s) => o.scenarios.length === 0 || o.scenarios.some((p) => s.name.startsWith(p)),
     )
     process.stderr.write(`${trafficTable([])[0]}\n`)
-    return await runTraffic(
+    const results = await runTraffic(
       input,
       server,
       anchor,
@@ -526,6 +537,10 @@ async function benchTraffic(
       settle,
       (x) => process.stderr.write(`${trafficTable([x])[1]}\n`),
     )
+    const after = o.afterWrites
+      ? await afterWrites(input, base, anchor ? `http://127.0.0.1:${anchor.port}` : null, token)
+      : []
+    return { scenarios: results, afterWrites: after }
   } finally {
     await anchor?.stop()
   }
@@ -588,6 +603,7 @@ async function main(): Promise<void> {
       )
       process.stdout.write(`${trafficTable(run.traffic).join('\n')}\n`)
     }
+    if (run.afterWrites?.length) process.stdout.write(`${afterWriteTable(run.afterWrites).join('\n')}\n`)
     if (run.routes.length > 0) process.stdout.write(`${table(run.routes).join('\n')}\n`)
   }
   if (soaked.length > 0) {

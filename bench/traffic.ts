@@ -338,3 +338,73 @@ export function trafficMarkdown(rows: TrafficResult[]): string[] {
   const md = (r: string[]) => `| ${r.join(' | ')} |`
   return [md(HEAD), md(HEAD.map(() => '---')), ...rows.map((r) => md(cells(r)))]
 }
+
+/** A read that follows a write at once (issue 15: "first request after a write"). */
+export interface AfterWrite {
+  read: string
+  /** The write before each read: one that moves no customer in or out of a list, or one that does. */
+  write: 'pay' | 'new lead'
+  parta: { p50: number; max: number }
+  anchor: { p50: number; max: number } | null
+}
+
+/**
+ * The first read after a write, alone: a write to Parta, then at once one read timed (no other request
+ * in flight), `n` times, on Parta and on the anchor. Every commit drops what either server keeps under
+ * the data version, so this is the cost of a list nobody has read since the data changed: the default
+ * list's first page, a page far down it (10 000, or its last), and the leads (`is_study: 0`). Two kinds
+ * of write: a pay (no customer enters or leaves a list) and a new lead (the leads list grows).
+ */
+export async function afterWrites(
+  t: TrafficInput,
+  parta: string,
+  anchor: string | null,
+  token: string,
+  n = 15,
+): Promise<AfterWrite[]> {
+  const deep = Math.min(10_000, Math.max(0, Math.ceil(t.total / 50) - 1))
+  const reads: Array<[string, Record<string, unknown>]> = [
+    ['default list, page 0', {}],
+    [`default list, page ${deep}`, { page: deep }],
+    ['leads (is_study 0), page 0', { is_study: 0 }],
+  ]
+  const out: AfterWrite[] = []
+  let i = 0
+  const timed = async (base: string, write: AfterWrite['write'], body: string) => {
+    const times: number[] = []
+    for (let k = 0; k < n; k++) {
+      const w =
+        write === 'pay'
+          ? writeOf(t.facts, 3 * (i++ + 2_000_000) + 1)
+          : { path: '/v2api/1/customer/create', body: JSON.stringify({ name: `Лид ${i++}`, is_study: 0, legal_type: 1 }) }
+      const r = await post(parta, w.path, w.body, token)
+      if (r.status !== 200) throw new Error(`bench: ${w.path} answered ${r.status}: ${r.bytes}`)
+      const started = performance.now()
+      const got = await post(base, PATH, body, token)
+      if (got.status !== 200) throw new Error(`bench: ${body} answered ${got.status}`)
+      times.push(performance.now() - started)
+    }
+    const sorted = times.sort((a, b) => a - b)
+    return { p50: pct(sorted, 50), max: sorted.at(-1)! }
+  }
+  for (const write of ['pay', 'new lead'] as const) {
+    for (const [read, b] of reads) {
+      const body = JSON.stringify(b)
+      // Both servers read the list once first, so what each keeps across writes (if anything) is there.
+      await post(parta, PATH, body, token)
+      if (anchor) await post(anchor, PATH, body, token)
+      const p = await timed(parta, write, body)
+      const a = anchor ? await timed(anchor, write, body) : null
+      out.push({ read, write, parta: p, anchor: a })
+    }
+  }
+  return out
+}
+
+export function afterWriteTable(rows: AfterWrite[]): string[] {
+  const f = (x: { p50: number; max: number } | null) => (x ? `${x.p50.toFixed(1)} / ${x.max.toFixed(1)}` : '')
+  return aligned(
+    ['first read after a write', 'write', 'Parta p50 / max ms', 'anchor p50 / max ms'],
+    rows.map((r) => [r.read, r.write, f(r.parta), f(r.anchor)]),
+  )
+}

@@ -7,10 +7,20 @@ import { openSqlite, SqliteStatements } from './sqlite.js'
  * statement (answered by its id), or the start or end of a read-only transaction (not answered: the
  * next statement comes after it in the same queue).
  */
-export type ReaderRequest =
-  | { id: number; sql: string; params: readonly unknown[] }
-  | { tx: 'begin' | 'commit' | 'rollback' }
-  | 'stop'
+export interface StatementRequest {
+  id: number
+  /** The number of a text sent before (db/readers `textOf`), or the one `sql` is kept under. */
+  text?: number
+  /** The statement's text: sent the first time, or every time when it is too long to keep. */
+  sql?: string
+  /** The main thread's table of texts started over: so does this one, before keeping `sql`. */
+  forget?: boolean
+  params: readonly unknown[]
+  /** A read-only transaction begins before this statement. */
+  begin?: boolean
+}
+
+export type ReaderRequest = StatementRequest | { tx: 'begin' | 'commit' | 'rollback' } | 'stop'
 
 type Outcome =
   | { rows: unknown[] }
@@ -30,6 +40,22 @@ function endTransaction(how: 'commit' | 'rollback') {
   if (sqlite.inTransaction) statements.prepare(how).run()
 }
 
+function begin() {
+  // A transaction left open (its end was lost with a failed statement) must not hold a snapshot.
+  endTransaction('rollback')
+  statements.prepare('begin').run()
+}
+
+/** Texts by the number the main thread sends for them. */
+const texts = new Map<number, string>()
+
+function textOf(m: StatementRequest): string {
+  if (m.forget) texts.clear()
+  if (m.sql === undefined) return texts.get(m.text!)!
+  if (m.text !== undefined) texts.set(m.text, m.sql)
+  return m.sql
+}
+
 function execute(sql: string, params: readonly unknown[]): Outcome {
   const stmt = statements.prepare(sql)
   if (stmt.reader) return { rows: stmt.all(params) }
@@ -45,18 +71,17 @@ port.on('message', (m: ReaderRequest) => {
   }
   if ('tx' in m) {
     try {
-      // A transaction left open (its end was lost with a failed statement) must not hold a snapshot.
-      if (m.tx === 'begin') {
-        endTransaction('rollback')
-        statements.prepare('begin').run()
-      } else endTransaction(m.tx)
+      if (m.tx === 'begin') begin()
+      else endTransaction(m.tx)
     } catch {
       // Reported by the next statement, which then runs outside a transaction or fails itself.
     }
     return
   }
+  const sql = textOf(m)
   try {
-    port.postMessage({ id: m.id, ...execute(m.sql, m.params) })
+    if (m.begin) begin()
+    port.postMessage({ id: m.id, ...execute(sql, m.params) })
   } catch (err) {
     const e = err as { message?: string; code?: string }
     port.postMessage({ id: m.id, error: { message: String(e.message), code: e.code } })

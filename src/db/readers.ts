@@ -1,7 +1,12 @@
 import { Worker } from 'node:worker_threads'
 import type { CompiledQuery, QueryResult } from 'kysely'
 import { fail } from '../errors.js'
-import type { ReaderReply, ReaderRequest } from './reader-worker.js'
+import type { ReaderReply, ReaderRequest, StatementRequest } from './reader-worker.js'
+
+/** Texts a reader is told to keep, and their characters, at most; a longer text is never kept. */
+const MAX_TEXTS = 2000
+const MAX_TEXT_CHARS = 4_000_000
+const MAX_KEPT_TEXT = 200_000
 
 interface Pending {
   resolve(reply: ReaderReply): void
@@ -16,6 +21,16 @@ export class Reader {
   ready = false
   /** Given up on (a statement over the time limit): it finishes that statement and exits, unused. */
   abandoned = false
+  /**
+   * SQL texts this reader has been sent, by the number that stands for them in later messages: a page's
+   * statements are the same few shapes, some of them tens of kilobytes (the upcoming lessons of 50
+   * customers), and copying a text to the thread on every request cost more than running it.
+   */
+  readonly known = new Map<string, number>()
+  knownChars = 0
+  nextText = 1
+  /** A read-only transaction to begin before its first statement, sent with it (one message less). */
+  beginPending = false
   constructor(readonly worker: Worker) {}
   post(m: ReaderRequest) {
     if (!this.abandoned) this.worker.postMessage(m)
@@ -96,7 +111,10 @@ export class ReaderPool {
 
   /** Starts (`begin`) or ends a read-only transaction on the reader; its next statement follows it. */
   transaction(reader: Reader, step: 'begin' | 'commit' | 'rollback'): void {
-    reader.post({ tx: step })
+    if (step === 'begin') reader.beginPending = true
+    // Begun and ended with no statement between: nothing was sent, so nothing to end.
+    else if (reader.beginPending) reader.beginPending = false
+    else reader.post({ tx: step })
   }
 
   run<R>(reader: Reader, compiled: CompiledQuery): Promise<QueryResult<R>> {
@@ -107,12 +125,39 @@ export class ReaderPool {
     })
     // A reader with work keeps the process alive; an idle one does not (see spawn).
     reader.worker.ref()
-    reader.post({ id, sql: compiled.sql, params: compiled.parameters })
+    reader.post({
+      id,
+      ...this.textOf(reader, compiled.sql),
+      params: compiled.parameters,
+      begin: reader.beginPending,
+    })
+    reader.beginPending = false
     return reply.then((r) => {
       if ('error' in r) throw Object.assign(new Error(r.error.message), { code: r.error.code })
       if ('rows' in r) return { rows: r.rows as R[] }
       return { numAffectedRows: BigInt(r.changes), insertId: BigInt(r.lastInsertRowid), rows: [] }
     })
+  }
+
+  /**
+   * How a statement's text travels: its number when the reader knows it, else the text with the number
+   * it gets (the reader's table of texts is bounded like the statements it prepares; when full, both
+   * sides start over). A text too long to be worth keeping goes in full every time.
+   */
+  private textOf(reader: Reader, sql: string): Pick<StatementRequest, 'text' | 'sql' | 'forget'> {
+    const known = reader.known.get(sql)
+    if (known !== undefined) return { text: known }
+    if (sql.length > MAX_KEPT_TEXT) return { sql }
+    let forget = false
+    if (reader.known.size >= MAX_TEXTS || reader.knownChars + sql.length > MAX_TEXT_CHARS) {
+      reader.known.clear()
+      reader.knownChars = 0
+      forget = true
+    }
+    const text = reader.nextText++
+    reader.known.set(sql, text)
+    reader.knownChars += sql.length
+    return forget ? { text, sql, forget } : { text, sql }
   }
 
   /** One statement on a reader of its own, outside a transaction. */
