@@ -15,6 +15,7 @@ import { parseBatch, runBatch } from './http/batch.js'
 import { answer, authorize, type CallEnv, checkRole } from './http/dispatch.js'
 import { registerDocs } from './http/docs.js'
 import { KEY_HEADER, PURGE_EVERY_MS, purgeExpired, REPLAYED_HEADER, readKey } from './http/idempotency.js'
+import { ReadGate } from './http/read-gate.js'
 import { type Route, resolveRoute } from './http/route.js'
 import { checkCsrf, presentedToken } from './http/session-cookie.js'
 import { registerWebApp } from './http/web-app.js'
@@ -94,6 +95,8 @@ declare module 'fastify' {
     sentContentType?: string
     /** What the checks before the body found (route, user, access), made before the body is read. */
     checked?: Checked
+    /** Lets the next read in (http/read-gate), for a read admitted by the gate. */
+    leaveGate?: () => void
   }
 }
 
@@ -169,6 +172,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     memo: new Memo(),
     replies: new Memo(5000, config.replyMemoBytes),
   }
+  const readGate = new ReadGate(config.readConcurrency, config.requestTimeoutMs)
+  // Injected requests (the batch's entries) end here; real ones also on the response's `close`.
+  app.addHook('onResponse', async (req) => req.leaveGate?.())
   const loginLimiter = new SlidingWindow(config.loginRateLimit, 60_000)
   const loginDeps = { db: db.kysely, tokenTtl: config.tokenTtl, limiter: loginLimiter, tz: config.tz }
   const tokenLimiter = config.rateLimitRps > 0 ? new SlidingWindow(config.rateLimitRps, 1000) : null
@@ -258,6 +264,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     onRequest: async (req, reply) => {
       try {
         req.checked = await preBody(req)
+        // Signed-in reads are admitted a few at a time, so writes do not queue behind all of them
+        // (http/read-gate); a request refused by the checks never waits for a turn.
+        const { route } = req.checked
+        if (route.kind === 'action' && route.isRead) {
+          const leave = await readGate.enter()
+          req.leaveGate = leave
+          // The turn ends with the response, sent or not: a client gone while the read waited (or ran)
+          // must not keep it. `close` comes once per response; one already gone has sent it.
+          reply.raw.once('close', leave)
+          if (reply.raw.destroyed || req.raw.socket?.destroyed) leave()
+        }
       } catch (err) {
         if (req.headers['content-length'] || req.headers['transfer-encoding'])
           reply.header('connection', 'close')

@@ -31,6 +31,8 @@ export interface Config {
   readonly trustProxy: readonly string[]
   /** SQLite: reader threads, so a slow read holds one of them, not every request (db/readers); 0 = none. */
   readonly sqliteReaders: number
+  /** Read requests handled at once per process (http/read-gate); 0: no limit. */
+  readonly readConcurrency: number
   /** A statement running longer is stopped and answered with a clear error; 0 = no limit. */
   readonly statementTimeoutMs: number
   /** Outgoing webhooks (issue 16): how deliveries are sent and retried (webhooks/worker). */
@@ -135,6 +137,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxConnections: int('MAX_CONNECTIONS', 1024, 1, 1_000_000),
     trustProxy,
     sqliteReaders: int('SQLITE_READERS', 4, 0, 64),
+    readConcurrency: int('READ_CONCURRENCY', 8, 0, 100_000),
     statementTimeoutMs: int('STATEMENT_TIMEOUT_MS', 10_000, 0, 3_600_000),
     webhooks: Object.freeze({
       pollMs: int('WEBHOOK_POLL_MS', 1000, 0, 3_600_000),
