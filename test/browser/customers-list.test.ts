@@ -69,24 +69,40 @@ describe('staff app: customers list', { skip: NO_BROWSER }, () => {
     const page = await site.page()
     await page.context().addCookies(cookies!)
     const asked: Array<{ path: string; body: string }> = []
+    const isList = (a: { path: string; body: string }) =>
+      a.path === '/v2api/1/customer/index' && a.body.includes('"count":50')
+    let sent = () => {}
+    const bothSent = new Promise<void>((resolve) => {
+      sent = resolve
+    })
     page.on('request', (r) => {
       const path = new URL(r.url()).pathname
-      if (path.startsWith('/v2api/') || path.startsWith('/assets/main-'))
-        asked.push({ path, body: r.postData() ?? '' })
+      if (!path.startsWith('/v2api/')) return
+      asked.push({ path, body: r.postData() ?? '' })
+      if (asked.some((a) => a.path === '/v2api/auth/me') && asked.some(isList)) sent()
+    })
+    // The app's code (index.html asks for it beside the boot script) is held back until both calls have
+    // been sent: only the boot script can have sent them. If it did not, the app's code comes after 10 s
+    // and the check below fails.
+    let heldUntilSent = false
+    await page.route('**/assets/main-*.js', async (route) => {
+      let timer: NodeJS.Timeout | undefined
+      heldUntilSent = await Promise.race([
+        bothSent.then(() => true),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), 10_000)
+        }),
+      ])
+      clearTimeout(timer)
+      await route.continue()
     })
     await page.goto(`${site.url}/customers`)
     const api = await site.api.index('customer', { is_study: 1, removed: 0 })
     await waitTotal(page, api.total)
     const paths = asked.map((a) => a.path)
-    const list = asked.filter((a) => a.path === '/v2api/1/customer/index' && a.body.includes('"count":50'))
+    assert.ok(heldUntilSent, `sent before the app's code came: ${paths.join(' ')}`)
     assert.equal(paths.filter((p) => p === '/v2api/auth/me').length, 1, paths.join(' '))
-    assert.equal(list.length, 1, paths.join(' '))
-    // Both were on their way before the app's own code was asked for (the boot script sent them).
-    const app = paths.findIndex((p) => p.startsWith('/assets/main-'))
-    assert.ok(
-      app > paths.indexOf('/v2api/auth/me') && app > paths.indexOf('/v2api/1/customer/index'),
-      paths.join(' '),
-    )
+    assert.equal(asked.filter(isList).length, 1, paths.join(' '))
     assert.deepEqual(
       (await rowIds(page)).slice(0, 3),
       api.items.slice(0, 3).map((c) => c.id),

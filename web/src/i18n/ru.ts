@@ -72,7 +72,8 @@ export const ru = {
     docs: 'API',
   },
   money: {
-    currency: 'RUB',
+    /** The sign after an amount (`lib/format`'s money). */
+    sign: '₽',
   },
   // Pages fill their own sections below.
   customers: {
