@@ -26,6 +26,19 @@ async function tableNames(db: Db): Promise<string[]> {
 }
 
 /**
+ * Tables read as what they mean rather than row by row: the kept counts (migration 014) are folded in
+ * the background (deltas become one row per cell, sums unchanged), so their rows change with no change
+ * of the data; their sums per cell do not.
+ */
+const MEANING: Record<string, { columns: string[]; from: string }> = {
+  customers_tally: {
+    columns: ['branch_id', 'is_study', 'removed', 'n', 'changes'],
+    from: `(select branch_id, is_study, removed, sum(n) as n, sum(changes) as changes
+             from customers_tally group by branch_id, is_study, removed)`,
+  },
+}
+
+/**
  * One statement that reads every table: PostgreSQL hashes each table's rows itself; SQLite (which has no
  * hash function) returns them as one text per table, in a stable order, to be hashed here.
  */
@@ -33,18 +46,22 @@ async function dumpQuery(db: Db): Promise<string> {
   const parts: string[] = []
   for (const t of await tableNames(db)) {
     const literal = `'${t.replace(/'/g, "''")}'`
+    const meaning = Object.hasOwn(MEANING, t) ? MEANING[t] : undefined
+    const from = meaning?.from ?? quoteId(t)
     if (db.dialect === 'postgres') {
       parts.push(
-        `select ${literal} as t, count(*)::int as n, coalesce(md5(string_agg(x::text, E'\\n' order by x::text)), '') as h from ${quoteId(t)} x`,
+        `select ${literal} as t, count(*)::int as n, coalesce(md5(string_agg(x::text, E'\\n' order by x::text)), '') as h from ${from} x`,
       )
       continue
     }
-    const cols = (
-      await sql<{ name: string }>`select name from pragma_table_info(${t})`.execute(db.kysely)
-    ).rows.map((r) => quoteId(r.name))
+    const cols =
+      meaning?.columns ??
+      (await sql<{ name: string }>`select name from pragma_table_info(${t})`.execute(db.kysely)).rows.map(
+        (r) => quoteId(r.name),
+      )
     const row = cols.map((c) => `quote(${c})`).join(` || ',' || `)
     parts.push(
-      `select ${literal} as t, count(*) as n, coalesce(group_concat(r, char(10)), '') as h from (select ${row} as r from ${quoteId(t)} order by 1)`,
+      `select ${literal} as t, count(*) as n, coalesce(group_concat(r, char(10)), '') as h from (select ${row} as r from ${from} order by 1)`,
     )
   }
   return parts.join('\nunion all\n')
