@@ -264,15 +264,26 @@ class CachingSqliteDriver implements Driver {
     const group = this.group!
     this.raw('release w')
     lease.use = 'none'
-    if (this.waiting > 0 && group.members < GROUP_MAX) {
-      // Others are queued: hand the writer on with the group open and wait for its COMMIT.
-      lease.released = true
-      this.holder = null
-      lease.unlock!()
-      await group.done
-      return
-    }
-    await this.closeGroup()
+    if (group.members >= GROUP_MAX) return this.closeGroup()
+    // Hand the writer on with the group open and wait for its COMMIT. Others queued join at once; with
+    // nobody queued the COMMIT waits one turn of the event loop, so that writes whose requests are on
+    // their way (their sockets already read) join it too: under concurrent writes each write would
+    // otherwise commit alone, and the COMMIT is most of a small write's cost.
+    lease.released = true
+    this.holder = null
+    lease.unlock!()
+    if (this.waiting === 0) setImmediate(() => this.closeIdleGroup(group))
+    await group.done
+  }
+
+  /**
+   * Commits `group` if it is still open and nothing holds or awaits the writer. Otherwise whoever does
+   * commits it: a write of the group when it ends (here or in `releaseConnection`), anything else
+   * before it runs (`run`, `beginTransaction`, `whenIdle`).
+   */
+  private closeIdleGroup(group: Group) {
+    if (this.group !== group || this.holder !== null || this.waiting > 0) return
+    this.closeGroup().catch(() => {})
   }
 
   async rollbackTransaction(connection: DatabaseConnection) {
