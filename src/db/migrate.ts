@@ -13,6 +13,7 @@ import { m010_user_teacher } from './migrations/010-user-teacher.js'
 import { m011_webhooks } from './migrations/011-webhooks.js'
 import { m012_idempotency_sync } from './migrations/012-idempotency-sync.js'
 import { m013_webhook_stamp } from './migrations/013-webhook-stamp.js'
+import { m015_balance_sums } from './migrations/015-balance-sums.js'
 
 const migrations: Record<string, Migration> = {
   '001-init': m001_init,
@@ -28,6 +29,8 @@ const migrations: Record<string, Migration> = {
   '011-webhooks': m011_webhooks,
   '012-idempotency-sync': m012_idempotency_sync,
   '013-webhook-stamp': m013_webhook_stamp,
+  // 014 is taken by the customer tally (issue 15, another branch).
+  '015-balance-sums': m015_balance_sums,
 }
 
 /** Runs pending migrations; safe to call from several processes (Kysely takes a lock). */
