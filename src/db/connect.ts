@@ -33,6 +33,14 @@ export interface Db {
    * transaction only when its commit is visible.
    */
   version(): Promise<string>
+  /**
+   * A version of what authentication reads (users, their tokens, branches), kept by the same rule:
+   * it differs after any committed change of those tables, and after any commit by another process.
+   * SQLite: this process's writer counts the commits that wrote them, so the token user and the
+   * branches of a request survive the commits of other writes (a stream of creates). PostgreSQL: the
+   * data version.
+   */
+  authVersion(): Promise<string>
   close(): Promise<void>
 }
 
@@ -88,6 +96,8 @@ class Lease implements DatabaseConnection {
 /** Write transactions committed together: each ran in a savepoint of one BEGIN IMMEDIATE. */
 interface Group {
   members: number
+  /** A write of the group wrote users, tokens or branches (or may have: see `AUTH_TABLES`). */
+  auth: boolean
   done: Promise<void>
   resolve(): void
   reject(err: unknown): void
@@ -95,6 +105,12 @@ interface Group {
 
 /** Writes per group commit: bounds how long the first one waits for its COMMIT. */
 const GROUP_MAX = 64
+
+/**
+ * Statements that may change what authentication reads: any writing statement naming those tables. A
+ * false match only drops kept token users early; no trigger of another table writes them.
+ */
+const AUTH_TABLES = /\b(users|tokens|branches)\b/i
 
 /**
  * better-sqlite3 behind Kysely. The writer is one connection (SQLite has one writer), handed to one
@@ -122,6 +138,8 @@ class CachingSqliteDriver implements Driver {
    * after a failed one, in the same tick: with `data_version` it makes the data version (`version`).
    */
   commits = 0
+  /** Bumped, like `commits`, after a COMMIT that wrote users, tokens or branches (`Db.authVersion`). */
+  authCommits = 0
 
   constructor(
     readonly statements: SqliteStatements,
@@ -194,10 +212,23 @@ class CachingSqliteDriver implements Driver {
       const { changes, lastInsertRowid } = stmt.run(params)
       return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] }
     } finally {
-      // Outside a transaction a writing statement committed itself (or failed, maybe half done).
-      if (!stmt.readonly && lease.use === 'none' && !this.statements.sqlite.inTransaction) this.commits++
+      if (!stmt.readonly) {
+        const auth = AUTH_TABLES.test(compiled.sql)
+        // Outside a transaction a writing statement committed itself (or failed, maybe half done).
+        if (lease.use === 'none' && !this.statements.sqlite.inTransaction) {
+          this.commits++
+          if (auth) this.authCommits++
+        } else if (auth) {
+          if (this.group) this.group.auth = true
+          // A read-only transaction does not write; anything else in a transaction ends up in a COMMIT.
+          else this.pendingAuth = true
+        }
+      }
     }
   }
+
+  /** A statement naming an auth table ran in a transaction that is not a write group (none does). */
+  private pendingAuth = false
 
   private raw(text: string) {
     this.statements.prepare(text).run()
@@ -213,12 +244,18 @@ class CachingSqliteDriver implements Driver {
       try {
         this.raw('rollback')
       } catch {}
-      this.commits++
+      this.committed(group)
       group.reject(err)
       throw err
     }
-    this.commits++
+    this.committed(group)
     group.resolve()
+  }
+
+  private committed(group: Group) {
+    this.commits++
+    if (group.auth || this.pendingAuth) this.authCommits++
+    this.pendingAuth = false
   }
 
   async beginTransaction(connection: DatabaseConnection, settings?: TransactionSettings) {
@@ -246,7 +283,7 @@ class CachingSqliteDriver implements Driver {
       })
       // A group whose COMMIT nobody awaits (all its writes failed) must not be an unhandled rejection.
       done.catch(() => {})
-      this.group = { members: 0, done, resolve, reject }
+      this.group = { members: 0, auth: false, done, resolve, reject }
     }
     this.raw('savepoint w')
     this.group.members++
@@ -345,7 +382,7 @@ export function connect(opts: DbOptions): Db {
     const kysely = new Kysely({ dialect: new PostgresDialect({ pool }), log: opts.log })
     const version = async () =>
       (await pool.query<{ v: string }>('SELECT pg_current_snapshot()::text AS v')).rows[0]!.v
-    return { kysely, dialect: 'postgres', version, close: () => kysely.destroy() }
+    return { kysely, dialect: 'postgres', version, authVersion: version, close: () => kysely.destroy() }
   }
   fs.mkdirSync(opts.dataDir, { recursive: true })
   const sqlite = openSqlite(opts.dataDir)
@@ -361,6 +398,10 @@ export function connect(opts: DbOptions): Db {
   // Commits of other connections (other processes); this connection's own are `driver.commits`.
   const others = sqlite.prepare('SELECT data_version AS d FROM pragma_data_version').pluck()
   const read = () => `${driver.commits}.${others.get() as number}`
+  const readAuth = () => `${driver.authCommits}.${others.get() as number}`
+  // Without waiting for the writer, but see `version` below.
+  const when = <T>(fn: () => T): T | Promise<T> =>
+    sqlite.inTransaction && driver.group === null ? driver.whenIdle(fn) : fn()
   return {
     kysely,
     dialect: 'sqlite',
@@ -368,7 +409,8 @@ export function connect(opts: DbOptions): Db {
     // group holds the write lock, so no other process commits meanwhile) and `commits` moves only after
     // its COMMIT. Only a read-only transaction on the writer (no readers) may hold a snapshot older than
     // another process's commit, so then the version waits until the writer is free.
-    version: async () => (sqlite.inTransaction && driver.group === null ? driver.whenIdle(read) : read()),
+    version: async () => when(read),
+    authVersion: async () => when(readAuth),
     close: async () => {
       await stopCheckpoints()
       await kysely.destroy()
