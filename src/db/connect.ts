@@ -95,7 +95,10 @@ class Lease implements DatabaseConnection {
   }
 }
 
-/** Write transactions committed together: each ran in a savepoint of one BEGIN IMMEDIATE. */
+/**
+ * Write transactions committed together in one BEGIN IMMEDIATE: the first runs in it directly, each
+ * later one in a savepoint.
+ */
 interface Group {
   members: number
   /** A write of the group wrote users, tokens or branches (or may have: see `AUTH_TABLES`). */
@@ -122,10 +125,12 @@ const AUTH_TABLES = /\b(users|tokens|branches)\b/i
  *   processes (WORKERS) a writer then waits for the other (busy_timeout) instead of failing with
  *   SQLITE_BUSY when the snapshot it read from has gone stale. Read-only transactions stay deferred.
  * - prepared statements are kept by their SQL text (db/sqlite `SqliteStatements`).
- * - group commit: a write transaction runs as a savepoint inside a BEGIN IMMEDIATE that stays open
- *   while further writes are queued for the writer, so writes arriving together share one COMMIT (the
- *   WAL append and the FTS5 segment flush are most of a small write's cost). A write's own failure
- *   rolls back to its savepoint and touches no other; each write is answered only after the COMMIT
+ * - group commit: a write transaction runs inside a BEGIN IMMEDIATE that stays open while further
+ *   writes are queued for the writer (or arrive within one turn of the event loop), so writes arriving
+ *   together share one COMMIT (the WAL append and the FTS5 segment flush are most of a small write's
+ *   cost). The write that opens the group runs in it directly and rolls the whole of it back on
+ *   failure (nothing else is in it yet); each later one runs in a savepoint, so its failure rolls back
+ *   to that savepoint and touches no other. Each write is answered only after the COMMIT
  *   that made it durable, so an acknowledged write is never lost; if that COMMIT fails every write of
  *   the group fails. Anything else that gets the writer (a statement outside a transaction) commits an
  *   open group first, and readers on their own connections see only committed data.
