@@ -175,6 +175,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const readGate = new ReadGate(config.readConcurrency, config.requestTimeoutMs)
   // Injected requests (the batch's entries) end here; real ones also on the response's `close`.
   app.addHook('onResponse', async (req) => req.leaveGate?.())
+  // Token users and branches (see preBody): few values, bounded like the memo.
+  const authMemo = new Memo(1000, 1024 * 1024)
   const loginLimiter = new SlidingWindow(config.loginRateLimit, 60_000)
   const loginDeps = { db: db.kysely, tokenTtl: config.tokenTtl, limiter: loginLimiter, tz: config.tz }
   const tokenLimiter = config.rateLimitRps > 0 ? new SlidingWindow(config.rateLimitRps, 1000) : null
@@ -225,14 +227,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (fromCookie) checkCsrf(req)
     if (!isTokenShaped(token)) throw fail.token()
     const reading = { memo: env.memo, version: await db.version() }
-    const found = await authenticateToken(db.kysely, token, reading)
+    // The token's user and the branches are kept under the version of the tables they come from, so
+    // they stay kept across other writes (a write would otherwise re-read both after every commit).
+    const auth = { memo: authMemo, version: await db.authVersion() }
+    const found = await authenticateToken(db.kysely, token, auth)
     // The cookie holds session tokens only: an api token planted in it (by a sibling subdomain) is refused.
     if (!found || (fromCookie && found.kind !== 'session')) throw fail.token()
     const { user } = found
     const signedIn = { user, token, kind: found.kind, fromCookie }
     // The session endpoints and the batch are for any signed-in user: no branch, no role (each entry of
     // a batch is checked as the call it is).
-    const access = route.kind === 'action' ? await authorize(env, route, user, reading) : null
+    const access = route.kind === 'action' ? await authorize(env, route, user, auth) : null
     if (tokenLimiter) {
       const wait = tokenLimiter.hit(token)
       if (wait > 0) throw fail.rate(wait)

@@ -33,6 +33,14 @@ export interface Db {
    * transaction only when its commit is visible.
    */
   version(): Promise<string>
+  /**
+   * A version of what authentication reads (users, their tokens, branches), kept by the same rule:
+   * it differs after any committed change of those tables, and after any commit by another process.
+   * SQLite: this process's writer counts the commits that wrote them, so the token user and the
+   * branches of a request survive the commits of other writes (a stream of creates). PostgreSQL: the
+   * data version.
+   */
+  authVersion(): Promise<string>
   close(): Promise<void>
 }
 
@@ -75,6 +83,8 @@ class Lease implements DatabaseConnection {
   /** Set while it holds the writer: lets the next in the queue go. */
   unlock: (() => void) | null = null
   reader: Reader | null = null
+  /** Its write opened the group and runs without a savepoint of its own (see `beginTransaction`). */
+  first = false
   constructor(private readonly driver: CachingSqliteDriver) {}
   executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     return this.driver.run<R>(this, compiled)
@@ -85,9 +95,14 @@ class Lease implements DatabaseConnection {
   }
 }
 
-/** Write transactions committed together: each ran in a savepoint of one BEGIN IMMEDIATE. */
+/**
+ * Write transactions committed together in one BEGIN IMMEDIATE: the first runs in it directly, each
+ * later one in a savepoint.
+ */
 interface Group {
   members: number
+  /** A write of the group wrote users, tokens or branches (or may have: see `AUTH_TABLES`). */
+  auth: boolean
   done: Promise<void>
   resolve(): void
   reject(err: unknown): void
@@ -97,6 +112,12 @@ interface Group {
 const GROUP_MAX = 64
 
 /**
+ * Statements that may change what authentication reads: any writing statement naming those tables. A
+ * false match only drops kept token users early; no trigger of another table writes them.
+ */
+const AUTH_TABLES = /\b(users|tokens|branches)\b/i
+
+/**
  * better-sqlite3 behind Kysely. The writer is one connection (SQLite has one writer), handed to one
  * write transaction or statement at a time, in turn; reads go to reader threads when there are any
  * (db/readers), else take their turn on the writer too. Differences from Kysely's own driver:
@@ -104,10 +125,12 @@ const GROUP_MAX = 64
  *   processes (WORKERS) a writer then waits for the other (busy_timeout) instead of failing with
  *   SQLITE_BUSY when the snapshot it read from has gone stale. Read-only transactions stay deferred.
  * - prepared statements are kept by their SQL text (db/sqlite `SqliteStatements`).
- * - group commit: a write transaction runs as a savepoint inside a BEGIN IMMEDIATE that stays open
- *   while further writes are queued for the writer, so writes arriving together share one COMMIT (the
- *   WAL append and the FTS5 segment flush are most of a small write's cost). A write's own failure
- *   rolls back to its savepoint and touches no other; each write is answered only after the COMMIT
+ * - group commit: a write transaction runs inside a BEGIN IMMEDIATE that stays open while further
+ *   writes are queued for the writer (or arrive within one turn of the event loop), so writes arriving
+ *   together share one COMMIT (the WAL append and the FTS5 segment flush are most of a small write's
+ *   cost). The write that opens the group runs in it directly and rolls the whole of it back on
+ *   failure (nothing else is in it yet); each later one runs in a savepoint, so its failure rolls back
+ *   to that savepoint and touches no other. Each write is answered only after the COMMIT
  *   that made it durable, so an acknowledged write is never lost; if that COMMIT fails every write of
  *   the group fails. Anything else that gets the writer (a statement outside a transaction) commits an
  *   open group first, and readers on their own connections see only committed data.
@@ -122,6 +145,8 @@ class CachingSqliteDriver implements Driver {
    * after a failed one, in the same tick: with `data_version` it makes the data version (`version`).
    */
   commits = 0
+  /** Bumped, like `commits`, after a COMMIT that wrote users, tokens or branches (`Db.authVersion`). */
+  authCommits = 0
 
   constructor(
     readonly statements: SqliteStatements,
@@ -194,10 +219,23 @@ class CachingSqliteDriver implements Driver {
       const { changes, lastInsertRowid } = stmt.run(params)
       return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] }
     } finally {
-      // Outside a transaction a writing statement committed itself (or failed, maybe half done).
-      if (!stmt.readonly && lease.use === 'none' && !this.statements.sqlite.inTransaction) this.commits++
+      if (!stmt.readonly) {
+        const auth = AUTH_TABLES.test(compiled.sql)
+        // Outside a transaction a writing statement committed itself (or failed, maybe half done).
+        if (lease.use === 'none' && !this.statements.sqlite.inTransaction) {
+          this.commits++
+          if (auth) this.authCommits++
+        } else if (auth) {
+          if (this.group) this.group.auth = true
+          // A read-only transaction does not write; anything else in a transaction ends up in a COMMIT.
+          else this.pendingAuth = true
+        }
+      }
     }
   }
+
+  /** A statement naming an auth table ran in a transaction that is not a write group (none does). */
+  private pendingAuth = false
 
   private raw(text: string) {
     this.statements.prepare(text).run()
@@ -213,12 +251,18 @@ class CachingSqliteDriver implements Driver {
       try {
         this.raw('rollback')
       } catch {}
-      this.commits++
+      this.committed(group)
       group.reject(err)
       throw err
     }
-    this.commits++
+    this.committed(group)
     group.resolve()
+  }
+
+  private committed(group: Group) {
+    this.commits++
+    if (group.auth || this.pendingAuth) this.authCommits++
+    this.pendingAuth = false
   }
 
   async beginTransaction(connection: DatabaseConnection, settings?: TransactionSettings) {
@@ -246,9 +290,13 @@ class CachingSqliteDriver implements Driver {
       })
       // A group whose COMMIT nobody awaits (all its writes failed) must not be an unhandled rejection.
       done.catch(() => {})
-      this.group = { members: 0, done, resolve, reject }
-    }
-    this.raw('savepoint w')
+      this.group = { members: 0, auth: false, done, resolve, reject }
+      // The write that opens the group is alone in it until it ends, so its failure may roll back the
+      // whole transaction: it needs no savepoint. A savepoint copies every page the write changes to
+      // a sub-journal first (to a temporary file past 64 KB: a conducted lesson changes ~100 pages),
+      // which made a write alone cost about twice as much.
+      lease.first = true
+    } else this.raw('savepoint w')
     this.group.members++
     lease.use = 'write'
   }
@@ -262,17 +310,28 @@ class CachingSqliteDriver implements Driver {
       return
     }
     const group = this.group!
-    this.raw('release w')
+    if (!lease.first) this.raw('release w')
     lease.use = 'none'
-    if (this.waiting > 0 && group.members < GROUP_MAX) {
-      // Others are queued: hand the writer on with the group open and wait for its COMMIT.
-      lease.released = true
-      this.holder = null
-      lease.unlock!()
-      await group.done
-      return
-    }
-    await this.closeGroup()
+    if (group.members >= GROUP_MAX) return this.closeGroup()
+    // Hand the writer on with the group open and wait for its COMMIT. Others queued join at once; with
+    // nobody queued the COMMIT waits one turn of the event loop, so that writes whose requests are on
+    // their way (their sockets already read) join it too: under concurrent writes each write would
+    // otherwise commit alone, and the COMMIT is most of a small write's cost.
+    lease.released = true
+    this.holder = null
+    lease.unlock!()
+    if (this.waiting === 0) setImmediate(() => this.closeIdleGroup(group))
+    await group.done
+  }
+
+  /**
+   * Commits `group` if it is still open and nothing holds or awaits the writer. Otherwise whoever does
+   * commits it: a write of the group when it ends (here or in `releaseConnection`), anything else
+   * before it runs (`run`, `beginTransaction`, `whenIdle`).
+   */
+  private closeIdleGroup(group: Group) {
+    if (this.group !== group || this.holder !== null || this.waiting > 0) return
+    this.closeGroup().catch(() => {})
   }
 
   async rollbackTransaction(connection: DatabaseConnection) {
@@ -283,10 +342,26 @@ class CachingSqliteDriver implements Driver {
       else this.raw('rollback')
     } else if (lease.use === 'write') {
       lease.use = 'none'
-      this.raw('rollback to w')
-      this.raw('release w')
+      if (lease.first) this.rollbackGroup()
+      else {
+        this.raw('rollback to w')
+        this.raw('release w')
+      }
     }
     // 'none': the COMMIT of its group failed; that group is already rolled back.
+  }
+
+  /** Rolls back the group its first write opened, that write still alone in it (nobody awaits it). */
+  private rollbackGroup() {
+    const group = this.group!
+    this.group = null
+    try {
+      // Some errors (a full disk) have rolled the transaction back already.
+      if (this.statements.sqlite.inTransaction) this.raw('rollback')
+    } finally {
+      this.committed(group)
+      group.resolve()
+    }
   }
 
   async savepoint(c: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']) {
@@ -334,7 +409,7 @@ export function connect(opts: DbOptions): Db {
     const kysely = new Kysely({ dialect: new PostgresDialect({ pool }), log: opts.log })
     const version = async () =>
       (await pool.query<{ v: string }>('SELECT pg_current_snapshot()::text AS v')).rows[0]!.v
-    return { kysely, dialect: 'postgres', version, close: () => kysely.destroy() }
+    return { kysely, dialect: 'postgres', version, authVersion: version, close: () => kysely.destroy() }
   }
   fs.mkdirSync(opts.dataDir, { recursive: true })
   const sqlite = openSqlite(opts.dataDir)
@@ -350,6 +425,10 @@ export function connect(opts: DbOptions): Db {
   // Commits of other connections (other processes); this connection's own are `driver.commits`.
   const others = sqlite.prepare('SELECT data_version AS d FROM pragma_data_version').pluck()
   const read = () => `${driver.commits}.${others.get() as number}`
+  const readAuth = () => `${driver.authCommits}.${others.get() as number}`
+  // Without waiting for the writer, but see `version` below.
+  const when = <T>(fn: () => T): T | Promise<T> =>
+    sqlite.inTransaction && driver.group === null ? driver.whenIdle(fn) : fn()
   return {
     kysely,
     dialect: 'sqlite',
@@ -357,7 +436,8 @@ export function connect(opts: DbOptions): Db {
     // group holds the write lock, so no other process commits meanwhile) and `commits` moves only after
     // its COMMIT. Only a read-only transaction on the writer (no readers) may hold a snapshot older than
     // another process's commit, so then the version waits until the writer is free.
-    version: async () => (sqlite.inTransaction && driver.group === null ? driver.whenIdle(read) : read()),
+    version: async () => when(read),
+    authVersion: async () => when(readAuth),
     close: async () => {
       await stopCheckpoints()
       await kysely.destroy()

@@ -14,6 +14,7 @@ import { m011_webhooks } from './migrations/011-webhooks.js'
 import { m012_idempotency_sync } from './migrations/012-idempotency-sync.js'
 import { m013_webhook_stamp } from './migrations/013-webhook-stamp.js'
 import { m014_customer_tally } from './migrations/014-customer-tally.js'
+import { m015_balance_sums } from './migrations/015-balance-sums.js'
 
 const migrations: Record<string, Migration> = {
   '001-init': m001_init,
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   '012-idempotency-sync': m012_idempotency_sync,
   '013-webhook-stamp': m013_webhook_stamp,
   '014-customer-tally': m014_customer_tally,
+  '015-balance-sums': m015_balance_sums,
 }
 
 /** Runs pending migrations; safe to call from several processes (Kysely takes a lock). */

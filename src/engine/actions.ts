@@ -179,7 +179,7 @@ export async function insertRecord(
   if (model.stamps?.updated) row[model.stamps.updated] = ctx.now
   const id = await insertRow(model, row, ctx)
   const rec = { ...values, id } as Rec
-  await writeLinks(model, id, rec, names, ctx)
+  await writeLinks(model, id, rec, names, ctx, true)
   await writeCustom(id, rec, defs, ctx)
   const branches = await branchesOf(model, rec, ctx)
   await writeLog(ctx, {

@@ -135,18 +135,23 @@ export async function updateRow(
   await ctx.trx.updateTable(model.table).set(row).where('id', '=', id).execute()
 }
 
-/** Replaces the link-table rows of the given list fields. */
+/**
+ * Replaces the link-table rows of the given list fields. A record just inserted (`fresh`) has none to
+ * replace: ids are never reused (AUTOINCREMENT; PostgreSQL sequences), and a deleted record's links go
+ * with it.
+ */
 export async function writeLinks(
   model: Model,
   id: number,
   values: Record<string, unknown>,
   names: Iterable<string>,
   ctx: ActionCtx,
+  fresh = false,
 ): Promise<void> {
   for (const name of names) {
     if (!model.links.includes(name)) continue
     const table = linkTable(model, name)
-    await ctx.trx.deleteFrom(table).where('record_id', '=', id).execute()
+    if (!fresh) await ctx.trx.deleteFrom(table).where('record_id', '=', id).execute()
     const list = values[name] as number[]
     if (list.length > 0) {
       await ctx.trx

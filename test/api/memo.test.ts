@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { connect, type Db } from '../../src/db/connect.js'
-import { make } from '../helpers/make.js'
+import { idsOf, make } from '../helpers/make.js'
 import { suiteServer } from '../helpers/server.js'
 
 /**
@@ -82,5 +82,47 @@ describe('kept reads follow every committed change', () => {
       before.slice(11, 16),
     )
     assert.deepEqual(await walk(), before.slice(1))
+  })
+})
+
+/**
+ * A token's user and the user's branches are kept under a version of the tables they come from (db
+ * `authVersion`), so writes of other records leave them kept; a change of the user or of a branch is
+ * seen by the very next request.
+ */
+describe('kept token users and branches follow every change of them', () => {
+  const s = suiteServer()
+
+  test('writes of other records keep them; the user’s branches changed are seen at once', async () => {
+    const second = await make.secondBranch(s)
+    const u = await make.user(s)
+    const call = (branch: number) => s.call(`${branch}/customer/index`, {}, { token: u.token })
+    assert.equal((await call(1)).status, 200)
+    assert.equal((await call(second.id)).status, 403)
+    await make.customer(s)
+    await make.customer(s)
+    assert.equal((await call(1)).status, 200)
+    const moved = await s.api(`user/update?id=${u.id}`, { branch_ids: [second.id] })
+    assert.equal(moved.status, 200, moved.text)
+    assert.equal((await call(1)).status, 403)
+    assert.equal((await call(second.id)).status, 200)
+  })
+
+  test('a branch deactivated is seen at once by a path without a branch', async () => {
+    const second = await make.secondBranch(s)
+    const u = await make.user(s, { branch_ids: [1, second.id] })
+    const there = await make.customer(s, { branch_ids: [second.id] })
+    // Without a branch in the path, the active allowed branch with the lowest id is used (§2.5).
+    const listed = async () =>
+      idsOf(await s.call('customer/index', { id: there.id, is_study: 2 }, { token: u.token }))
+    assert.deepEqual(await listed(), [])
+    await make.customer(s)
+    const off = await s.api(`branch/update?id=1`, { is_active: 0 })
+    assert.equal(off.status, 200, off.text)
+    try {
+      assert.deepEqual(await listed(), [there.id])
+    } finally {
+      await s.api(`branch/update?id=1`, { is_active: 1 })
+    }
   })
 })
