@@ -137,7 +137,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxConnections: int('MAX_CONNECTIONS', 1024, 1, 1_000_000),
     trustProxy,
     sqliteReaders: int('SQLITE_READERS', 4, 0, 64),
-    readConcurrency: int('READ_CONCURRENCY', 8, 0, 100_000),
+    readConcurrency: int('READ_CONCURRENCY', 0, 0, 100_000),
     statementTimeoutMs: int('STATEMENT_TIMEOUT_MS', 10_000, 0, 3_600_000),
     webhooks: Object.freeze({
       pollMs: int('WEBHOOK_POLL_MS', 1000, 0, 3_600_000),
