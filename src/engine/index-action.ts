@@ -10,7 +10,7 @@ import { hydrate, present } from './present.js'
 import { rowToRec, selectedColumns, visibleIn } from './repository.js'
 import { readScoping } from './scoping.js'
 import { isSortKey, readSort, type SortKey, sortOrder } from './sort.js'
-import { type Counted, readTally, type TallyQuery, tallyQuery } from './tally.js'
+import { type Applied, type Counted, readTally, type TallyQuery, tallyQuery } from './tally.js'
 
 const isEmpty = (v: unknown) =>
   v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0)
@@ -51,6 +51,9 @@ export async function selectFiltered(
   const scoping = readScoping(model, action, input)
   const params: Record<string, unknown> = { ...input.query, ...input.body }
   const conditions: Array<(eb: Eb) => Condition> = []
+  // The model's filters applied, with their values (a default filter's with the value it acts as), or
+  // null once anything else narrows the rows: what the kept counts can answer (engine/tally).
+  let applied: Applied | null = []
   for (const [key, value] of Object.entries(params)) {
     // Own keys only: a body key `constructor` or `__proto__` must not find Object.prototype's members.
     if (
@@ -70,20 +73,34 @@ export async function selectFiltered(
     }
     if (isEmpty(value)) continue
     if ((Array.isArray(value) ? value : [value]).some(isUnstorable)) throw fail.badParam(key)
-    if (filter) conditions.push(naming(key, (eb) => filter(value, eb, ctx, model)))
-    else if (custom) conditions.push(naming(key, (eb) => customFilter(custom, value, eb, ctx, model)))
+    if (filter) {
+      applied?.push([key, value])
+      conditions.push(naming(key, (eb) => filter(value, eb, ctx, model)))
+    } else if (custom) {
+      applied = null
+      conditions.push(naming(key, (eb) => customFilter(custom, value, eb, ctx, model)))
+    }
   }
   for (const [key, filter] of Object.entries(model.defaultFilters)) {
     // A default filter gets every parameter, so it can step aside for related keys (cgi date_to).
-    if (isEmpty(params[key])) conditions.push((eb) => filter(params, eb, ctx, model))
+    if (!isEmpty(params[key])) continue
+    applied?.push([key, filter.doc?.(model).default])
+    conditions.push((eb) => filter(params, eb, ctx, model))
   }
   for (const [name, value] of Object.entries(scoping)) {
     const column = model.fields[name]?.column ?? name
+    applied = null
     conditions.push((eb) => eb(`${model.table}.${column}`, '=', value))
   }
-  if (model.restrict) conditions.push((eb) => model.restrict!(eb, ctx))
+  if (model.restrict) {
+    applied = null
+    conditions.push((eb) => model.restrict!(eb, ctx))
+  }
   const after = readAfterId(input)
-  if (after !== null) conditions.push((eb) => eb(`${model.table}.id`, '>', after))
+  if (after !== null) {
+    applied = null
+    conditions.push((eb) => eb(`${model.table}.id`, '>', after))
+  }
   const filtered: Filtered = ctx.trx.selectFrom(model.table).where((eb) => {
     const reads = model.restrictReads?.(eb, ctx)
     return eb.and([
@@ -92,7 +109,7 @@ export async function selectFiltered(
       ...(reads ? [reads] : []),
     ])
   })
-  return { filtered, defs }
+  return { filtered, defs, applied }
 }
 
 /** A query's SQL and parameters: the memo key of what it computes. */
@@ -164,7 +181,7 @@ function planKey(model: Model, ctx: ActionCtx, input: RequestInput, action: Acti
 
 async function planOf(model: Model, ctx: ActionCtx, input: RequestInput, action: Action): Promise<Plan> {
   const make = async (): Promise<Plan> => {
-    const { filtered, defs } = await selectFiltered(model, ctx, input, action)
+    const { filtered, defs, applied } = await selectFiltered(model, ctx, input, action)
     const counting = filtered.select(sql<number>`count(*)`.as('n')).compile()
     const byId = model.order.length === 1 && model.order[0]![0] === 'id' ? model.order[0]![1] : null
     const ordered = orderedPage(model, filtered)
@@ -191,7 +208,7 @@ async function planOf(model: Model, ctx: ActionCtx, input: RequestInput, action:
             [LIMIT, OFFSET],
           )
         : null
-    const tally = tallyQuery(model, ctx, input, action, defs)
+    const tally = tallyQuery(model, ctx, applied)
     return { counting, shape: shapeOf(counting), page, seek, counted, tally, defs }
   }
   const keyed = ctx.reading ? planKey(model, ctx, input, action) : null

@@ -1,12 +1,7 @@
 import { CompiledQuery } from 'kysely'
 import type { Db } from '../db/connect.js'
 import { remembered } from '../db/memo.js'
-import type { CustomDef } from './custom-fields.js'
-import type { Action, ActionCtx, Model, RequestInput } from './model.js'
-import { NAMES_KEY } from './names.js'
-import { PAGING_KEYS, readAfterId } from './paging.js'
-import { readScoping } from './scoping.js'
-import { isSortKey } from './sort.js'
+import type { ActionCtx, Model } from './model.js'
 
 /**
  * Kept counts (issue 15, migration 014): a model declaring `tally` has its records counted per branch
@@ -35,43 +30,23 @@ export interface TallyQuery {
   key: string
 }
 
-const isEmpty = (v: unknown) =>
-  v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0)
+/** Filters a selection applies, by key, with their values (engine/index-action `selectFiltered`). */
+export type Applied = Array<[key: string, value: unknown]>
 
 /**
- * The cells of the request when every filter it applies is a dim of the model's tally (sent, or a
- * default filter of a dim that was not sent), with nothing else narrowing the rows: no other filter or
- * custom field, no scoping parameter, no restriction by user, no `after_id`. Mirrors `selectFiltered`,
- * which has already refused what it refuses (unknown keys in strict mode, bad values).
+ * The cells of the selection when every filter it applies is a dim of the model's tally (sent, or a
+ * default filter of a dim that was not sent) and nothing else narrows the rows (`applied` is null when
+ * a custom field, a scoping parameter, a restriction or `after_id` does); a restriction by user
+ * (`restrictReads`) rules the tally out too.
  */
-export function tallyQuery(
-  model: Model,
-  ctx: ActionCtx,
-  input: RequestInput,
-  action: Action,
-  defs: CustomDef[],
-): TallyQuery | null {
+export function tallyQuery(model: Model, ctx: ActionCtx, applied: Applied | null): TallyQuery | null {
   const tally = model.tally
-  if (!tally || model.scope !== 'branches' || model.restrict || model.restrictReads) return null
-  if (Object.keys(readScoping(model, action, input)).length > 0 || readAfterId(input) !== null) return null
-  const params: Record<string, unknown> = { ...input.query, ...input.body }
+  if (!tally || !applied || model.scope !== 'branches' || model.restrictReads) return null
   const cells: Cells = {}
-  const cellOf = (key: string, value: unknown): boolean => {
+  for (const [key, value] of applied) {
     const cell = tally.dims.includes(key) ? model.filters[key]?.cell : undefined
-    if (!cell) return false
+    if (!cell || value === undefined) return null
     cells[key] = cell(value)
-    return true
-  }
-  for (const [key, value] of Object.entries(params)) {
-    if (PAGING_KEYS.has(key) || key === NAMES_KEY || isSortKey(model, key)) continue
-    const filter = Object.hasOwn(model.filters, key)
-    if ((!filter && !defs.some((d) => d.key === key)) || isEmpty(value)) continue
-    if (!cellOf(key, value)) return null
-  }
-  for (const [key, fn] of Object.entries(model.defaultFilters)) {
-    if (!isEmpty(params[key])) continue
-    const doc = fn.doc?.(model)
-    if (!doc || !Object.hasOwn(doc, 'default') || !cellOf(key, doc.default)) return null
   }
   const key = `${tally.table}:${ctx.pathBranch}:${JSON.stringify(tally.dims.map((d) => cells[d] ?? null))}`
   return { table: tally.table, branch: ctx.pathBranch, dims: tally.dims, cells, key }

@@ -94,11 +94,6 @@ function keptError(err: unknown, models: Registry): AppError | null {
   return kinds.includes(e.meaning.kind) ? e : null
 }
 
-/**
- * Runs `write` inside the transaction `trx` under the key: claims the key first (or finds it claimed
- * and committed, and replays), then runs the write in a savepoint, keeping its reply — or its client
- * error, the write's own changes rolled back — in the same transaction.
- */
 /** A write's idempotency key as it is claimed: whose, which, the request's hash and when. */
 export interface KeyClaim {
   userId: number
@@ -106,6 +101,12 @@ export interface KeyClaim {
   hash: string
   now: number
 }
+
+/**
+ * Runs `write` inside the transaction `trx` under the key: claims the key first (or finds it claimed
+ * and committed, and replays), then runs the write in a savepoint, keeping its reply — or its client
+ * error, the write's own changes rolled back — in the same transaction.
+ */
 
 export async function runKeyed(
   trx: AnyDb,
