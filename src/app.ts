@@ -272,7 +272,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         // Signed-in reads are admitted a few at a time, so writes do not queue behind all of them
         // (http/read-gate); a request refused by the checks never waits for a turn.
         const { route } = req.checked
-        if (route.kind === 'action' && route.isRead) {
+        if (readGate.limited && route.kind === 'action' && route.isRead) {
           const leave = await readGate.enter()
           req.leaveGate = leave
           // The turn ends with the response, sent or not: a client gone while the read waited (or ran)

@@ -20,6 +20,11 @@ export class ReadGate {
     private readonly timeoutMs: number,
   ) {}
 
+  /** Whether reads are limited at all: with no limit (0) nothing need enter or leave. */
+  get limited(): boolean {
+    return this.limit > 0
+  }
+
   /** Admits a read, at once or in turn; the returned function lets the next one in (once). */
   async enter(): Promise<() => void> {
     if (this.running < this.limit || this.limit === 0) {
