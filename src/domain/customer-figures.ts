@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import { shapes } from '../db/shapes.js'
 import { datetimeBound } from '../engine/filters.js'
 import type { ActionCtx, Condition, Eb, Rec } from '../engine/model.js'
 import { fail } from '../errors.js'
@@ -64,22 +65,30 @@ function upcomingSql(now: string) {
  */
 async function loadUpcoming(recs: Rec[], out: Map<number, FigureInputs>, ctx: ActionCtx): Promise<void> {
   if (recs.length === 0) return
-  const seek = (id: number, offset: unknown) =>
-    sql`(SELECT d.lesson_time FROM lesson_details d WHERE d.customer_id = ${id} AND d.lesson_status = 1
+  const ks = recs.map((r) => paidLessonCount(Number(r.balance_base ?? 0), out.get(r.id)!.perLesson))
+  // Per customer, in the order the statement binds them (checked by Shapes on the shape's first use).
+  const params = recs.flatMap((r, i) => {
+    const k = ks[i]!
+    return [r.id, k, r.id, ctx.now, 0, k, r.id, ctx.now, Math.max(k - 1, 0)]
+  })
+  const compiled = shapes.compiled(`upcoming:${ctx.dialect}:${recs.length}`, params, () => {
+    const seek = (id: number, offset: unknown) =>
+      sql`(SELECT d.lesson_time FROM lesson_details d WHERE d.customer_id = ${id} AND d.lesson_status = 1
       AND d.lesson_time >= ${ctx.now} ORDER BY d.lesson_time, d.lesson_id LIMIT 1 OFFSET ${offset})`
-  const terms = recs.map((r) => {
-    const k = paidLessonCount(Number(r.balance_base ?? 0), out.get(r.id)!.perLesson)
-    return sql`SELECT CAST(${r.id} AS integer) AS customer_id, CAST(${k} AS integer) AS k,
+    const terms = recs.map((r, i) => {
+      const k = ks[i]!
+      return sql`SELECT CAST(${r.id} AS integer) AS customer_id, CAST(${k} AS integer) AS k,
       ${seek(r.id, 0)} AS next_time,
       CASE WHEN ${k} > 1 THEN ${seek(r.id, Math.max(k - 1, 0))} END AS paid_time`
+    })
+    return sql`${sql.join(terms, sql` UNION ALL `)}`.compile(ctx.trx)
   })
-  const rows = await sql<{
+  const rows = await ctx.trx.executeQuery<{
     customer_id: number
     k: number
     next_time: string | null
     paid_time: string | null
-  }>`
-    ${sql.join(terms, sql` UNION ALL `)}`.execute(ctx.trx)
+  }>(compiled)
   for (const row of rows.rows) {
     const upcoming = out.get(Number(row.customer_id))?.upcoming
     if (!upcoming) continue
@@ -115,17 +124,31 @@ export function hasNextLesson(raw: unknown, _eb: Eb, ctx: ActionCtx): Condition 
  */
 async function loadCurrentSubscriptions(out: Map<number, FigureInputs>, ctx: ActionCtx): Promise<void> {
   if (out.size === 0) return
-  const rows = await ctx.trx
-    .selectFrom('customer_tariffs as ct')
-    .innerJoin('tariffs as t', 't.id', 'ct.tariff_id')
-    .select(['ct.customer_id', 'ct.e_date', 'ct.is_separate_balance', 't.type', 't.price', 't.lessons_count'])
-    .where('ct.customer_id', 'in', [...out.keys()])
-    .where('ct.is_archive', '=', 0)
-    .where('ct.b_date', '<=', ctx.today)
-    .where('ct.e_date', '>=', ctx.today)
-    .orderBy('ct.b_date', 'desc')
-    .orderBy('ct.id', 'desc')
-    .execute()
+  const ids = [...out.keys()]
+  const compiled = shapes.compiled(
+    `subscriptions:${ctx.dialect}:${ids.length}`,
+    [...ids, 0, ctx.today, ctx.today],
+    () =>
+      ctx.trx
+        .selectFrom('customer_tariffs as ct')
+        .innerJoin('tariffs as t', 't.id', 'ct.tariff_id')
+        .select([
+          'ct.customer_id',
+          'ct.e_date',
+          'ct.is_separate_balance',
+          't.type',
+          't.price',
+          't.lessons_count',
+        ])
+        .where('ct.customer_id', 'in', ids)
+        .where('ct.is_archive', '=', 0)
+        .where('ct.b_date', '<=', ctx.today)
+        .where('ct.e_date', '>=', ctx.today)
+        .orderBy('ct.b_date', 'desc')
+        .orderBy('ct.id', 'desc')
+        .compile(),
+  )
+  const { rows } = await ctx.trx.executeQuery<Record<string, unknown>>(compiled)
   const packaged = new Set<number>()
   for (const row of rows) {
     const id = Number(row.customer_id)

@@ -142,9 +142,16 @@ export function formatTime(t: string, style: 'hm' | 'hms'): string {
   return style === 'hm' ? hm : `${hm}:${t.slice(6, 8) || '00'}`
 }
 
+/** The last second `nowParts` formatted: every request asks for the clock, most within the same second. */
+let lastClock: { tz: string; second: number; parts: { date: string; dateTime: string } } | null = null
+
 export function nowParts(tz: string, at: Date = new Date()): { date: string; dateTime: string } {
+  const second = Math.floor(at.getTime() / 1000)
+  if (lastClock?.second === second && lastClock.tz === tz) return { ...lastClock.parts }
   const dateTime = wallClock(tz, at)
-  return { date: dateTime.slice(0, 10), dateTime }
+  const parts = { date: dateTime.slice(0, 10), dateTime }
+  lastClock = { tz, second, parts }
+  return { ...parts }
 }
 
 // Calendar arithmetic runs on UTC midnights, so DST never shifts a day.
