@@ -18,6 +18,8 @@ export interface StatementRequest {
   params: readonly unknown[]
   /** A read-only transaction begins before this statement. */
   begin?: boolean
+  /** Rows as arrays of their columns' values, in the statement's order (see db/readers `ArrayRows`). */
+  arrays?: boolean
 }
 
 export type ReaderRequest = StatementRequest | { tx: 'begin' | 'commit' | 'rollback' } | 'stop'
@@ -60,8 +62,17 @@ function textOf(m: StatementRequest): string {
   return m.sql
 }
 
-function execute(sql: string, params: readonly unknown[]): Outcome {
+function execute(sql: string, params: readonly unknown[], arrays: boolean): Outcome {
   const stmt = statements.prepare(sql)
+  if (stmt.reader && arrays) {
+    // Prepared statements are shared by text: raw mode is set for this run only.
+    stmt.raw(true)
+    try {
+      return { rows: stmt.all(params) }
+    } finally {
+      stmt.raw(false)
+    }
+  }
   if (stmt.reader) return { rows: stmt.all(params) }
   const { changes, lastInsertRowid } = stmt.run(params)
   return { changes, lastInsertRowid }
@@ -85,7 +96,7 @@ port.on('message', (m: ReaderRequest) => {
   const sql = textOf(m)
   try {
     if (m.begin) begin()
-    port.postMessage({ id: m.id, ...execute(sql, m.params) })
+    port.postMessage({ id: m.id, ...execute(sql, m.params, m.arrays === true) })
   } catch (err) {
     const e = err as { message?: string; code?: string }
     port.postMessage({ id: m.id, error: { message: String(e.message), code: e.code } })

@@ -14,6 +14,14 @@ interface Pending {
   timer: NodeJS.Timeout | null
 }
 
+/**
+ * A statement whose rows may come back as arrays of their columns' values in the order it selects them,
+ * when a reader runs it: a reader builds and the main thread copies no object per row (a page of 50
+ * customers: 0.33 ms instead of 0.6 to read, 0.10 instead of 0.17 to serialise). Elsewhere (the
+ * writer, PostgreSQL) its rows are objects as usual, so its reader must take both.
+ */
+export type ArrayRows = CompiledQuery & { arrays?: true }
+
 /** A reader thread (db/reader-worker) and the statements it has not answered yet. */
 export class Reader {
   readonly pending = new Map<number, Pending>()
@@ -130,6 +138,7 @@ export class ReaderPool {
       ...this.textOf(reader, compiled.sql),
       params: compiled.parameters,
       begin: reader.beginPending,
+      ...((compiled as ArrayRows).arrays ? { arrays: true } : {}),
     })
     reader.beginPending = false
     return reply.then((r) => {

@@ -1,5 +1,6 @@
 import { type CompiledQuery, type SelectQueryBuilder, sql } from 'kysely'
 import { remembered } from '../db/memo.js'
+import type { ArrayRows } from '../db/readers.js'
 import { fail } from '../errors.js'
 import { type CustomDef, customFilter, loadCustomDefs } from './custom-fields.js'
 import { PatternTooLong } from './filters.js'
@@ -7,7 +8,7 @@ import type { Action, ActionCtx, Condition, Eb, Model, RequestInput } from './mo
 import { NAMES_KEY, namesOf, referencedIds, wantsNames } from './names.js'
 import { PAGING_KEYS, readAfterId, readPaging } from './paging.js'
 import { hydrate, present } from './present.js'
-import { rowToRec, selectedColumns, visibleIn } from './repository.js'
+import { type Row, rowId, rowToRec, selectedColumns, visibleIn } from './repository.js'
 import { readScoping } from './scoping.js'
 import { isSortKey, readSort, type SortKey, sortOrder } from './sort.js'
 import { type Applied, type Counted, readTally, type TallyQuery, tallyQuery } from './tally.js'
@@ -185,15 +186,18 @@ async function planOf(model: Model, ctx: ActionCtx, input: RequestInput, action:
     const counting = filtered.select(sql<number>`count(*)`.as('n')).compile()
     const byId = model.order.length === 1 && model.order[0]![0] === 'id' ? model.order[0]![1] : null
     const ordered = orderedPage(model, filtered)
-    const page = bounded(ordered.limit(LIMIT).offset(OFFSET).compile(), [LIMIT, OFFSET])
+    // Pages select `selectedColumns` alone: a reader may send their rows as arrays (rowToRec takes both).
+    const page = arrays(bounded(ordered.limit(LIMIT).offset(OFFSET).compile(), [LIMIT, OFFSET]))
     const seek = byId
-      ? bounded(
-          ordered
-            .where(`${model.table}.id`, byId === 'asc' ? '>' : '<', AFTER)
-            .limit(LIMIT)
-            .offset(OFFSET)
-            .compile(),
-          [AFTER, LIMIT, OFFSET],
+      ? arrays(
+          bounded(
+            ordered
+              .where(`${model.table}.id`, byId === 'asc' ? '>' : '<', AFTER)
+              .limit(LIMIT)
+              .offset(OFFSET)
+              .compile(),
+            [AFTER, LIMIT, OFFSET],
+          ),
         )
       : null
     const searches = ctx.dialect === 'sqlite' && (model.trigram?.length ?? 0) > 0
@@ -233,6 +237,9 @@ async function planOf(model: Model, ctx: ActionCtx, input: RequestInput, action:
   ctx.reading.memo.set(ctx.reading.version, key, plan, 1024 + chars * 2)
   return plan
 }
+
+/** The compiled page marked as one whose rows may come as arrays (db/readers `ArrayRows`). */
+const arrays = (c: CompiledQuery | null): ArrayRows | null => c && { ...c, arrays: true }
 
 /** The compiled query with its operation tree reduced to the root's kind. */
 function light(c: CompiledQuery): CompiledQuery {
@@ -285,14 +292,15 @@ export async function indexAction(
   const totalKey = `total:${plan.shape}`
   const tallied = plan.tally ? await readTally(ctx, plan.tally) : null
   let total = tallied?.total ?? ctx.reading?.memo.get<number>(ctx.reading.version, totalKey)
-  let rows: Record<string, unknown>[] = []
+  let rows: Row[] = []
   if (total === undefined && plan.counted && !sort) {
     // A search not counted yet: its page and its total in one pass (an empty page tells no total).
-    rows = (
+    const counted = (
       await ctx.trx.executeQuery<Record<string, unknown>>(withBounds(plan.counted, [size, page * size]))
     ).rows
-    if (rows.length > 0) {
-      total = Number(rows[0]![TOTAL_COLUMN])
+    rows = counted
+    if (counted.length > 0) {
+      total = Number(counted[0]![TOTAL_COLUMN])
       ctx.reading?.memo.set(ctx.reading.version, totalKey, total)
     }
   }
@@ -381,8 +389,8 @@ async function readPage(
   tallied: Counted | null,
   offset: number,
   size: number,
-): Promise<Record<string, unknown>[]> {
-  const run = async (c: CompiledQuery) => (await ctx.trx.executeQuery<Record<string, unknown>>(c)).rows
+): Promise<Row[]> {
+  const run = async (c: CompiledQuery) => (await ctx.trx.executeQuery<Row>(c)).rows
   const { reading } = ctx
   if (!reading || !plan.seek) return run(withBounds(plan.page!, [size, offset]))
 
@@ -411,9 +419,9 @@ async function readPage(
       ? withBounds(plan.page!, [size + lead, gap - lead])
       : withBounds(plan.seek!, [after, size + lead, gap - lead]),
   )
-  if (lead === 1 && rows.length > 0) starts.set(offset, Number(rows[0]!.id))
+  if (lead === 1 && rows.length > 0) starts.set(offset, rowId(rows[0]!))
   const page = lead === 1 ? rows.slice(1) : rows
-  if (page.length > 0 && starts.size < MAX_STARTS) starts.set(offset + page.length, Number(page.at(-1)!.id))
+  if (page.length > 0 && starts.size < MAX_STARTS) starts.set(offset + page.length, rowId(page.at(-1)!))
   // Kept again with the weight it has grown to (a Map entry of two numbers ≈ 48 bytes).
   const weight = 256 + starts.size * 48
   if (tallied) reading.memo.setStamped(startsKey, tallied.stamp, starts, weight)

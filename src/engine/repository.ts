@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { ActionCtx, Condition, Eb, Model, Rec, Scope } from './model.js'
 import { linkTable } from './model.js'
-import { rowReader } from './serialise.js'
+import { arrayRowReader, readColumns, rowReader } from './serialise.js'
 
 /** Records of `model` that belong to branch `b` (§2.5). Global and tenant-wide models: all. */
 export function visibleIn(model: Model, eb: Eb, b: number): Condition {
@@ -59,17 +59,25 @@ export async function branchesOf(model: Model, rec: Rec, ctx: ActionCtx): Promis
   return scope.branchesOf(rec, ctx)
 }
 
-/** A row's record: `id`, then every stored field from its column (a constructor generated per model). */
-export function rowToRec(model: Model, row: Record<string, unknown>): Rec {
-  return rowReader(model)(row)
+/**
+ * A row's record: `id`, then every stored field from its column (a constructor generated per model).
+ * A row read as an array (db/readers `ArrayRows`) holds `selectedColumns`' values in their order.
+ */
+export function rowToRec(model: Model, row: Row): Rec {
+  return Array.isArray(row) ? arrayRowReader(model)(row) : rowReader(model)(row)
 }
+
+/** A row as `rowToRec` takes it. */
+export type Row = Record<string, unknown> | unknown[]
+
+/** The id of a row as `rowToRec` takes it. */
+export const rowId = (row: Row): number => Number(Array.isArray(row) ? row[0] : row.id)
 
 /** The columns `rowToRec` reads, qualified by the model's table: what a read selects. */
 export function selectedColumns(model: Model): string[] {
   let kept = selections.get(model)
   if (!kept) {
-    const columns = new Set(['id', ...model.columns.map(([, kind]) => kind.column)])
-    kept = [...columns].map((c) => `${model.table}.${c}`)
+    kept = readColumns(model).map((c) => `${model.table}.${c}`)
     selections.set(model, kept)
   }
   return kept

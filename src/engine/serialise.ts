@@ -11,29 +11,54 @@ import type { Model, Rec } from './model.js'
  */
 
 type ReadRow = (row: Record<string, unknown>) => Rec
+type ReadArrayRow = (row: unknown[]) => Rec
 type Format = (rec: Rec) => Record<string, unknown>
 
 const readers = new WeakMap<Model, ReadRow>()
+const arrayReaders = new WeakMap<Model, ReadArrayRow>()
+
+/** The columns a record is read from, unqualified, in the order a read selects them: `id` first. */
+export function readColumns(model: Model): string[] {
+  return [...new Set(['id', ...model.columns.map(([, kind]) => kind.column)])]
+}
 
 /** `rowToRec` of the model: `id` first, then every stored field from its column, in declaration order. */
 export function rowReader(model: Model): ReadRow {
   let read = readers.get(model)
   if (read) return read
   if (model.columns.some(([name]) => name === '__proto__')) return (row) => readKeyByKey(model, row)
+  read = generated<ReadRow>(model, (column) => `row[${JSON.stringify(column)}]`)
+  readers.set(model, read)
+  return read
+}
+
+/** The same record from a row of `readColumns`' values in their order (db/readers `ArrayRows`). */
+export function arrayRowReader(model: Model): ReadArrayRow {
+  let read = arrayReaders.get(model)
+  if (read) return read
+  const at = new Map(readColumns(model).map((c, i) => [c, i]))
+  if (model.columns.some(([name]) => name === '__proto__')) {
+    return (row) => readKeyByKey(model, Object.fromEntries([...at].map(([c, i]) => [c, row[i]])))
+  }
+  read = generated<ReadArrayRow>(model, (column) => `row[${at.get(column)}]`)
+  arrayReaders.set(model, read)
+  return read
+}
+
+/** A record constructor reading each column through `cell` (an expression of `row`). */
+function generated<F>(model: Model, cell: (column: string) => string): F {
   // As the key-by-key version: `id` is set first, a stored `id` field then overwrites it in place.
-  const entries = new Map<string, string>([['id', 'Number(row.id)']])
+  const entries = new Map<string, string>([['id', `Number(${cell('id')})`]])
   const kinds: FieldKind[] = []
   for (const [name, kind] of model.columns) {
-    entries.set(name, `k[${kinds.length}].fromDb(row[${JSON.stringify(kind.column)}])`)
+    entries.set(name, `k[${kinds.length}].fromDb(${cell(kind.column)})`)
     kinds.push(kind)
   }
   const body = [...entries].map(([name, expr]) => `${JSON.stringify(name)}: ${expr}`).join(',\n')
   const make = new Function('k', `return function readRow(row) { return {\n${body}\n} }`) as (
     k: FieldKind[],
-  ) => ReadRow
-  read = make(kinds)
-  readers.set(model, read)
-  return read
+  ) => F
+  return make(kinds)
 }
 
 /** The record of a row key by key (a model whose field names cannot be literal keys). */
