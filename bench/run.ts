@@ -18,9 +18,9 @@ import {
   afterWriteTable,
   checkAnchor,
   runTraffic,
-  SCENARIOS,
   type TrafficResult,
   trafficMarkdown,
+  scenarios as trafficScenarios,
   trafficTable,
 } from './traffic.js'
 import { runWebBench, webTable } from './web.js'
@@ -40,6 +40,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --scenarios a,b     only the traffic scenarios whose names start with these
   --traffic-seconds S measurement per scenario and server (default 10; --quick 4)
   --no-after-writes   skip the first reads after a write (default: measured after the scenarios)
+  --read-rate R       reads a second in the last scenario, sent at that rate whatever the replies' pace
+                      (open loop, default 20) beside 50 writes/s: their latency at that load
   --no-traffic        the routes only (identical requests, the bare ceiling), as before issue 15
   --workers A,B,…     server processes to measure on each size (default: $WORKERS or 1)
   --seconds S         measurement per route and server (default 5; --quick 3, the ceiling 2)
@@ -88,6 +90,8 @@ interface Options {
   trafficOnly: boolean
   scenarios: string[]
   trafficSeconds: number
+  /** Reads a second of the open-loop scenario (bench/traffic). */
+  readRate: number
   afterWrites: boolean
 }
 
@@ -118,6 +122,7 @@ function options(argv: string[]): Options {
       'no-traffic': { type: 'boolean', default: false },
       scenarios: { type: 'string' },
       'traffic-seconds': { type: 'string' },
+      'read-rate': { type: 'string' },
       'no-after-writes': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -153,6 +158,7 @@ function options(argv: string[]): Options {
     scenarios: v.scenarios ? v.scenarios.split(',') : [],
     trafficSeconds: Number(v['traffic-seconds'] ?? (v.quick ? 4 : 10)),
     afterWrites: !v['no-after-writes'],
+    readRate: Number(v['read-rate'] ?? 20),
   }
 }
 
@@ -523,7 +529,7 @@ async function benchTraffic(
       const checked = await checkAnchor(input, base, `http://127.0.0.1:${anchor.port}`, token)
       process.stderr.write(`anchor: ${checked} replies byte-identical to Parta's\n`)
     }
-    const scenarios = SCENARIOS.filter(
+    const scenarios = trafficScenarios(o.readRate).filter(
       (s) => o.scenarios.length === 0 || o.scenarios.some((p) => s.name.startsWith(p)),
     )
     process.stderr.write(`${trafficTable([])[0]}\n`)

@@ -31,16 +31,30 @@ export interface Scenario {
   name: string
   reads: Kind
   writesPerSecond: number
+  /**
+   * Reads sent at this fixed rate, each on its own (open loop), instead of 50 connections asking as
+   * fast as they are answered: what a read waits for at a given load, not how many the server can take.
+   */
+  readsPerSecond?: number
 }
 
-export const SCENARIOS: Scenario[] = [
-  { name: 'random pages', reads: 'page', writesPerSecond: 0 },
-  { name: 'random names and phones', reads: 'search', writesPerSecond: 0 },
-  { name: 'random filter mixes', reads: 'filters', writesPerSecond: 0 },
-  { name: 'varied reads', reads: 'varied', writesPerSecond: 0 },
-  { name: 'varied reads + 5 writes/s', reads: 'varied', writesPerSecond: 5 },
-  { name: 'varied reads + 50 writes/s', reads: 'varied', writesPerSecond: 50 },
-]
+/** The scenarios; the last sends its reads at `readRate` a second (bench `--read-rate`). */
+export function scenarios(readRate = 20): Scenario[] {
+  return [
+    { name: 'random pages', reads: 'page', writesPerSecond: 0 },
+    { name: 'random names and phones', reads: 'search', writesPerSecond: 0 },
+    { name: 'random filter mixes', reads: 'filters', writesPerSecond: 0 },
+    { name: 'varied reads', reads: 'varied', writesPerSecond: 0 },
+    { name: 'varied reads + 5 writes/s', reads: 'varied', writesPerSecond: 5 },
+    { name: 'varied reads + 50 writes/s', reads: 'varied', writesPerSecond: 50 },
+    {
+      name: `varied reads at ${readRate}/s + 50 writes/s`,
+      reads: 'varied',
+      writesPerSecond: 50,
+      readsPerSecond: readRate,
+    },
+  ]
+}
 
 const PATH = '/v2api/1/customer/index'
 
@@ -155,18 +169,24 @@ async function post(base: string, path: string, body: string, token: string) {
   return { status: r.status, bytes: Buffer.from(await r.arrayBuffer()) }
 }
 
-/** Writes at a fixed rate to Parta until stopped; each one's latency. */
-function writeStream(parta: string, token: string, f: Facts, perSecond: number, first: number) {
+/** Requests at a fixed rate until stopped, each sent on its own (open loop); each one's latency. */
+function rateStream(
+  base: string,
+  token: string,
+  perSecond: number,
+  next: (i: number) => { path: string; body: string },
+) {
   const latencies: number[] = []
   let sent = 0
   let failed = 0
+  const started = performance.now()
   const inFlight = new Set<Promise<void>>()
   const timer =
     perSecond > 0
       ? setInterval(() => {
-          const w = writeOf(f, first + sent++)
+          const w = next(sent++)
           const t = performance.now()
-          const p = post(parta, w.path, w.body, token)
+          const p = post(base, w.path, w.body, token)
             .then((r) => {
               if (r.status !== 200) failed++
               latencies.push(performance.now() - t)
@@ -181,11 +201,17 @@ function writeStream(parta: string, token: string, f: Facts, perSecond: number, 
   return {
     async stop() {
       if (timer) clearInterval(timer)
+      const seconds = (performance.now() - started) / 1000
       await Promise.all(inFlight)
       const sorted = latencies.sort((a, b) => a - b)
-      return { sent, failed, p50: pct(sorted, 50), p99: pct(sorted, 99) }
+      return { sent, failed, seconds, p50: pct(sorted, 50), p99: pct(sorted, 99) }
     },
   }
+}
+
+/** Writes at a fixed rate to Parta until stopped; each one's latency. */
+function writeStream(parta: string, token: string, f: Facts, perSecond: number, first: number) {
+  return rateStream(parta, token, perSecond, (i) => writeOf(f, first + i))
 }
 
 /**
@@ -244,19 +270,44 @@ async function side(
     )
   const writes = writeStream(parta, token, t.facts, s.writesPerSecond, writesFrom)
   const before = cpuMs(target.pid)
-  const m = await measure(
-    target.base,
-    route(0),
-    headers,
-    { n: 0 },
-    { connections: o.connections, seconds: o.seconds },
-  )
+  const m = s.readsPerSecond
+    ? await atRate(target.base, token, s.readsPerSecond, o.seconds, (i) => route(0).next!(i))
+    : await measure(
+        target.base,
+        route(0),
+        headers,
+        { n: 0 },
+        { connections: o.connections, seconds: o.seconds },
+      )
   const cpu = cpuMs(target.pid) - before
   const w = await writes.stop()
   return {
     ...m,
     cpuMsPerRead: m.requests > 0 ? cpu / m.requests : 0,
     ...(s.writesPerSecond > 0 ? { writes: w } : {}),
+  }
+}
+
+/** Reads at a fixed rate for `seconds` (open loop), as autocannon's figures. */
+async function atRate(
+  base: string,
+  token: string,
+  perSecond: number,
+  seconds: number,
+  next: (i: number) => { path: string; body: string },
+): Promise<Measured> {
+  const reads = rateStream(base, token, perSecond, next)
+  await new Promise((r) => setTimeout(r, seconds * 1000))
+  const r = await reads.stop()
+  const answered = r.sent - r.failed
+  return {
+    rps: answered / r.seconds,
+    p50: r.p50,
+    p99: r.p99,
+    requests: r.sent,
+    non2xx: r.failed,
+    errors: 0,
+    seconds: r.seconds,
   }
 }
 
@@ -376,7 +427,10 @@ export async function afterWrites(
       const w =
         write === 'pay'
           ? writeOf(t.facts, 3 * (i++ + 2_000_000) + 1)
-          : { path: '/v2api/1/customer/create', body: JSON.stringify({ name: `Лид ${i++}`, is_study: 0, legal_type: 1 }) }
+          : {
+              path: '/v2api/1/customer/create',
+              body: JSON.stringify({ name: `Лид ${i++}`, is_study: 0, legal_type: 1 }),
+            }
       const r = await post(parta, w.path, w.body, token)
       if (r.status !== 200) throw new Error(`bench: ${w.path} answered ${r.status}: ${r.bytes}`)
       const started = performance.now()
