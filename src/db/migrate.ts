@@ -15,6 +15,7 @@ import { m012_idempotency_sync } from './migrations/012-idempotency-sync.js'
 import { m013_webhook_stamp } from './migrations/013-webhook-stamp.js'
 import { m014_customer_tally } from './migrations/014-customer-tally.js'
 import { m015_balance_sums } from './migrations/015-balance-sums.js'
+import { m016_customer_tally_by } from './migrations/016-customer-tally-by.js'
 
 const migrations: Record<string, Migration> = {
   '001-init': m001_init,
@@ -32,6 +33,7 @@ const migrations: Record<string, Migration> = {
   '013-webhook-stamp': m013_webhook_stamp,
   '014-customer-tally': m014_customer_tally,
   '015-balance-sums': m015_balance_sums,
+  '016-customer-tally-by': m016_customer_tally_by,
 }
 
 /** Runs pending migrations; safe to call from several processes (Kysely takes a lock). */

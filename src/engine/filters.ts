@@ -129,18 +129,20 @@ export function idFilter(key = 'id'): FilterFn {
 }
 
 export function exact(field: string, key = field): FilterFn {
-  const fn: FilterFn = (raw, eb, ctx, model) => {
+  const read = (raw: unknown, model: Model) => {
     const kind = kindOf(model, field)
-    const vs = values(raw, key, (v) => kind.filterValue(v)).map((v) => kind.toDb(v))
-    return inList(eb, ctx.dialect, col(model, field), vs)
+    return values(raw, key, (v) => kind.filterValue(v)).map((v) => kind.toDb(v))
   }
-  return describe(
+  const filter = describe(
     (model) => ({
       schema: oneOrMany(operand(kindOf(model, field))),
       description: `Equal to \`${field}\`; a list matches any of its values.`,
     }),
-    fn,
+    (raw, eb, ctx, model) => inList(eb, ctx.dialect, col(model, field), read(raw, model)),
   )
+  // What a kept count by this field (engine/tally `by`) admits: the same values, as numbers.
+  filter.cell = (raw, model) => read(raw, model).map(Number)
+  return filter
 }
 
 export const flag = exact

@@ -69,7 +69,7 @@ export type FilterFn = ((value: unknown, eb: Eb, ctx: ActionCtx, model: Model) =
    * A filter on a column the model's `tally` counts by (engine/tally): the column values the filter
    * value admits, null for all. Called only with a value the filter itself accepted.
    */
-  cell?: (value: unknown) => readonly number[] | null
+  cell?: (value: unknown, model: Model) => readonly number[] | null
 }
 
 /** A write in progress: what the client sent (parsed), what is stored, and the errors found so far. */

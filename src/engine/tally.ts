@@ -15,6 +15,12 @@ export interface Tally {
   table: string
   /** Filter keys that are also the tally's columns; each filter has a `cell` reading. */
   dims: string[]
+  /**
+   * Counts by the dims and one more filtered field (migration 016): a table with the dims' columns,
+   * `dim` (the field's name) and `value`, so a list filtered by the dims and any one of `keys` is
+   * counted from that field's cells.
+   */
+  by?: { table: string; keys: readonly string[] }
 }
 
 /** Values a tallied filter admits, per dim: a list, or null for any value. */
@@ -24,7 +30,10 @@ export type Cells = Record<string, readonly number[] | null>
 export interface TallyQuery {
   table: string
   branch: number
+  /** The table's cell columns read (`value` last when `by` is set). */
   dims: string[]
+  /** The field of a `by` table whose cells are read; null for the dims' own table. */
+  by: string | null
   cells: Cells
   /** The same selection of any request: keeps page starts shared by the requests that select alike. */
   key: string
@@ -43,13 +52,20 @@ export function tallyQuery(model: Model, ctx: ActionCtx, applied: Applied | null
   const tally = model.tally
   if (!tally || !applied || model.scope !== 'branches' || model.restrictReads) return null
   const cells: Cells = {}
+  let by: string | null = null
   for (const [key, value] of applied) {
-    const cell = tally.dims.includes(key) ? model.filters[key]?.cell : undefined
+    const cell = model.filters[key]?.cell
     if (!cell || value === undefined) return null
-    cells[key] = cell(value)
+    if (tally.dims.includes(key)) cells[key] = cell(value, model)
+    else if (by === null && tally.by?.keys.includes(key)) {
+      by = key
+      cells.value = cell(value, model)
+    } else return null
   }
-  const key = `${tally.table}:${ctx.pathBranch}:${JSON.stringify(tally.dims.map((d) => cells[d] ?? null))}`
-  return { table: tally.table, branch: ctx.pathBranch, dims: tally.dims, cells, key }
+  const table = by === null ? tally.table : tally.by!.table
+  const dims = by === null ? tally.dims : [...tally.dims, 'value']
+  const key = `${table}:${ctx.pathBranch}:${by ?? ''}:${JSON.stringify(dims.map((d) => cells[d] ?? null))}`
+  return { table, branch: ctx.pathBranch, dims, by, cells, key }
 }
 
 /** The selection's count and its change stamp, as of the request's snapshot. */
@@ -61,9 +77,10 @@ export interface Counted {
 
 /** The sum of the selected cells: the branch's few tally rows, kept in the memo under the data version. */
 export async function readTally(ctx: ActionCtx, q: TallyQuery): Promise<Counted> {
-  const rows = await remembered(ctx.reading, `tally:${q.table}:${q.branch}`, async () => {
+  const rows = await remembered(ctx.reading, `tally:${q.table}:${q.branch}:${q.by ?? ''}`, async () => {
     const text = statementOf(q, ctx.dialect)
-    const r = await ctx.trx.executeQuery<Record<string, unknown>>(CompiledQuery.raw(text, [q.branch]))
+    const params = q.by === null ? [q.branch] : [q.branch, q.by]
+    const r = await ctx.trx.executeQuery<Record<string, unknown>>(CompiledQuery.raw(text, params))
     return r.rows
   })
   let total = 0
@@ -83,16 +100,27 @@ export async function readTally(ctx: ActionCtx, q: TallyQuery): Promise<Counted>
 
 const statements = new Map<string, string>()
 
-/** A branch's cells with their sums. Identifiers come from model declarations, never from requests. */
+/**
+ * A branch's cells (of one field, for a `by` table) with their sums. Identifiers come from model
+ * declarations, never from requests; the field's name is a parameter.
+ */
 function statementOf(q: TallyQuery, dialect: 'sqlite' | 'postgres'): string {
-  const key = `${q.table}:${q.dims.join(',')}:${dialect}`
+  const key = `${q.table}:${q.dims.join(',')}:${q.by !== null}:${dialect}`
   let text = statements.get(key)
   if (!text) {
     const dims = q.dims.map((d) => `"${d}"`).join(', ')
-    text = `SELECT ${dims}, sum(n) AS n, sum(changes) AS c FROM "${q.table}" WHERE branch_id = ${dialect === 'postgres' ? '$1' : '?'} GROUP BY ${dims}`
+    const p = (i: number) => (dialect === 'postgres' ? `$${i}` : '?')
+    const where = q.by === null ? `branch_id = ${p(1)}` : `branch_id = ${p(1)} AND dim = ${p(2)}`
+    text = `SELECT ${dims}, sum(n) AS n, sum(changes) AS c FROM "${q.table}" WHERE ${where} GROUP BY ${dims}`
     statements.set(key, text)
   }
   return text
+}
+
+/** A model's delta tables with the columns that make their cells (besides `branch_id`). */
+function tallyTables(t: Tally): Array<{ table: string; cells: string[] }> {
+  const own = { table: t.table, cells: t.dims }
+  return t.by ? [own, { table: t.by.table, cells: [...t.dims, 'dim', 'value'] }] : [own]
 }
 
 /** How often each server process folds new deltas (a count reads every delta since the last fold). */
@@ -110,10 +138,8 @@ export async function compactTallies(
   compacted: Map<string, number>,
 ): Promise<number> {
   let folded = 0
-  for (const model of models) {
-    const t = model.tally
-    if (!t) continue
-    const dims = t.dims.map((d) => `"${d}"`).join(', ')
+  for (const t of [...models].flatMap((m) => (m.tally ? tallyTables(m.tally) : []))) {
+    const dims = t.cells.map((d) => `"${d}"`).join(', ')
     const edge = await db.kysely
       .selectFrom(t.table)
       .select((eb) => [eb.fn.max('id').as('max'), eb.fn.countAll().as('rows')])

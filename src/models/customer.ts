@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import { TALLY_BY_DIMS, TALLY_BY_TABLE } from '../db/migrations/016-customer-tally-by.js'
 import {
   countRange,
   deriveCustomers,
@@ -168,7 +169,11 @@ export const customer = defineModel({
   },
   order: [['id', 'asc']],
   // Counted per branch × is_study × removed by migration 014's triggers: the lists' totals without a scan.
-  tally: { table: 'customers_tally', dims: ['is_study', 'removed'] },
+  tally: {
+    table: 'customers_tally',
+    dims: ['is_study', 'removed'],
+    by: { table: TALLY_BY_TABLE, keys: TALLY_BY_DIMS },
+  },
   sortable: [
     'id',
     'name',

@@ -353,6 +353,7 @@ describe('backup and restore', () => {
       '013-webhook-stamp',
       '014-customer-tally',
       '015-balance-sums',
+      '016-customer-tally-by',
     ])
     assert.match(await ok(target.env, 'migrate'), /up to date/)
   })
@@ -379,23 +380,25 @@ async function isEmpty(db: Database): Promise<boolean> {
   )
 }
 
-/** Makes a migrated database look as it did before 012-idempotency-sync (and 013–015), as an older version left it. */
+/** Makes a migrated database look as it did before 012-idempotency-sync (and 013–016), as an older version left it. */
 async function undoLastMigration(db: Database): Promise<void> {
-  const tally = db.env.DATA_DIR
-    ? ['link_in', 'link_out', 'link_move', 'in', 'move', 'out'].map(
-        (t) => `DROP TRIGGER customers_tally_${t}`,
-      )
-    : [
-        'DROP TRIGGER customers_tally_link ON customers_branch_ids',
-        'DROP TRIGGER customers_tally_in ON customers',
-        'DROP TRIGGER customers_tally_out ON customers',
-        'DROP FUNCTION customers_tally_link',
-        'DROP FUNCTION customers_tally_customer',
-      ]
+  const tally = (t: string) =>
+    db.env.DATA_DIR
+      ? ['link_in', 'link_out', 'link_move', 'in', 'move', 'out'].map((x) => `DROP TRIGGER ${t}_${x}`)
+      : [
+          `DROP TRIGGER ${t}_link ON customers_branch_ids`,
+          `DROP TRIGGER ${t}_in ON customers`,
+          `DROP TRIGGER ${t}_out ON customers`,
+          `DROP FUNCTION ${t}_link`,
+          `DROP FUNCTION ${t}_customer`,
+        ]
   const statements = [
+    ...tally('customers_tally_by'),
+    'DROP TABLE customers_tally_by',
+    "DELETE FROM kysely_migration WHERE name = '016-customer-tally-by'",
     // 015 only widened an index, which its `up` drops and makes again.
     "DELETE FROM kysely_migration WHERE name = '015-balance-sums'",
-    ...tally,
+    ...tally('customers_tally'),
     'DROP TABLE customers_tally',
     "DELETE FROM kysely_migration WHERE name = '014-customer-tally'",
     'ALTER TABLE webhooks DROP COLUMN updated_at',

@@ -2,16 +2,18 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import fc from 'fast-check'
 import { sql } from 'kysely'
+import { TALLY_BY_DIMS } from '../../src/db/migrations/016-customer-tally-by.js'
 import { compactTallies } from '../../src/engine/tally.js'
 import { models } from '../../src/models/index.js'
 import { attempt, make } from '../helpers/make.js'
 import { type Server, suiteServer } from '../helpers/server.js'
 
 /**
- * Kept counts (issue 15, migration 014): customer lists whose filter is only `is_study` / `removed` are
- * counted from deltas kept by triggers, and their page starts are kept under the selection's change
- * stamp across writes. A property test drives random writes — through the API (create, update of
- * `is_study` / `removed` / `branch_ids`, archive, restore), straight into the tables as another process
+ * Kept counts (issue 15, migrations 014 and 016): customer lists whose filter is only `is_study` /
+ * `removed`, or those and one more counted field (here `gender`), are counted from deltas kept by
+ * triggers, and their page starts are kept under the selection's change stamp across writes. A
+ * property test drives random writes — through the API (create, update of `is_study` / `removed` /
+ * `branch_ids` / `gender`, archive, restore), straight into the tables as another process
  * would (an update, a hard delete), unrelated writes (pays), folds of the deltas — and after each batch
  * compares every kept cell with `count(*)`, and every list's total and pages with the rows counted and
  * paged in SQL.
@@ -21,12 +23,13 @@ const BRANCHES = [1, 2]
 const TRI = [0, 1, 2]
 
 type Op =
-  | { kind: 'create'; branches: number[]; isStudy: number; removed: number }
-  | { kind: 'update'; pick: number; isStudy?: number; removed?: number; branches?: number[] }
+  | { kind: 'create'; branches: number[]; isStudy: number; removed: number; gender: number }
+  | { kind: 'update'; pick: number; isStudy?: number; removed?: number; branches?: number[]; gender?: number }
   | { kind: 'archive' | 'restore' | 'pay' | 'sql-flip' | 'sql-delete' | 'fold'; pick: number }
 
 const branchSet = fc.subarray(BRANCHES, { minLength: 1 })
 const bit = fc.integer({ min: 0, max: 1 })
+const gender = fc.integer({ min: 0, max: 2 })
 const pick = fc.nat(10_000)
 const op: fc.Arbitrary<Op> = fc.oneof(
   {
@@ -36,12 +39,13 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       branches: branchSet,
       isStudy: bit,
       removed: bit,
+      gender,
     }),
   },
   {
     weight: 4,
     arbitrary: fc.record(
-      { kind: fc.constant('update' as const), pick, isStudy: bit, removed: bit, branches: branchSet },
+      { kind: fc.constant('update' as const), pick, isStudy: bit, removed: bit, branches: branchSet, gender },
       { requiredKeys: ['kind', 'pick'] },
     ),
   },
@@ -62,7 +66,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 )
 
 /** Rows of the selection counted and paged in SQL, the reference for the API's lists. */
-async function expected(s: Server, branch: number, isStudy: number, removed: number) {
+async function expected(s: Server, branch: number, isStudy: number, removed: number, genders?: number[]) {
   let q = s.db.kysely
     .selectFrom('customers')
     .select('customers.id')
@@ -77,6 +81,7 @@ async function expected(s: Server, branch: number, isStudy: number, removed: num
   if (isStudy !== 2) q = q.where('customers.is_study', '=', isStudy)
   if (removed === 0) q = q.where('customers.removed', '=', 0)
   if (removed === 2) q = q.where('customers.removed', '=', 1)
+  if (genders) q = q.where('customers.gender', 'in', genders)
   return (await q.orderBy('customers.id').execute()).map((r) => Number(r.id))
 }
 
@@ -92,6 +97,25 @@ async function assertCells(s: Server) {
   const norm = (rows: Array<Record<string, unknown>>) =>
     rows.map((r) => [Number(r.branch_id), Number(r.is_study), Number(r.removed), Number(r.n)])
   assert.deepEqual(norm(kept.rows), norm(counted.rows), 'kept cells = count(*)')
+  // Migration 016: the same per field, for every field it counts (null values are cells too).
+  for (const dim of TALLY_BY_DIMS) {
+    const keptBy = await sql<Record<string, unknown>>`
+      SELECT branch_id, is_study, removed, value, sum(n) AS n FROM customers_tally_by WHERE dim = ${dim}
+      GROUP BY branch_id, is_study, removed, value HAVING sum(n) <> 0 ORDER BY 1, 2, 3, 4`.execute(
+      s.db.kysely,
+    )
+    const countedBy = await sql<Record<string, unknown>>`
+      SELECT l.value AS branch_id, c.is_study, c.removed, ${sql.ref(`c.${dim}`)} AS value, count(*) AS n
+        FROM customers_branch_ids l JOIN customers c ON c.id = l.record_id
+       GROUP BY l.value, c.is_study, c.removed, ${sql.ref(`c.${dim}`)} ORDER BY 1, 2, 3, 4`.execute(
+      s.db.kysely,
+    )
+    const normBy = (rows: Array<Record<string, unknown>>) =>
+      rows.map((r) =>
+        [r.branch_id, r.is_study, r.removed, r.value, r.n].map((v) => (v === null ? null : Number(v))),
+      )
+    assert.deepEqual(normBy(keptBy.rows), normBy(countedBy.rows), `kept cells by ${dim} = count(*)`)
+  }
 }
 
 /** Every list of both branches: the total, and a few pages (first, a middle one, last, past the end). */
@@ -110,6 +134,24 @@ async function assertLists(s: Server, seed: number) {
           const r = await s.api(`${branch}/customer/index`, body)
           assert.equal(r.status, 200, r.text)
           const what = `branch ${branch} is_study ${isStudy} removed ${removed} page ${page}`
+          assert.equal(r.body.total, ids.length, `${what}: total`)
+          assert.deepEqual(
+            r.body.items.map((c: { id: number }) => c.id),
+            ids.slice(page * PAGE, page * PAGE + PAGE),
+            `${what}: rows`,
+          )
+        }
+      }
+      // Filtered by one more field (migration 016): one value or a list.
+      for (const genders of [[0], [1], [2], [0, 2]]) {
+        const isStudy = TRI[(seed + genders.length + genders[0]!) % 3]!
+        const ids = await expected(s, branch, isStudy, 0, genders)
+        const pages = Math.ceil(ids.length / PAGE)
+        for (const page of [...new Set([0, pages - 1, pages])].filter((p) => p >= 0)) {
+          const body = { page, is_study: isStudy, gender: genders.length === 1 ? genders[0] : genders }
+          const r = await s.api(`${branch}/customer/index`, body)
+          assert.equal(r.status, 200, r.text)
+          const what = `branch ${branch} is_study ${isStudy} gender ${genders} page ${page}`
           assert.equal(r.body.total, ids.length, `${what}: total`)
           assert.deepEqual(
             r.body.items.map((c: { id: number }) => c.id),
@@ -143,7 +185,12 @@ describe('kept customer counts and page starts', () => {
     }
     switch (o.kind) {
       case 'create': {
-        const c = await make.customer(s, { branch_ids: o.branches, is_study: o.isStudy, removed: o.removed })
+        const c = await make.customer(s, {
+          branch_ids: o.branches,
+          is_study: o.isStudy,
+          removed: o.removed,
+          gender: o.gender,
+        })
         made.push(c.id)
         return
       }
@@ -159,6 +206,7 @@ describe('kept customer counts and page starts', () => {
       if (o.isStudy !== undefined) body.is_study = o.isStudy
       if (o.removed !== undefined) body.removed = o.removed
       if (o.branches !== undefined) body.branch_ids = o.branches
+      if (o.gender !== undefined) body.gender = o.gender
       const r = await s.api(`${branch}/customer/update?id=${target}`, body)
       assert.equal(r.status, 200, r.text)
     } else if (o.kind === 'archive' || o.kind === 'restore') {
@@ -174,6 +222,7 @@ describe('kept customer counts and page starts', () => {
     } else if (o.kind === 'sql-flip') {
       // Another process writes the table itself (an import tool, a DBA): the triggers count it too.
       await sql`UPDATE customers SET is_study = 1 - is_study WHERE id = ${target}`.execute(s.db.kysely)
+      await sql`UPDATE customers SET gender = (gender + 1) % 3 WHERE id = ${target}`.execute(s.db.kysely)
     } else {
       await s.db.kysely.transaction().execute(async (trx) => {
         await trx

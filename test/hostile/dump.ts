@@ -26,7 +26,7 @@ async function tableNames(db: Db): Promise<string[]> {
 }
 
 /**
- * Tables read as what they mean rather than row by row: the kept counts (migration 014) are folded in
+ * Tables read as what they mean rather than row by row: the kept counts (migrations 014, 016) are folded in
  * the background (deltas become one row per cell, sums unchanged), so their rows change with no change
  * of the data; their sums per cell do not.
  */
@@ -35,6 +35,11 @@ const MEANING: Record<string, { columns: string[]; from: string }> = {
     columns: ['branch_id', 'is_study', 'removed', 'n', 'changes'],
     from: `(select branch_id, is_study, removed, sum(n) as n, sum(changes) as changes
              from customers_tally group by branch_id, is_study, removed)`,
+  },
+  customers_tally_by: {
+    columns: ['branch_id', 'is_study', 'removed', 'dim', 'value', 'n', 'changes'],
+    from: `(select branch_id, is_study, removed, dim, value, sum(n) as n, sum(changes) as changes
+             from customers_tally_by group by branch_id, is_study, removed, dim, value)`,
   },
 }
 
