@@ -1,4 +1,4 @@
-import { sql } from 'kysely'
+import { type RawBuilder, sql } from 'kysely'
 import { shapes } from '../db/shapes.js'
 import { datetimeBound } from '../engine/filters.js'
 import type { ActionCtx, Condition, Eb, Rec } from '../engine/model.js'
@@ -66,23 +66,7 @@ function upcomingSql(now: string) {
 async function loadUpcoming(recs: Rec[], out: Map<number, FigureInputs>, ctx: ActionCtx): Promise<void> {
   if (recs.length === 0) return
   const ks = recs.map((r) => paidLessonCount(Number(r.balance_base ?? 0), out.get(r.id)!.perLesson))
-  // Per customer, in the order the statement binds them (checked by Shapes on the shape's first use).
-  const params = recs.flatMap((r, i) => {
-    const k = ks[i]!
-    return [r.id, k, r.id, ctx.now, 0, k, r.id, ctx.now, Math.max(k - 1, 0)]
-  })
-  const compiled = shapes.compiled(`upcoming:${ctx.dialect}:${recs.length}`, params, () => {
-    const seek = (id: number, offset: unknown) =>
-      sql`(SELECT d.lesson_time FROM lesson_details d WHERE d.customer_id = ${id} AND d.lesson_status = 1
-      AND d.lesson_time >= ${ctx.now} ORDER BY d.lesson_time, d.lesson_id LIMIT 1 OFFSET ${offset})`
-    const terms = recs.map((r, i) => {
-      const k = ks[i]!
-      return sql`SELECT CAST(${r.id} AS integer) AS customer_id, CAST(${k} AS integer) AS k,
-      ${seek(r.id, 0)} AS next_time,
-      CASE WHEN ${k} > 1 THEN ${seek(r.id, Math.max(k - 1, 0))} END AS paid_time`
-    })
-    return sql`${sql.join(terms, sql` UNION ALL `)}`.compile(ctx.trx)
-  })
+  const compiled = ctx.dialect === 'postgres' ? upcomingArrays(recs, ks, ctx) : upcomingTerms(recs, ks, ctx)
   const rows = await ctx.trx.executeQuery<{
     customer_id: number
     k: number
@@ -95,6 +79,48 @@ async function loadUpcoming(recs: Rec[], out: Map<number, FigureInputs>, ctx: Ac
     if (row.next_time !== null) upcoming.set(1, row.next_time)
     if (row.paid_time !== null) upcoming.set(Number(row.k), row.paid_time)
   }
+}
+
+/**
+ * PostgreSQL: the same two seeks per customer over the page's ids and ranks passed as two arrays, one
+ * short statement whatever the page's size. PostgreSQL plans every statement it is sent, and planning
+ * the fifty-term union of SQLite's shape took ~60 ms of a page's ~70 (100 000 customers).
+ */
+function upcomingArrays(recs: Rec[], ks: number[], ctx: ActionCtx) {
+  const ids = recs.map((r) => r.id)
+  return shapes.compiled('upcoming:postgres', [ctx.now, ids, ks], () => {
+    const seek = (offset: RawBuilder<unknown>) =>
+      sql`(SELECT d.lesson_time FROM lesson_details d WHERE d.customer_id = u.customer_id
+        AND d.lesson_status = 1 AND d.lesson_time >= u.now ORDER BY d.lesson_time, d.lesson_id
+        LIMIT 1 OFFSET ${offset})`
+    return sql`SELECT u.customer_id, u.k, ${seek(sql`0`)} AS next_time,
+      CASE WHEN u.k > 1 THEN ${seek(sql`u.k - 1`)} END AS paid_time
+      FROM (SELECT x.customer_id, x.k, CAST(${ctx.now} AS text) AS now
+        FROM unnest(CAST(${ids} AS integer[]), CAST(${ks} AS integer[])) AS x(customer_id, k)) u`.compile(
+      ctx.trx,
+    )
+  })
+}
+
+/** SQLite: one term per customer, a statement of one shape per page size, built once. */
+function upcomingTerms(recs: Rec[], ks: number[], ctx: ActionCtx) {
+  // Per customer, in the order the statement binds them (checked by Shapes on the shape's first use).
+  const params = recs.flatMap((r, i) => {
+    const k = ks[i]!
+    return [r.id, k, r.id, ctx.now, 0, k, r.id, ctx.now, Math.max(k - 1, 0)]
+  })
+  return shapes.compiled(`upcoming:${ctx.dialect}:${recs.length}`, params, () => {
+    const seek = (id: number, offset: unknown) =>
+      sql`(SELECT d.lesson_time FROM lesson_details d WHERE d.customer_id = ${id} AND d.lesson_status = 1
+      AND d.lesson_time >= ${ctx.now} ORDER BY d.lesson_time, d.lesson_id LIMIT 1 OFFSET ${offset})`
+    const terms = recs.map((r, i) => {
+      const k = ks[i]!
+      return sql`SELECT CAST(${r.id} AS integer) AS customer_id, CAST(${k} AS integer) AS k,
+      ${seek(r.id, 0)} AS next_time,
+      CASE WHEN ${k} > 1 THEN ${seek(r.id, Math.max(k - 1, 0))} END AS paid_time`
+    })
+    return sql`${sql.join(terms, sql` UNION ALL `)}`.compile(ctx.trx)
+  })
 }
 
 /** `next_lesson_date_from` / `_to` (§7.3): the range on the start of the next upcoming lesson. */
