@@ -578,7 +578,8 @@ async function main(): Promise<void> {
         runs: o.quick ? 2 : 5,
       })
     : null
-  const kind = process.env.DATABASE_URL ? 'postgres' : 'sqlite'
+  // A PostgreSQL database given by --reuse counts as PostgreSQL too.
+  const kind = process.env.DATABASE_URL || o.reuse?.startsWith('postgres') ? 'postgres' : 'sqlite'
   const dir = path.join(repoRoot(), 'bench/results')
   fs.mkdirSync(dir, { recursive: true })
   const stamp = started.toISOString().replace(/[:.]/g, '-').slice(0, 19)
