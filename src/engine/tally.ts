@@ -105,7 +105,8 @@ const statements = new Map<string, string>()
  * declarations, never from requests; the field's name is a parameter.
  */
 function statementOf(q: TallyQuery, dialect: 'sqlite' | 'postgres'): string {
-  const key = `${q.table}:${q.dims.join(',')}:${q.by !== null}:${dialect}`
+  // A table's cells and whether it is read by field follow from the table (Tally).
+  const key = `${q.table}:${dialect}`
   let text = statements.get(key)
   if (!text) {
     const dims = q.dims.map((d) => `"${d}"`).join(', ')

@@ -118,6 +118,19 @@ async function assertCells(s: Server) {
   }
 }
 
+/** One page of a list (`body.page`) against the SQL reference `ids`: its total and its rows. */
+async function assertPage(s: Server, branch: number, body: { page: number }, ids: number[], list: string) {
+  const r = await s.api(`${branch}/customer/index`, body)
+  assert.equal(r.status, 200, r.text)
+  const what = `branch ${branch} ${list} page ${body.page}`
+  assert.equal(r.body.total, ids.length, `${what}: total`)
+  assert.deepEqual(
+    r.body.items.map((c: { id: number }) => c.id),
+    ids.slice(body.page * PAGE, body.page * PAGE + PAGE),
+    `${what}: rows`,
+  )
+}
+
 /** Every list of both branches: the total, and a few pages (first, a middle one, last, past the end). */
 async function assertLists(s: Server, seed: number) {
   for (const branch of BRANCHES) {
@@ -127,19 +140,11 @@ async function assertLists(s: Server, seed: number) {
         const pages = Math.ceil(ids.length / PAGE)
         const asked = [...new Set([0, Math.floor(pages / 2), pages - 1, pages, (seed % (pages + 1)) | 0])]
         for (const page of asked.filter((p) => p >= 0)) {
-          const body: Record<string, unknown> = { page }
+          const body: { page: number } & Record<string, unknown> = { page }
           // The defaults (is_study 1, removed 0) sent or left out, as clients do.
           if (isStudy !== 1 || seed % 2 === 0) body.is_study = isStudy
           if (removed !== 0 || seed % 3 === 0) body.removed = removed
-          const r = await s.api(`${branch}/customer/index`, body)
-          assert.equal(r.status, 200, r.text)
-          const what = `branch ${branch} is_study ${isStudy} removed ${removed} page ${page}`
-          assert.equal(r.body.total, ids.length, `${what}: total`)
-          assert.deepEqual(
-            r.body.items.map((c: { id: number }) => c.id),
-            ids.slice(page * PAGE, page * PAGE + PAGE),
-            `${what}: rows`,
-          )
+          await assertPage(s, branch, body, ids, `is_study ${isStudy} removed ${removed}`)
         }
       }
       // Filtered by one more field (migration 016): one value or a list.
@@ -149,15 +154,7 @@ async function assertLists(s: Server, seed: number) {
         const pages = Math.ceil(ids.length / PAGE)
         for (const page of [...new Set([0, pages - 1, pages])].filter((p) => p >= 0)) {
           const body = { page, is_study: isStudy, gender: genders.length === 1 ? genders[0] : genders }
-          const r = await s.api(`${branch}/customer/index`, body)
-          assert.equal(r.status, 200, r.text)
-          const what = `branch ${branch} is_study ${isStudy} gender ${genders} page ${page}`
-          assert.equal(r.body.total, ids.length, `${what}: total`)
-          assert.deepEqual(
-            r.body.items.map((c: { id: number }) => c.id),
-            ids.slice(page * PAGE, page * PAGE + PAGE),
-            `${what}: rows`,
-          )
+          await assertPage(s, branch, body, ids, `is_study ${isStudy} gender ${genders}`)
         }
       }
     }

@@ -116,28 +116,49 @@ const POSTGRES_DROP = [
   'DROP TRIGGER IF EXISTS customers_tally_out ON customers',
 ]
 
-/** The triggers' statements, without their functions on PostgreSQL (those stay). */
-function triggers(pg: boolean): string[] {
-  return pg ? POSTGRES_TRIGGERS.filter((s) => s.startsWith('CREATE TRIGGER')) : SQLITE_TRIGGERS
+/** A kept count's triggers, and the statements that drop them, on each database (here and 016). */
+export interface TallyTriggers {
+  sqlite: string[]
+  postgres: string[]
+  sqliteDrop: string[]
+  postgresDrop: string[]
 }
 
-async function run(db: Db, statements: string[]): Promise<void> {
+const TRIGGERS: TallyTriggers = {
+  sqlite: SQLITE_TRIGGERS,
+  postgres: POSTGRES_TRIGGERS,
+  sqliteDrop: SQLITE_DROP,
+  postgresDrop: POSTGRES_DROP,
+}
+
+export async function run(db: Db, statements: string[]): Promise<void> {
   for (const s of statements) await sql.raw(s).execute(db)
 }
 
 /**
  * For a bulk load (seed): the triggers off while `load` writes customers and links, then every cell
- * counted once from the tables and the triggers back. `db` is the connection the load writes on.
+ * counted once from the tables (`recount`) and the triggers back (without their functions on
+ * PostgreSQL: those stay). `db` is the connection the load writes on.
  */
-export async function withoutTally(db: Db, load: () => Promise<void>): Promise<void> {
+export async function withoutTriggers(
+  db: Db,
+  t: TallyTriggers,
+  recount: (db: Db) => Promise<void>,
+  load: () => Promise<void>,
+): Promise<void> {
   const pg = isPostgres(db)
-  await run(db, pg ? POSTGRES_DROP : SQLITE_DROP)
+  await run(db, pg ? t.postgresDrop : t.sqliteDrop)
   try {
     await load()
   } finally {
     await recount(db)
-    await run(db, triggers(pg))
+    await run(db, pg ? t.postgres.filter((s) => s.startsWith('CREATE TRIGGER')) : t.sqlite)
   }
+}
+
+/** `withoutTriggers` for this tally. */
+export function withoutTally(db: Db, load: () => Promise<void>): Promise<void> {
+  return withoutTriggers(db, TRIGGERS, recount, load)
 }
 
 /** Every cell counted from the tables, replacing what the tally held (a cell's stamp starts again). */

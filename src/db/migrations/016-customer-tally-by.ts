@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import { isPostgres } from './001-init.js'
+import { run, type TallyTriggers, withoutTally, withoutTriggers } from './014-customer-tally.js'
 
 /**
  * Issue 15: the customer lists staff filter by one more field (a study status, a lead source, the
@@ -126,34 +127,22 @@ const POSTGRES_TRIGGERS = [
      FOR EACH ROW EXECUTE FUNCTION customers_tally_by_customer()`,
 ]
 
-const SQLITE_DROP = ['link_in', 'link_out', 'link_move', 'in', 'move', 'out'].map(
-  (t) => `DROP TRIGGER IF EXISTS customers_tally_by_${t}`,
-)
-
-const POSTGRES_DROP = [
-  'DROP TRIGGER IF EXISTS customers_tally_by_link ON customers_branch_ids',
-  'DROP TRIGGER IF EXISTS customers_tally_by_in ON customers',
-  'DROP TRIGGER IF EXISTS customers_tally_by_out ON customers',
-]
-
-function triggers(pg: boolean): string[] {
-  return pg ? POSTGRES_TRIGGERS.filter((s) => s.startsWith('CREATE TRIGGER')) : SQLITE_TRIGGERS
+const TRIGGERS: TallyTriggers = {
+  sqlite: SQLITE_TRIGGERS,
+  postgres: POSTGRES_TRIGGERS,
+  sqliteDrop: ['link_in', 'link_out', 'link_move', 'in', 'move', 'out'].map(
+    (t) => `DROP TRIGGER IF EXISTS customers_tally_by_${t}`,
+  ),
+  postgresDrop: [
+    'DROP TRIGGER IF EXISTS customers_tally_by_link ON customers_branch_ids',
+    'DROP TRIGGER IF EXISTS customers_tally_by_in ON customers',
+    'DROP TRIGGER IF EXISTS customers_tally_by_out ON customers',
+  ],
 }
 
-async function run(db: Db, statements: string[]): Promise<void> {
-  for (const s of statements) await sql.raw(s).execute(db)
-}
-
-/** For a bulk load (seed), as 014's `withoutTally`: triggers off, then every cell counted once. */
-export async function withoutTallyBy(db: Db, load: () => Promise<void>): Promise<void> {
-  const pg = isPostgres(db)
-  await run(db, pg ? POSTGRES_DROP : SQLITE_DROP)
-  try {
-    await load()
-  } finally {
-    await recount(db)
-    await run(db, triggers(pg))
-  }
+/** For a bulk load (seed): both kept counts (014's and this one) off while `load` runs, then recounted. */
+export function withoutTallies(db: Db, load: () => Promise<void>): Promise<void> {
+  return withoutTally(db, () => withoutTriggers(db, TRIGGERS, recount, load))
 }
 
 /** Every cell counted from the tables, one field at a time (each a pass over the links). */
