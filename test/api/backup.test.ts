@@ -354,6 +354,7 @@ describe('backup and restore', () => {
       '014-customer-tally',
       '015-balance-sums',
       '016-customer-tally-by',
+      '017-customer-pairs',
     ])
     assert.match(await ok(target.env, 'migrate'), /up to date/)
   })
@@ -380,7 +381,7 @@ async function isEmpty(db: Database): Promise<boolean> {
   )
 }
 
-/** Makes a migrated database look as it did before 012-idempotency-sync (and 013–016), as an older version left it. */
+/** Makes a migrated database look as it did before 012-idempotency-sync (and 013–017), as an older version left it. */
 async function undoLastMigration(db: Database): Promise<void> {
   const tally = (t: string) =>
     db.env.DATA_DIR
@@ -393,6 +394,8 @@ async function undoLastMigration(db: Database): Promise<void> {
           `DROP FUNCTION ${t}_customer`,
         ]
   const statements = [
+    'DROP INDEX customers_counted',
+    "DELETE FROM kysely_migration WHERE name = '017-customer-pairs'",
     ...tally('customers_tally_by'),
     'DROP TABLE customers_tally_by',
     "DELETE FROM kysely_migration WHERE name = '016-customer-tally-by'",
