@@ -1,0 +1,83 @@
+import { parseArgs } from 'node:util'
+import { buildApp } from '../src/app.js'
+import { loadConfig } from '../src/config.js'
+import { connect } from '../src/db/connect.js'
+import { datetimeZone } from '../src/fields/datetime.js'
+import { models } from '../src/models/index.js'
+import { prepareFixtures } from './fixtures.js'
+import { readOf } from './traffic.js'
+
+/**
+ * `node dist/bench/tail.js` on a seeded database (DATA_DIR or DATABASE_URL): which reads make the tail
+ * of the traffic scenarios. Sends reads 0…N−1 of a kind (`--kind varied`: the very requests the
+ * traffic bench sends) to an in-process server one at a time, nothing else running, then prints the
+ * latency percentiles and the slowest reads with their body, total and slowest statement — the reads
+ * to look at with `bench/explain.ts`, or in SQL.
+ */
+const ADMIN = { email: 'bench@school.example', api_key: 'bench-0123456789-abcdef' }
+const KINDS = ['page', 'search', 'filters', 'varied'] as const
+
+async function main(): Promise<void> {
+  const { values: v } = parseArgs({
+    options: {
+      kind: { type: 'string', default: 'varied' },
+      reads: { type: 'string', default: '400' },
+      top: { type: 'string', default: '15' },
+    },
+  })
+  const kind = KINDS.find((k) => k === v.kind)
+  if (!kind) throw new Error(`--kind is one of ${KINDS.join(', ')}`)
+  const reads = Number(v.reads)
+  const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent' })
+  datetimeZone.tz = config.tz
+  const target = { databaseUrl: config.databaseUrl, dataDir: config.dataDir }
+  const facts = await prepareFixtures(target, config.tz, 5)
+  let statements: Array<{ sql: string; ms: number }> = []
+  const db = connect({
+    ...target,
+    poolSize: 4,
+    readers: config.sqliteReaders,
+    log: (e) => {
+      statements.push({ sql: e.query.sql, ms: e.queryDurationMillis })
+    },
+  })
+  const app = await buildApp({ config, db, models })
+  const call = async (path: string, body: unknown, token?: string) => {
+    const r = await app.inject({
+      method: 'POST',
+      url: path,
+      headers: { 'content-type': 'application/json', ...(token ? { 'x-alfacrm-token': token } : {}) },
+      payload: JSON.stringify(body),
+    })
+    return JSON.parse(r.body) as Record<string, unknown>
+  }
+  const token = (await call('/v2api/auth/login', ADMIN)).token as string
+  const total = (await call('/v2api/1/customer/index', {}, token)).total as number
+  const seen: Array<{ ms: number; body: unknown; total: unknown; slowest: string }> = []
+  for (let i = 0; i < reads; i++) {
+    const body = readOf(kind, { facts, total }, i)
+    statements = []
+    const started = performance.now()
+    const reply = await call('/v2api/1/customer/index', body, token)
+    const ms = performance.now() - started
+    const top = statements.sort((a, b) => b.ms - a.ms)[0]
+    const slowest = top ? `${top.ms.toFixed(1)} ms ${top.sql.replace(/\s+/g, ' ').slice(0, 100)}` : ''
+    seen.push({ ms, body, total: reply.total, slowest })
+  }
+  const sorted = seen.map((s) => s.ms).sort((a, b) => a - b)
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(1)
+  process.stdout.write(
+    `${reads} ${kind} reads one at a time: p50 ${at(0.5)} · p90 ${at(0.9)} · p99 ${at(0.99)} ms\n`,
+  )
+  for (const s of seen.sort((a, b) => b.ms - a.ms).slice(0, Number(v.top))) {
+    const line = `${s.ms.toFixed(0).padStart(6)} ms  ${JSON.stringify(s.body)}  total ${s.total}\n${' '.repeat(10)}${s.slowest}\n`
+    process.stdout.write(line)
+  }
+  await app.close()
+  await db.close()
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`tail: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`)
+  process.exit(1)
+})
