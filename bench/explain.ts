@@ -1,12 +1,11 @@
 import { parseArgs } from 'node:util'
 import type { LogEvent } from 'kysely'
 import pg from 'pg'
-import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { connect, type Db, openSqlite } from '../src/db/connect.js'
 import { datetimeZone } from '../src/fields/datetime.js'
-import { models } from '../src/models/index.js'
-import { prepareFixtures } from './fixtures.js'
+import { ADMIN, prepareFixtures } from './fixtures.js'
+import { inProcess } from './in-process.js'
 import { routes } from './routes.js'
 
 /**
@@ -21,8 +20,6 @@ interface Query {
   parameters: readonly unknown[]
   ms: number
 }
-
-const ADMIN = { email: 'bench@school.example', api_key: 'bench-0123456789-abcdef' }
 
 /** The server's connection (src/db/connect.ts) with a statement log, and a second one for plans. */
 function tracedDb(
@@ -86,18 +83,7 @@ async function main(): Promise<void> {
   )
   const seen: Query[] = []
   const db = tracedDb(config, seen)
-  const app = await buildApp({ config, db, models })
-  const call = async (p: string, body: string, token?: string) => {
-    const r = await app.inject({
-      method: 'POST',
-      url: p,
-      headers: { 'content-type': 'application/json', ...(token ? { 'x-alfacrm-token': token } : {}) },
-      payload: body,
-    })
-    return r
-  }
-  const token = JSON.parse((await call('/v2api/auth/login', JSON.stringify(ADMIN))).body).token as string
-  const total = JSON.parse((await call('/v2api/1/customer/index', '{}', token)).body).total as number
+  const { app, call, total } = await inProcess(config, db)
   const only = v.routes ? v.routes.split(',') : []
   for (const route of routes({ facts, admin: ADMIN, total, name: 'Соколов' })) {
     if (only.length > 0 && !only.some((o) => route.name.startsWith(o))) continue
@@ -106,7 +92,7 @@ async function main(): Promise<void> {
     // so every statement the route needs is sent and timed.
     seen.length = 0
     const started = performance.now()
-    const r = await call(request(0).path, request(0).body, token)
+    const r = await call(request(0).path, request(0).body)
     const ms = performance.now() - started
     const sqlMs = seen.reduce((s, q) => s + q.ms, 0)
     process.stdout.write(

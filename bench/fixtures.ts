@@ -41,6 +41,9 @@ export interface Target {
   dataDir: string
 }
 
+/** The admin every bench database is seeded with (ALFACRM_ADMIN_EMAIL / ALFACRM_ADMIN_API_KEY). */
+export const ADMIN = { email: 'bench@school.example', api_key: 'bench-0123456789-abcdef' }
+
 const dmy = (iso: string) => iso.split('-').reverse().join('.')
 
 export { dmy }

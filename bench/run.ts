@@ -6,7 +6,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
-import { type Facts, prepareFixtures } from './fixtures.js'
+import { ADMIN, type Facts, prepareFixtures } from './fixtures.js'
 import { type Measured, measure } from './load.js'
 import { freePort, type Proc, rssOf, runToEnd, startProcess } from './processes.js'
 import { markdown, type RouteResult, type RunResult, table, title } from './report.js'
@@ -63,7 +63,6 @@ const USAGE = `Usage: npm run bench -- [options]
 Environment: DATABASE_URL=postgres://… benches PostgreSQL (a fresh database per size is created and
 dropped on that server); WORKERS=2 runs two server processes (node:cluster).`
 
-const ADMIN = { email: 'bench@school.example', api_key: 'bench-0123456789-abcdef' }
 const NAME_QUERY = 'Соколов'
 
 interface Options {

@@ -1,10 +1,9 @@
 import { parseArgs } from 'node:util'
-import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { connect } from '../src/db/connect.js'
 import { datetimeZone } from '../src/fields/datetime.js'
-import { models } from '../src/models/index.js'
 import { prepareFixtures } from './fixtures.js'
+import { inProcess } from './in-process.js'
 import { readOf } from './traffic.js'
 
 /**
@@ -14,7 +13,6 @@ import { readOf } from './traffic.js'
  * latency percentiles and the slowest reads with their body, total and slowest statement — the reads
  * to look at with `bench/explain.ts`, or in SQL.
  */
-const ADMIN = { email: 'bench@school.example', api_key: 'bench-0123456789-abcdef' }
 const KINDS = ['page', 'search', 'filters', 'varied'] as const
 
 async function main(): Promise<void> {
@@ -41,24 +39,13 @@ async function main(): Promise<void> {
       statements.push({ sql: e.query.sql, ms: e.queryDurationMillis })
     },
   })
-  const app = await buildApp({ config, db, models })
-  const call = async (path: string, body: unknown, token?: string) => {
-    const r = await app.inject({
-      method: 'POST',
-      url: path,
-      headers: { 'content-type': 'application/json', ...(token ? { 'x-alfacrm-token': token } : {}) },
-      payload: JSON.stringify(body),
-    })
-    return JSON.parse(r.body) as Record<string, unknown>
-  }
-  const token = (await call('/v2api/auth/login', ADMIN)).token as string
-  const total = (await call('/v2api/1/customer/index', {}, token)).total as number
+  const { app, call, total } = await inProcess(config, db)
   const seen: Array<{ ms: number; body: unknown; total: unknown; slowest: string }> = []
   for (let i = 0; i < reads; i++) {
     const body = readOf(kind, { facts, total }, i)
     statements = []
     const started = performance.now()
-    const reply = await call('/v2api/1/customer/index', body, token)
+    const reply = JSON.parse((await call('/v2api/1/customer/index', JSON.stringify(body))).body)
     const ms = performance.now() - started
     const top = statements.sort((a, b) => b.ms - a.ms)[0]
     const slowest = top ? `${top.ms.toFixed(1)} ms ${top.sql.replace(/\s+/g, ' ').slice(0, 100)}` : ''

@@ -6,6 +6,7 @@ import zlib from 'node:zlib'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { chromiumPath } from '../test/browser/chromium.js'
 import { V2Api } from '../web/src/api/client.js'
+import { ADMIN } from './fixtures.js'
 import { freePort, startProcess } from './processes.js'
 
 /**
@@ -27,7 +28,6 @@ export interface WebBenchOptions {
   runs: number
 }
 
-const ADMIN = { email: 'bench@school.example', api_key: 'bench-0123456789-abcdef' }
 const PASSWORD = 'bench-password-2026'
 /** The debounce of the search box (web/src/pages/customers): waited for, then not counted. */
 export const SEARCH_DEBOUNCE_MS = 250
