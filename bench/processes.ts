@@ -50,6 +50,21 @@ function stopper(child: ChildProcess) {
     })
 }
 
+/**
+ * The server as `npm start` (and docs/operations.md's unit) runs it: a young generation of at most
+ * 8 MB a semi-space, and malloc settings that hand freed memory back (test/newcomer checks that the
+ * three say the same).
+ */
+export const AS_STARTED: { nodeArgs: string[]; env: Record<string, string> } = {
+  nodeArgs: ['--max-semi-space-size=8'],
+  env: { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_TRIM_THRESHOLD_: '131072' },
+}
+
+/** AS_STARTED's environment, with the value of the bench's own environment where it sets a name. */
+export function startedEnv(): Record<string, string> {
+  return Object.fromEntries(Object.entries(AS_STARTED.env).map(([k, v]) => [k, process.env[k] ?? v]))
+}
+
 /** Starts `node <script>` with the env and waits until `healthPath` answers 200. */
 export async function startProcess(
   script: string,

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { ADMIN, type Facts, prepareFixtures } from './fixtures.js'
 import { type Measured, measure } from './load.js'
-import { freePort, type Proc, rssOf, runToEnd, startProcess } from './processes.js'
+import { AS_STARTED, freePort, type Proc, rssOf, runToEnd, startedEnv, startProcess } from './processes.js'
 import { markdown, type RouteResult, type RunResult, table, title } from './report.js'
 import { type Route, routes } from './routes.js'
 import { type SoakResult, soak, soakTable } from './soak.js'
@@ -356,8 +356,10 @@ function startOwnServer(db: Awaited<ReturnType<typeof freshDb>>, env: Record<str
       LOG_LEVEL: 'error',
       ALFACRM_ADMIN_EMAIL: ADMIN.email,
       ALFACRM_ADMIN_API_KEY: ADMIN.api_key,
+      ...startedEnv(),
       ...env,
     },
+    nodeArgs: AS_STARTED.nodeArgs,
     healthPath: '/healthz',
   })
 }
@@ -382,7 +384,7 @@ async function benchWebhooks(): Promise<WebhookBench> {
 /** The memory soak (bench/soak.ts) against a server on an empty database of its own. */
 async function benchSoak(count: number): Promise<SoakResult[]> {
   const db = await freshDb(0)
-  const server = await startOwnServer(db, { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' })
+  const server = await startOwnServer(db, {})
   try {
     process.stderr.write(`\n== memory soak on ${db.kind}, ${count} requests a shape\n`)
     const url = `http://127.0.0.1:${server.port}`
@@ -443,15 +445,15 @@ interface ServerRun {
 }
 
 async function benchServer(o: Options, r: ServerRun): Promise<RunResult> {
-  const nodeArgs = o.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(o.cpuProf)}`] : []
+  const profile = o.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(o.cpuProf)}`] : []
+  const nodeArgs = [...AS_STARTED.nodeArgs, ...profile]
   const server = await startProcess(SERVER, {
     env: {
       ...r.env,
       HOST: '127.0.0.1',
       WORKERS: String(r.workers),
       LOGIN_RATE_LIMIT: '1000000',
-      // As `npm start` runs it: fewer malloc arenas keep the memory of scrypt's logins from lingering.
-      MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
+      ...startedEnv(),
     },
     nodeArgs,
     healthPath: '/healthz',

@@ -5,6 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { AS_STARTED } from '../bench/processes.js'
 import { freePort } from './helpers/process.js'
 import { freshDatabase } from './helpers/server.js'
 
@@ -172,4 +173,25 @@ describe("a newcomer's first hour, from a clean copy of the repository", () => {
       await stop(server)
     }
   })
+})
+
+/**
+ * `npm start`, the systemd unit of docs/operations.md and the bench start the server with the same
+ * node flags and malloc settings: what the bench measures is what an operator runs.
+ */
+test('npm start, the documented unit and the bench start the server the same way', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'))
+  const start = /^(.*)\bnode (.*)dist\/src\/main\.js$/.exec(pkg.scripts.start as string)
+  assert.ok(start, pkg.scripts.start)
+  const fromStart = Object.fromEntries(
+    [...start[1]!.matchAll(/(\w+)=\$\{\1:-([^}]*)\}/g)].map((m) => [m[1], m[2]]),
+  )
+  const unit = fs.readFileSync(path.join(REPO, 'docs/operations.md'), 'utf8')
+  const environment = /^Environment=NODE_ENV=production (.*)$/m.exec(unit)?.[1] ?? ''
+  const fromUnit = Object.fromEntries(environment.split(' ').map((kv) => kv.split('=')))
+  const execStart = /^ExecStart=\/usr\/bin\/node (.*)dist\/src\/main\.js$/m.exec(unit)?.[1] ?? ''
+  assert.deepEqual(fromUnit, fromStart)
+  assert.deepEqual(AS_STARTED.env, fromStart)
+  assert.deepEqual(start[2]!.trim().split(' '), AS_STARTED.nodeArgs)
+  assert.deepEqual(execStart.trim().split(' '), AS_STARTED.nodeArgs)
 })

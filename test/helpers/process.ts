@@ -22,10 +22,13 @@ export async function freePort(): Promise<number> {
 }
 
 /** Starts the real server process (`node dist/src/main.js`) and waits until /healthz answers. */
-export async function spawnServer(env: Record<string, string>): Promise<RunningServer> {
+export async function spawnServer(
+  env: Record<string, string>,
+  nodeArgs: readonly string[] = [],
+): Promise<RunningServer> {
   const port = await freePort()
   let out = ''
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [...nodeArgs, MAIN], {
     env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import { AS_STARTED } from '../../bench/processes.js'
 import { soak, soakTable } from '../../bench/soak.js'
 import { type RunningServer, spawnServer } from '../helpers/process.js'
 import { adminEnv, adminToken, freshDatabase } from '../helpers/server.js'
@@ -18,7 +19,7 @@ describe('memory stays bounded under ever-new keys', () => {
   let token = ''
   before(async () => {
     db = await freshDatabase()
-    server = await spawnServer(adminEnv(db, { MALLOC_ARENA_MAX: '2', LOG_LEVEL: 'error' }))
+    server = await spawnServer(adminEnv(db, { ...AS_STARTED.env, LOG_LEVEL: 'error' }), AS_STARTED.nodeArgs)
     const admin = await adminToken(server.url)
     const created = await fetch(`${server.url}/v2api/user/create`, {
       method: 'POST',
