@@ -15,17 +15,43 @@ import { readOf } from './traffic.js'
  */
 const KINDS = ['page', 'search', 'filters', 'varied'] as const
 
+const USAGE = `usage: DATA_DIR=<dir> (or DATABASE_URL=<url>) node dist/bench/tail.js [options]
+  --kind K   ${KINDS.join(' | ')} (default varied)
+  --reads N  reads sent, 1 or more (default 400)
+  --top N    slowest reads printed, 0 or more (default 15)
+`
+
+/** Refusals of the command line: the usage is printed with them, not a stack. */
+class UsageError extends Error {}
+
+function count(name: string, text: string, min: number): number {
+  const n = Number(text)
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`--${name} must be a whole number ≥ ${min}, not "${text}"`)
+  return n
+}
+
+function options() {
+  try {
+    const { values: v } = parseArgs({
+      options: {
+        kind: { type: 'string', default: 'varied' },
+        reads: { type: 'string', default: '400' },
+        top: { type: 'string', default: '15' },
+      },
+    })
+    const kind = KINDS.find((k) => k === v.kind)
+    if (!kind) throw new UsageError(`--kind is one of ${KINDS.join(', ')}, not "${v.kind}"`)
+    return { kind, reads: count('reads', v.reads, 1), top: count('top', v.top, 0) }
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
+      throw new UsageError(`${(e as Error).message}\n${USAGE}`)
+    throw e
+  }
+}
+
 async function main(): Promise<void> {
-  const { values: v } = parseArgs({
-    options: {
-      kind: { type: 'string', default: 'varied' },
-      reads: { type: 'string', default: '400' },
-      top: { type: 'string', default: '15' },
-    },
-  })
-  const kind = KINDS.find((k) => k === v.kind)
-  if (!kind) throw new Error(`--kind is one of ${KINDS.join(', ')}`)
-  const reads = Number(v.reads)
+  const { kind, reads, top: shown } = options()
   const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent' })
   datetimeZone.tz = config.tz
   const target = { databaseUrl: config.databaseUrl, dataDir: config.dataDir }
@@ -56,7 +82,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     `${reads} ${kind} reads one at a time: p50 ${at(0.5)} · p90 ${at(0.9)} · p99 ${at(0.99)} ms\n`,
   )
-  for (const s of seen.sort((a, b) => b.ms - a.ms).slice(0, Number(v.top))) {
+  for (const s of seen.sort((a, b) => b.ms - a.ms).slice(0, shown)) {
     const line = `${s.ms.toFixed(0).padStart(6)} ms  ${JSON.stringify(s.body)}  total ${s.total}\n${' '.repeat(10)}${s.slowest}\n`
     process.stdout.write(line)
   }
@@ -65,6 +91,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`tail: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`)
+  const text = e instanceof UsageError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e)
+  process.stderr.write(`tail: ${text}\n`)
   process.exit(1)
 })
