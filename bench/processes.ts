@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import fs from 'node:fs'
 import net from 'node:net'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 /** Child processes of a bench run: the Parta server, the ceiling server, and the seed CLI. */
 export interface Proc {
@@ -50,17 +52,27 @@ function stopper(child: ChildProcess) {
     })
 }
 
+/** The repository: bench/ is compiled to dist/bench/. */
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+
 /**
- * The server as `npm start` (and docs/operations.md's unit) runs it: a young generation of at most
- * 8 MB a semi-space, and malloc settings that hand freed memory back (test/newcomer checks that the
- * three say the same).
+ * The server as `npm start` runs it, read from package.json's start script
+ * (`NAME=${NAME:-value} … node <flags> dist/src/main.js`): its node flags and its environment's
+ * defaults. test/newcomer checks that docs/operations.md's unit says the same.
  */
-export const AS_STARTED: { nodeArgs: string[]; env: Record<string, string> } = {
-  nodeArgs: ['--max-semi-space-size=8'],
-  env: { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_TRIM_THRESHOLD_: '131072' },
+function startScript(): { nodeArgs: string[]; env: Record<string, string> } {
+  const script = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')).scripts.start as string
+  const start = /^(.*)\bnode (.*)dist\/src\/main\.js$/.exec(script)
+  if (!start) throw new Error(`package.json's start script is not "… node … dist/src/main.js": ${script}`)
+  return {
+    nodeArgs: start[2]!.trim().split(/\s+/).filter(Boolean),
+    env: Object.fromEntries([...start[1]!.matchAll(/(\w+)=\$\{\1:-([^}]*)\}/g)].map((m) => [m[1], m[2]])),
+  }
 }
 
-/** AS_STARTED's environment, with the value of the bench's own environment where it sets a name. */
+export const AS_STARTED = startScript()
+
+/** AS_STARTED's environment as the shell makes it: a name this process's environment sets keeps its value. */
 export function startedEnv(): Record<string, string> {
   return Object.fromEntries(Object.entries(AS_STARTED.env).map(([k, v]) => [k, process.env[k] ?? v]))
 }
