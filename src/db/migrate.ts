@@ -17,6 +17,7 @@ import { m014_customer_tally } from './migrations/014-customer-tally.js'
 import { m015_balance_sums } from './migrations/015-balance-sums.js'
 import { m016_customer_tally_by } from './migrations/016-customer-tally-by.js'
 import { m017_customer_pairs } from './migrations/017-customer-pairs.js'
+import { m018_customer_sole_branch } from './migrations/018-customer-sole-branch.js'
 
 const migrations: Record<string, Migration> = {
   '001-init': m001_init,
@@ -36,6 +37,7 @@ const migrations: Record<string, Migration> = {
   '015-balance-sums': m015_balance_sums,
   '016-customer-tally-by': m016_customer_tally_by,
   '017-customer-pairs': m017_customer_pairs,
+  '018-customer-sole-branch': m018_customer_sole_branch,
 }
 
 /** Runs pending migrations; safe to call from several processes (Kysely takes a lock). */

@@ -190,6 +190,11 @@ export interface ModelDef {
   parent?: string
   /** Text fields with a trigram index for substring search (migration 004: `{table}_search` on SQLite). */
   trigram?: string[]
+  /**
+   * Scope `branches`: a column kept by triggers (migration 018) holding the record's branch when it has
+   * exactly one, null otherwise; `visibleIn` tests it before the link table.
+   */
+  soleBranch?: string
   /** Records counted per branch and per value of a few filtered columns, kept by triggers (engine/tally). */
   tally?: Tally
   /** Rows a user may see beyond branch scoping (non-admins see only their own branches, §7.1). */

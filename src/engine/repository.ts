@@ -12,13 +12,17 @@ export function visibleIn(model: Model, eb: Eb, b: number): Condition {
     // Correlated on the link table's key: a page or a single record costs O(rows read), never the
     // whole branch's id list (bench: 229 ms for page 0 at 1M customers with an IN list).
     const link = linkTable(model, 'branch_ids')
-    return eb.exists(
+    const linked = eb.exists(
       eb
         .selectFrom(link)
         .select(sql.lit(1).as('one'))
         .whereRef(`${link}.record_id`, '=', `${model.table}.id`)
         .where(`${link}.value`, '=', b),
     )
+    if (!model.soleBranch) return linked
+    // A record of one branch says so on its row (and in indexes carrying the column): no lookup.
+    const sole = `${model.table}.${model.soleBranch}`
+    return eb.or([eb(sole, '=', b), eb.and([eb(sole, 'is', null), linked])])
   }
   return scope.visible(eb, b)
 }

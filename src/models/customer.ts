@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import { TALLY_BY_DIMS, TALLY_BY_TABLE } from '../db/migrations/016-customer-tally-by.js'
+import { SOLE_BRANCH_COLUMN } from '../db/migrations/018-customer-sole-branch.js'
 import {
   countRange,
   deriveCustomers,
@@ -70,6 +71,7 @@ export const customer = defineModel({
   description:
     'Leads (`is_study` 0) and students (`is_study` 1). Delete archives a customer; restore brings it back.',
   scope: 'branches',
+  soleBranch: SOLE_BRANCH_COLUMN,
   archive: { openEDate: '2030-12-31' },
   customFields: true,
   stamps: { created: 'b_date', updated: 'updated_at' },

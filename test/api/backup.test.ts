@@ -355,6 +355,7 @@ describe('backup and restore', () => {
       '015-balance-sums',
       '016-customer-tally-by',
       '017-customer-pairs',
+      '018-customer-sole-branch',
     ])
     assert.match(await ok(target.env, 'migrate'), /up to date/)
   })
@@ -381,7 +382,7 @@ async function isEmpty(db: Database): Promise<boolean> {
   )
 }
 
-/** Makes a migrated database look as it did before 012-idempotency-sync (and 013–017), as an older version left it. */
+/** Makes a migrated database look as it did before 012-idempotency-sync (and 013–018), as an older version left it. */
 async function undoLastMigration(db: Database): Promise<void> {
   const tally = (t: string) =>
     db.env.DATA_DIR
@@ -393,8 +394,20 @@ async function undoLastMigration(db: Database): Promise<void> {
           `DROP FUNCTION ${t}_link`,
           `DROP FUNCTION ${t}_customer`,
         ]
+  const sole = db.env.DATA_DIR
+    ? ['link_in', 'link_out', 'link_move', 'in', 'move'].map((x) => `DROP TRIGGER customers_sole_branch_${x}`)
+    : [
+        'DROP TRIGGER customers_sole_branch_link ON customers_branch_ids',
+        'DROP TRIGGER customers_sole_branch_in ON customers',
+        'DROP FUNCTION customers_sole_branch_link',
+        'DROP FUNCTION customers_sole_branch_customer',
+      ]
   const statements = [
+    ...sole,
+    // 018 made 017's index again with its column; both go, the index first (it holds the column).
     'DROP INDEX customers_counted',
+    'ALTER TABLE customers DROP COLUMN sole_branch_id',
+    "DELETE FROM kysely_migration WHERE name = '018-customer-sole-branch'",
     "DELETE FROM kysely_migration WHERE name = '017-customer-pairs'",
     ...tally('customers_tally_by'),
     'DROP TABLE customers_tally_by',

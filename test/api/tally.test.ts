@@ -15,8 +15,8 @@ import { type Server, suiteServer } from '../helpers/server.js'
  * property test drives random writes — through the API (create, update of `is_study` / `removed` /
  * `branch_ids` / `gender`, archive, restore), straight into the tables as another process
  * would (an update, a hard delete), unrelated writes (pays), folds of the deltas — and after each batch
- * compares every kept cell with `count(*)`, and every list's total and pages with the rows counted and
- * paged in SQL.
+ * compares every kept cell with `count(*)` (and each customer's `sole_branch_id`, 018, with its links),
+ * and every list's total and pages with the rows counted and paged in SQL.
  */
 const PAGE = 3
 const BRANCHES = [1, 2]
@@ -116,6 +116,14 @@ async function assertCells(s: Server) {
       )
     assert.deepEqual(normBy(keptBy.rows), normBy(countedBy.rows), `kept cells by ${dim} = count(*)`)
   }
+  // Migration 018: a customer's row names its branch exactly when it has one link.
+  const wrong = await sql<Record<string, unknown>>`
+    SELECT c.id, c.sole_branch_id, (SELECT count(*) FROM customers_branch_ids l WHERE l.record_id = c.id) AS links
+      FROM customers c
+     WHERE c.sole_branch_id IS DISTINCT FROM
+           (SELECT CASE WHEN count(*) = 1 THEN min(l.value) END FROM customers_branch_ids l WHERE l.record_id = c.id)
+  `.execute(s.db.kysely)
+  assert.deepEqual(wrong.rows, [], 'sole_branch_id = the only link, or null')
 }
 
 /** One page of a list (`body.page`) against the SQL reference `ids`: its total and its rows. */
@@ -155,6 +163,9 @@ async function assertLists(s: Server, seed: number) {
         for (const page of [...new Set([0, pages - 1, pages])].filter((p) => p >= 0)) {
           const body = { page, is_study: isStudy, gender: genders.length === 1 ? genders[0] : genders }
           await assertPage(s, branch, body, ids, `is_study ${isStudy} gender ${genders}`)
+          // Two counted fields: no kept cell answers, the rows (and 018's column) are counted.
+          const both = { ...body, legal_type: 1 }
+          await assertPage(s, branch, both, ids, `is_study ${isStudy} gender ${genders} legal_type 1`)
         }
       }
     }
@@ -220,6 +231,12 @@ describe('kept customer counts and page starts', () => {
       // Another process writes the table itself (an import tool, a DBA): the triggers count it too.
       await sql`UPDATE customers SET is_study = 1 - is_study WHERE id = ${target}`.execute(s.db.kysely)
       await sql`UPDATE customers SET gender = (gender + 1) % 3 WHERE id = ${target}`.execute(s.db.kysely)
+      // A customer of one branch moved to the other by its link (a link's update).
+      await sql`UPDATE customers_branch_ids SET value = 3 - value
+                 WHERE record_id = ${target}
+                   AND (SELECT count(*) FROM customers_branch_ids l WHERE l.record_id = ${target}) = 1`.execute(
+        s.db.kysely,
+      )
     } else {
       await s.db.kysely.transaction().execute(async (trx) => {
         await trx
@@ -250,6 +267,90 @@ describe('kept customer counts and page starts', () => {
       ),
       { numRuns: 6, seed: 0x7a11 },
     )
+  })
+
+  test("a customer's row names its branch exactly while it has one (018), whoever changes the links", async () => {
+    const soleOf = async (id: number) => {
+      const row = await s.db.kysely
+        .selectFrom('customers')
+        .select('sole_branch_id')
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow()
+      return row.sole_branch_id === null ? null : Number(row.sole_branch_id)
+    }
+    const c = await make.customer(s, { branch_ids: [1, 2] })
+    assert.equal(await soleOf(c.id), null, 'two branches')
+    await s.db.kysely
+      .deleteFrom('customers_branch_ids')
+      .where('record_id', '=', c.id)
+      .where('value', '=', 2)
+      .execute()
+    assert.equal(await soleOf(c.id), 1, 'a link deleted in SQL')
+    const r = await s.api(`1/customer/update?id=${c.id}`, { branch_ids: [2] })
+    assert.equal(r.status, 200, r.text)
+    assert.equal(await soleOf(c.id), 2, 'moved by the API')
+    await s.db.kysely
+      .updateTable('customers_branch_ids')
+      .set({ value: 1 })
+      .where('record_id', '=', c.id)
+      .execute()
+    assert.equal(await soleOf(c.id), 1, 'a link updated in SQL')
+    await s.db.kysely.insertInto('customers_branch_ids').values({ record_id: c.id, value: 2 }).execute()
+    assert.equal(await soleOf(c.id), null, 'a link inserted in SQL')
+    await s.db.kysely.deleteFrom('customers_branch_ids').where('record_id', '=', c.id).execute()
+    assert.equal(await soleOf(c.id), null, 'no link')
+    // A bulk load writes links before their customer: the customer gets its branch when it arrives.
+    const id = c.id + 100_000
+    await s.db.kysely.insertInto('customers_branch_ids').values({ record_id: id, value: 2 }).execute()
+    await s.db.kysely
+      .insertInto('customers')
+      .values({ id, name: 'Загружен', is_study: 1, legal_type: 1 })
+      .execute()
+    assert.equal(await soleOf(id), 2, 'links before the customer')
+    const seen = await s.api(`2/customer/index`, { id, is_study: 1, legal_type: 1, gender: 0 })
+    assert.equal(seen.body.total, 1, seen.text)
+    const unseen = await s.api(`1/customer/index`, { id, is_study: 1, legal_type: 1, gender: 0 })
+    assert.equal(unseen.body.total, 0, unseen.text)
+    await s.db.kysely.transaction().execute(async (trx) => {
+      await trx.deleteFrom('customers_branch_ids').where('record_id', '=', id).execute()
+      await trx.deleteFrom('customers').where('id', '=', id).execute()
+    })
+    await assertCells(s)
+  })
+
+  test("two transactions changing one customer's links in SQL leave its branch exact (PostgreSQL)", {
+    skip: !process.env.TEST_DATABASE_URL && 'SQLite runs one write transaction at a time',
+  }, async () => {
+    const c = await make.customer(s, { branch_ids: [1, 2] })
+    const dropLink = (value: number) => (trx: typeof s.db.kysely) =>
+      trx
+        .deleteFrom('customers_branch_ids')
+        .where('record_id', '=', c.id)
+        .where('value', '=', value)
+        .execute()
+    let started!: () => void
+    const second = new Promise<void>((resolve) => {
+      started = resolve
+    })
+    // The first holds its change open while the second asks to change the same customer's links:
+    // the second's trigger waits for the first and then counts what it left (no link at all).
+    const first = s.db.kysely.transaction().execute(async (trx) => {
+      await dropLink(1)(trx)
+      started()
+      await new Promise((resolve) => setTimeout(resolve, 300))
+    })
+    await second
+    await s.db.kysely.transaction().execute(async (trx) => {
+      await dropLink(2)(trx)
+    })
+    await first
+    const row = await s.db.kysely
+      .selectFrom('customers')
+      .select('sole_branch_id')
+      .where('id', '=', c.id)
+      .executeTakeFirstOrThrow()
+    assert.equal(row.sole_branch_id, null)
+    await assertCells(s)
   })
 
   test('concurrent writes to the same customers leave every kept count exact', async () => {
