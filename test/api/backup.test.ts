@@ -404,8 +404,11 @@ async function undoLastMigration(db: Database): Promise<void> {
       ]
   const statements = [
     ...sole,
-    // 018 made 017's index again with its column; both go, the index first (it holds the column).
+    // 018 made 017's index and 001's customers_state again with its column: the indexes go first
+    // (they hold the column), customers_state comes back as 001 made it, customers_counted with 017.
     'DROP INDEX customers_counted',
+    'DROP INDEX customers_state',
+    'CREATE INDEX customers_state ON customers (removed, is_study, id)',
     'ALTER TABLE customers DROP COLUMN sole_branch_id',
     "DELETE FROM kysely_migration WHERE name = '018-customer-sole-branch'",
     "DELETE FROM kysely_migration WHERE name = '017-customer-pairs'",
