@@ -20,9 +20,20 @@ export function visibleIn(model: Model, eb: Eb, b: number): Condition {
         .where(`${link}.value`, '=', b),
     )
     if (!model.soleBranch) return linked
-    // A record of one branch says so on its row (and in indexes carrying the column): no lookup.
+    // A record of one branch says so on its row (and in indexes carrying the column): no lookup. Under
+    // an OR, PostgreSQL no longer makes the EXISTS a semi-join and may hash the whole branch's links
+    // for it instead (100 000 customers: a page 2 → 41 ms); an OFFSET keeps it a lookup per row.
     const sole = `${model.table}.${model.soleBranch}`
-    return eb.or([eb(sole, '=', b), eb.and([eb(sole, 'is', null), linked])])
+    const looked = eb.exists(
+      eb
+        .selectFrom(link)
+        .select(sql.lit(1).as('one'))
+        .whereRef(`${link}.record_id`, '=', `${model.table}.id`)
+        .where(`${link}.value`, '=', b)
+        .limit(1)
+        .offset(0),
+    )
+    return eb.or([eb(sole, '=', b), eb.and([eb(sole, 'is', null), looked])])
   }
   return scope.visible(eb, b)
 }
