@@ -9,7 +9,7 @@ import { TALLY_BY_DIMS } from './016-customer-tally-by.js'
  * Whether a customer belongs to the path's branch is a question to `customers_branch_ids`, one index
  * lookup per customer (engine/repository `visibleIn`). A page asks it 50 times; a count of a filter that
  * kept cells cannot answer (two counted fields, a range) asks it once per match: at 1 000 000 customers,
- * half a million lookups, 1.2–1.6 s, the tail of the mixed traffic. Almost every customer has one
+ * half a million lookups, 1.2–2.0 s, the tail of the mixed traffic. Almost every customer has one
  * branch, so `sole_branch_id` holds it (null with none or several) and the test reads the row, or the
  * index entry: `sole_branch_id = b OR (sole_branch_id IS NULL AND EXISTS (link))`. `customers_counted`
  * (017) is made again with the column before the id, so such a count reads index entries only
