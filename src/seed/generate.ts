@@ -93,43 +93,36 @@ export async function generate(db: Db, o: GenerateOptions): Promise<GenerateRepo
   const rng = new Rng(o.seed)
   let finishing = 0
   let writer!: BulkWriter
+  const load = async () => {
+    writer = await BulkWriter.open({ databaseUrl: o.databaseUrl, dataDir: o.dataDir })
+    try {
+      await writer.prepareIds(TABLES)
+      const sink = new RecordSink(writer, { today: date, now: dateTime, tz: o.tz, pathBranch: 1, userId: 0 })
+      const school = await setUpSchool({ db: db.kysely, sink, rng, models: o.models, term }, o.customers)
+      await writer.commit()
+      const progress = new Progress('customers', o.customers)
+      const cohorts = async () => {
+        for (let done = 0; done < o.customers; ) {
+          const n = Math.min(COHORT, o.customers - done)
+          generateCohort({ sink, rng, models: o.models, school, term }, n)
+          await writer.commit()
+          done += n
+          progress.update(done)
+        }
+        progress.done()
+      }
+      await writer.withoutIndexes(BULK_TABLES, cohorts, () => {
+        finishing = performance.now()
+      })
+      await writer.finish()
+    } finally {
+      await writer.close()
+    }
+  }
   // The customers are counted per branch, and their sole branch set, once after the load, not by a
   // trigger per row (014, 016, 018).
   const k = db.kysely as unknown as Kysely<unknown>
-  await withoutSoleBranch(k, () =>
-    withoutTallies(k, async () => {
-      writer = await BulkWriter.open({ databaseUrl: o.databaseUrl, dataDir: o.dataDir })
-      try {
-        await writer.prepareIds(TABLES)
-        const sink = new RecordSink(writer, {
-          today: date,
-          now: dateTime,
-          tz: o.tz,
-          pathBranch: 1,
-          userId: 0,
-        })
-        const school = await setUpSchool({ db: db.kysely, sink, rng, models: o.models, term }, o.customers)
-        await writer.commit()
-        const progress = new Progress('customers', o.customers)
-        const load = async () => {
-          for (let done = 0; done < o.customers; ) {
-            const n = Math.min(COHORT, o.customers - done)
-            generateCohort({ sink, rng, models: o.models, school, term }, n)
-            await writer.commit()
-            done += n
-            progress.update(done)
-          }
-          progress.done()
-        }
-        await writer.withoutIndexes(BULK_TABLES, load, () => {
-          finishing = performance.now()
-        })
-        await writer.finish()
-      } finally {
-        await writer.close()
-      }
-    }),
-  )
+  await withoutSoleBranch(k, () => withoutTallies(k, load))
   const checking = performance.now()
   const ids = await sampleIds(db, o.sample, o.seed)
   const mismatches = await checkCaches(db, ids, o.tz, o.models)

@@ -126,6 +126,16 @@ async function assertCells(s: Server) {
   assert.deepEqual(wrong.rows, [], 'sole_branch_id = the only link, or null')
 }
 
+/** Customer `id`'s `sole_branch_id` (migration 018), as a number or null. */
+async function soleBranchOf(s: Server, id: number): Promise<number | null> {
+  const row = await s.db.kysely
+    .selectFrom('customers')
+    .select('sole_branch_id')
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow()
+  return row.sole_branch_id === null ? null : Number(row.sole_branch_id)
+}
+
 /** One page of a list (`body.page`) against the SQL reference `ids`: its total and its rows. */
 async function assertPage(s: Server, branch: number, body: { page: number }, ids: number[], list: string) {
   const r = await s.api(`${branch}/customer/index`, body)
@@ -270,35 +280,27 @@ describe('kept customer counts and page starts', () => {
   })
 
   test("a customer's row names its branch exactly while it has one (018), whoever changes the links", async () => {
-    const soleOf = async (id: number) => {
-      const row = await s.db.kysely
-        .selectFrom('customers')
-        .select('sole_branch_id')
-        .where('id', '=', id)
-        .executeTakeFirstOrThrow()
-      return row.sole_branch_id === null ? null : Number(row.sole_branch_id)
-    }
     const c = await make.customer(s, { branch_ids: [1, 2] })
-    assert.equal(await soleOf(c.id), null, 'two branches')
+    assert.equal(await soleBranchOf(s, c.id), null, 'two branches')
     await s.db.kysely
       .deleteFrom('customers_branch_ids')
       .where('record_id', '=', c.id)
       .where('value', '=', 2)
       .execute()
-    assert.equal(await soleOf(c.id), 1, 'a link deleted in SQL')
+    assert.equal(await soleBranchOf(s, c.id), 1, 'a link deleted in SQL')
     const r = await s.api(`1/customer/update?id=${c.id}`, { branch_ids: [2] })
     assert.equal(r.status, 200, r.text)
-    assert.equal(await soleOf(c.id), 2, 'moved by the API')
+    assert.equal(await soleBranchOf(s, c.id), 2, 'moved by the API')
     await s.db.kysely
       .updateTable('customers_branch_ids')
       .set({ value: 1 })
       .where('record_id', '=', c.id)
       .execute()
-    assert.equal(await soleOf(c.id), 1, 'a link updated in SQL')
+    assert.equal(await soleBranchOf(s, c.id), 1, 'a link updated in SQL')
     await s.db.kysely.insertInto('customers_branch_ids').values({ record_id: c.id, value: 2 }).execute()
-    assert.equal(await soleOf(c.id), null, 'a link inserted in SQL')
+    assert.equal(await soleBranchOf(s, c.id), null, 'a link inserted in SQL')
     await s.db.kysely.deleteFrom('customers_branch_ids').where('record_id', '=', c.id).execute()
-    assert.equal(await soleOf(c.id), null, 'no link')
+    assert.equal(await soleBranchOf(s, c.id), null, 'no link')
     // A bulk load writes links before their customer: the customer gets its branch when it arrives.
     const id = c.id + 100_000
     await s.db.kysely.insertInto('customers_branch_ids').values({ record_id: id, value: 2 }).execute()
@@ -306,7 +308,7 @@ describe('kept customer counts and page starts', () => {
       .insertInto('customers')
       .values({ id, name: 'Загружен', is_study: 1, legal_type: 1 })
       .execute()
-    assert.equal(await soleOf(id), 2, 'links before the customer')
+    assert.equal(await soleBranchOf(s, id), 2, 'links before the customer')
     const seen = await s.api(`2/customer/index`, { id, is_study: 1, legal_type: 1, gender: 0 })
     assert.equal(seen.body.total, 1, seen.text)
     const unseen = await s.api(`1/customer/index`, { id, is_study: 1, legal_type: 1, gender: 0 })
@@ -328,28 +330,23 @@ describe('kept customer counts and page starts', () => {
         .where('record_id', '=', c.id)
         .where('value', '=', value)
         .execute()
-    let started!: () => void
-    const second = new Promise<void>((resolve) => {
-      started = resolve
+    let wrote!: () => void
+    const firstWrote = new Promise<void>((resolve) => {
+      wrote = resolve
     })
     // The first holds its change open while the second asks to change the same customer's links:
     // the second's trigger waits for the first and then counts what it left (no link at all).
     const first = s.db.kysely.transaction().execute(async (trx) => {
       await dropLink(1)(trx)
-      started()
+      wrote()
       await new Promise((resolve) => setTimeout(resolve, 300))
     })
-    await second
+    await firstWrote
     await s.db.kysely.transaction().execute(async (trx) => {
       await dropLink(2)(trx)
     })
     await first
-    const row = await s.db.kysely
-      .selectFrom('customers')
-      .select('sole_branch_id')
-      .where('id', '=', c.id)
-      .executeTakeFirstOrThrow()
-    assert.equal(row.sole_branch_id, null)
+    assert.equal(await soleBranchOf(s, c.id), null)
     await assertCells(s)
   })
 
