@@ -1,3 +1,4 @@
+import { shapes } from '../db/shapes.js'
 import { fail } from '../errors.js'
 import { bool, date, int, number, stringList, text } from '../fields/index.js'
 import type { FieldKind } from '../fields/kind.js'
@@ -65,13 +66,16 @@ function oneOf(base: FieldKind, options: string[]): FieldKind {
 
 export async function loadCustomDefs(model: Model, ctx: ActionCtx): Promise<CustomDef[]> {
   if (!model.customFields) return []
-  const rows = await ctx.trx
-    .selectFrom('custom_fields')
-    .selectAll()
-    .where('model', '=', model.slug)
-    .orderBy('weight')
-    .orderBy('id')
-    .execute()
+  const q = shapes.compiled(`custom_fields:${ctx.dialect}`, [model.slug], () =>
+    ctx.trx
+      .selectFrom('custom_fields')
+      .selectAll()
+      .where('model', '=', model.slug)
+      .orderBy('weight')
+      .orderBy('id')
+      .compile(),
+  )
+  const { rows } = await ctx.trx.executeQuery<Record<string, unknown>>(q)
   return rows.map((r) => {
     const options = JSON.parse(r.options as string) as string[]
     const label = r.label as string

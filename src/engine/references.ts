@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import { shapes } from '../db/shapes.js'
 import { fail } from '../errors.js'
 import { messages } from '../fields/kind.js'
 import { inList } from './filters.js'
@@ -26,7 +27,10 @@ export async function applyBranchRules(model: Model, draft: Draft, ctx: ActionCt
   if (!draft.changed.has(field) || draft.errors[field]) return
   const wanted =
     field === 'branch_id' ? [draft.values.branch_id as number] : (draft.values.branch_ids as number[])
-  const existing = await ctx.trx.selectFrom('branches').select('id').where('id', 'in', wanted).execute()
+  const q = shapes.compiled(`branches:${ctx.dialect}:${wanted.length}`, wanted, () =>
+    ctx.trx.selectFrom('branches').select('id').where('id', 'in', wanted).compile(),
+  )
+  const existing = (await ctx.trx.executeQuery(q)).rows
   if (existing.length !== new Set(wanted).size) return draft.addError(field, messages.invalid(label))
   if (wanted.some((b) => !ctx.allowedBranches.includes(b))) throw fail.access()
   // Taking a record out of a branch is as much a change of that branch as adding one (§2.6).

@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import { insertShape, shapes, updateShape } from '../db/shapes.js'
 import type { ActionCtx, Condition, Eb, Model, Rec, Scope } from './model.js'
 import { linkTable } from './model.js'
 import { arrayRowReader, readColumns, rowReader } from './serialise.js'
@@ -129,12 +130,17 @@ export async function findVisible(
 }
 
 export async function findById(model: Model, id: number, ctx: ActionCtx): Promise<Rec | null> {
-  const row = await ctx.trx.selectFrom(model.table).selectAll().where('id', '=', id).executeTakeFirst()
+  const q = shapes.compiled(`byId:${ctx.dialect}:${model.table}`, [id], () =>
+    ctx.trx.selectFrom(model.table).selectAll().where('id', '=', id).compile(),
+  )
+  const row = (await ctx.trx.executeQuery<Record<string, unknown>>(q)).rows[0]
   return row ? rowToRec(model, row) : null
 }
 
 export async function insertRow(model: Model, row: Record<string, unknown>, ctx: ActionCtx): Promise<number> {
-  const r = await ctx.trx.insertInto(model.table).values(row).returning('id').executeTakeFirstOrThrow()
+  const q = insertShape(ctx.trx, ctx.dialect, model.table, [row], ['id'])
+  const r = (await ctx.trx.executeQuery<{ id: unknown }>(q)).rows[0]
+  if (!r) throw new Error(`no id returned by the insert into ${model.table}`)
   return Number(r.id)
 }
 
@@ -145,7 +151,7 @@ export async function updateRow(
   ctx: ActionCtx,
 ): Promise<void> {
   if (Object.keys(row).length === 0) return
-  await ctx.trx.updateTable(model.table).set(row).where('id', '=', id).execute()
+  await ctx.trx.executeQuery(updateShape(ctx.trx, ctx.dialect, model.table, id, row))
 }
 
 /**
@@ -167,10 +173,8 @@ export async function writeLinks(
     if (!fresh) await ctx.trx.deleteFrom(table).where('record_id', '=', id).execute()
     const list = values[name] as number[]
     if (list.length > 0) {
-      await ctx.trx
-        .insertInto(table)
-        .values(list.map((value) => ({ record_id: id, value })))
-        .execute()
+      const rows = list.map((value) => ({ record_id: id, value }))
+      await ctx.trx.executeQuery(insertShape(ctx.trx, ctx.dialect, table, rows))
     }
   }
 }

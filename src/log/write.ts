@@ -1,3 +1,4 @@
+import { insertShape } from '../db/shapes.js'
 import type { CustomDef } from '../engine/custom-fields.js'
 import type { ActionCtx, Model, Rec } from '../engine/model.js'
 import { enqueueDeliveries } from '../webhooks/outbox.js'
@@ -62,22 +63,19 @@ export async function writeLogs(ctx: ActionCtx, entries: LogEntry[]): Promise<vo
   for (let at = 0; at < entries.length; at += CHUNK) {
     const chunk = entries.slice(at, at + CHUNK)
     const visible = chunk.map((e) => visibility(e.model))
-    const rows = await ctx.trx
-      .insertInto('log')
-      .values(
-        chunk.map((e, i) => ({
-          entity: e.entity ?? e.model.logName,
-          entity_id: e.entityId,
-          user_id: ctx.user.id,
-          event: e.event,
-          fields_old: encode(e.old),
-          fields_new: encode(e.new),
-          date_time: ctx.now,
-          visibility: visible[i]!,
-        })),
-      )
-      .returning('id')
-      .execute()
+    const values = chunk.map((e, i) => ({
+      entity: e.entity ?? e.model.logName,
+      entity_id: e.entityId,
+      user_id: ctx.user.id,
+      event: e.event,
+      fields_old: encode(e.old),
+      fields_new: encode(e.new),
+      date_time: ctx.now,
+      visibility: visible[i]!,
+    }))
+    const { rows } = await ctx.trx.executeQuery<{ id: unknown }>(
+      insertShape(ctx.trx, ctx.dialect, 'log', values, ['id']),
+    )
     const ids = rows.map((r) => Number(r.id)).sort((a, b) => a - b)
     const links = chunk.flatMap((e, i) =>
       visible[i] === 'branches'
@@ -85,10 +83,9 @@ export async function writeLogs(ctx: ActionCtx, entries: LogEntry[]): Promise<vo
         : [],
     )
     for (let l = 0; l < links.length; l += CHUNK * 4)
-      await ctx.trx
-        .insertInto('log_branches')
-        .values(links.slice(l, l + CHUNK * 4))
-        .execute()
+      await ctx.trx.executeQuery(
+        insertShape(ctx.trx, ctx.dialect, 'log_branches', links.slice(l, l + CHUNK * 4)),
+      )
     await enqueueDeliveries(
       ctx,
       chunk.map((e, i) => ({

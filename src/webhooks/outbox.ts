@@ -1,4 +1,5 @@
 import crypto from 'node:crypto'
+import { shapes } from '../db/shapes.js'
 import type { ActionCtx, AnyDb } from '../engine/model.js'
 
 /** The event names of the payload (Alfa CRM's), by log event code (§5.11). */
@@ -45,7 +46,11 @@ const asSet = (json: string): Set<string> | null => {
 
 /** The active endpoints as this transaction sees them: one indexed read of the token when cached. */
 async function activeWebhooks(trx: AnyDb): Promise<Active[]> {
-  const state = await trx.selectFrom('webhook_state').select('version').executeTakeFirst()
+  // No parameters and the same text on both databases: one shape for both.
+  const read = shapes.compiled('webhook_state', [], () =>
+    trx.selectFrom('webhook_state').select('version').compile(),
+  )
+  const state = (await trx.executeQuery<{ version: unknown }>(read)).rows[0]
   const version = String(state?.version ?? '')
   const kept = cache.get(version)
   if (kept) return kept

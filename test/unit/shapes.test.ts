@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, sql } from 'kysely'
-import { Shapes } from '../../src/db/shapes.js'
+import { insertShape, Shapes, updateShape } from '../../src/db/shapes.js'
 
 const db = new Kysely<Record<string, Record<string, unknown>>>({
   dialect: {
@@ -41,4 +41,50 @@ test('a shape whose parameters are not the ones listed is never kept', () => {
   assert.deepEqual(run(1, 'a').parameters, ['a', 1])
   assert.deepEqual(run(2, 'b').parameters, ['b', 2])
   assert.equal(built, 2)
+})
+
+test('an insert is kept by table, columns and row count, and bound to the values of each call', () => {
+  const first = insertShape(db, 'sqlite', 'links', [{ record_id: 1, value: 2 }], ['id'])
+  const kept = insertShape(db, 'sqlite', 'links', [{ record_id: 7, value: 8 }], ['id'])
+  assert.equal(kept.sql, first.sql)
+  assert.equal(kept.sql, 'insert into "links" ("record_id", "value") values (?, ?) returning "id"')
+  assert.deepEqual(kept.parameters, [7, 8])
+  const two = insertShape(db, 'sqlite', 'links', [
+    { record_id: 7, value: 8 },
+    { record_id: 7, value: 9 },
+  ])
+  assert.equal(two.sql, 'insert into "links" ("record_id", "value") values (?, ?), (?, ?)')
+  assert.deepEqual(two.parameters, [7, 8, 7, 9])
+  // A column whose value is undefined is left out, as Kysely leaves it out.
+  const fewer = insertShape(db, 'sqlite', 'links', [{ record_id: 3, value: undefined }])
+  assert.equal(fewer.sql, 'insert into "links" ("record_id") values (?)')
+  assert.deepEqual(fewer.parameters, [3])
+})
+
+test('rows that differ in their columns, or hold an expression, are built as Kysely builds them', () => {
+  const mixed = [
+    { a: 1, b: 2 },
+    { a: 3, c: 4 },
+  ]
+  const built = db.insertInto('t').values(mixed).compile()
+  for (let i = 0; i < 2; i++) {
+    const q = insertShape(db, 'sqlite', 't', mixed)
+    assert.equal(q.sql, built.sql)
+    assert.deepEqual(q.parameters, built.parameters)
+  }
+  // The first call with a plain value keeps the shape; an expression in its place is never bound to it.
+  insertShape(db, 'sqlite', 'u', [{ n: 1 }])
+  const expr = insertShape(db, 'sqlite', 'u', [{ n: sql`n + ${5}` }])
+  assert.equal(expr.sql, 'insert into "u" ("n") values (n + ?)')
+  assert.deepEqual(expr.parameters, [5])
+})
+
+test('an update by id is kept by table and columns and binds the id last', () => {
+  updateShape(db, 'sqlite', 'customers', 1, { name: 'a', removed: 0 })
+  const q = updateShape(db, 'sqlite', 'customers', 9, { name: 'b', removed: 1 })
+  assert.equal(q.sql, 'update "customers" set "name" = ?, "removed" = ? where "id" = ?')
+  assert.deepEqual(q.parameters, ['b', 1, 9])
+  const other = updateShape(db, 'sqlite', 'customers', 9, { removed: 1, name: 'b' })
+  assert.equal(other.sql, 'update "customers" set "removed" = ?, "name" = ? where "id" = ?')
+  assert.deepEqual(other.parameters, [1, 'b', 9])
 })
