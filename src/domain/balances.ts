@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import { shapes } from '../db/shapes.js'
 import type { ActionCtx } from '../engine/model.js'
 import { updateEach } from '../engine/repository.js'
 
@@ -20,41 +21,57 @@ export async function refreshCustomers(customerIds: Iterable<number | null>, ctx
   )
   if (ids.length === 0) return
   await lockCustomers(ids, ctx)
-  const pays = await ctx.trx
-    .selectFrom('pays as p')
-    .leftJoin('customer_tariffs as ct', 'ct.id', 'p.ctt_id')
-    .select('p.customer_id')
-    .select(
-      sql<number>`sum(CASE WHEN ct.is_separate_balance = 1 THEN 0
+  // Each statement is built once per dialect and number of customers (db/shapes).
+  const shape = `${ctx.dialect}:${ids.length}`
+  const paysQuery = shapes.compiled(`balances:pays:${shape}`, [...ids, 1, 1, 2], () =>
+    ctx.trx
+      .selectFrom('pays as p')
+      .leftJoin('customer_tariffs as ct', 'ct.id', 'p.ctt_id')
+      .select('p.customer_id')
+      .select(
+        sql<number>`sum(CASE WHEN ct.is_separate_balance = 1 THEN 0
         WHEN p.pay_type_id = 1 THEN p.income ELSE -p.income END)`.as('net'),
-    )
-    .select(sql<number>`sum(CASE WHEN p.pay_type_id = 1 THEN 1 ELSE 0 END)`.as('paid'))
-    .where('p.customer_id', 'in', ids)
-    .where('p.is_confirmed', '=', 1)
-    .where('p.pay_type_id', 'in', [1, 2])
-    .groupBy('p.customer_id')
-    .execute()
+      )
+      .select(sql<number>`sum(CASE WHEN p.pay_type_id = 1 THEN 1 ELSE 0 END)`.as('paid'))
+      .where('p.customer_id', 'in', ids)
+      .where('p.is_confirmed', '=', 1)
+      .where('p.pay_type_id', 'in', [1, 2])
+      .groupBy('p.customer_id')
+      .compile(),
+  )
+  const pays = (await ctx.trx.executeQuery<{ customer_id: unknown; net: unknown; paid: unknown }>(paysQuery))
+    .rows
   // The lesson's status and start as kept on its details (migration 005): an index range per customer.
-  const lessons = await ctx.trx
-    .selectFrom('lesson_details as d')
-    .leftJoin('customer_tariffs as ct', 'ct.id', 'd.ctt_id')
-    .select('d.customer_id')
-    .select(sql<number>`sum(CASE WHEN ct.is_separate_balance = 1 THEN 0 ELSE d.commission END)`.as('charged'))
-    .select(
-      sql<string | null>`max(CASE WHEN d.is_attend = 1 THEN substr(d.lesson_time, 1, 10) END)`.as('last'),
-    )
-    .where('d.lesson_status', '=', 3)
-    .where('d.customer_id', 'in', ids)
-    .groupBy('d.customer_id')
-    .execute()
-  const periods = await ctx.trx
-    .selectFrom('customer_tariffs')
-    .select('customer_id')
-    .select(sql<number>`sum(period_charge)`.as('charged'))
-    .where('customer_id', 'in', ids)
-    .where('is_separate_balance', '=', 0)
-    .groupBy('customer_id')
-    .execute()
+  const lessonsQuery = shapes.compiled(`balances:lessons:${shape}`, [3, ...ids], () =>
+    ctx.trx
+      .selectFrom('lesson_details as d')
+      .leftJoin('customer_tariffs as ct', 'ct.id', 'd.ctt_id')
+      .select('d.customer_id')
+      .select(
+        sql<number>`sum(CASE WHEN ct.is_separate_balance = 1 THEN 0 ELSE d.commission END)`.as('charged'),
+      )
+      .select(
+        sql<string | null>`max(CASE WHEN d.is_attend = 1 THEN substr(d.lesson_time, 1, 10) END)`.as('last'),
+      )
+      .where('d.lesson_status', '=', 3)
+      .where('d.customer_id', 'in', ids)
+      .groupBy('d.customer_id')
+      .compile(),
+  )
+  const lessons = (
+    await ctx.trx.executeQuery<{ customer_id: unknown; charged: unknown; last: string | null }>(lessonsQuery)
+  ).rows
+  const periodsQuery = shapes.compiled(`balances:periods:${shape}`, [...ids, 0], () =>
+    ctx.trx
+      .selectFrom('customer_tariffs')
+      .select('customer_id')
+      .select(sql<number>`sum(period_charge)`.as('charged'))
+      .where('customer_id', 'in', ids)
+      .where('is_separate_balance', '=', 0)
+      .groupBy('customer_id')
+      .compile(),
+  )
+  const periods = (await ctx.trx.executeQuery<{ customer_id: unknown; charged: unknown }>(periodsQuery)).rows
   const pay = new Map(pays.map((r) => [Number(r.customer_id), r]))
   const lesson = new Map(lessons.map((r) => [Number(r.customer_id), r]))
   const period = new Map(periods.map((r) => [Number(r.customer_id), Number(r.charged)]))

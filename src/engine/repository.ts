@@ -212,7 +212,7 @@ export async function updateEach(
     for (let at = 0; at < all.length; at += 1000) {
       const rows = all.slice(at, at + 1000)
       if (rows.length === 1) {
-        await ctx.trx.updateTable(table).set(rows[0]!.set).where('id', '=', rows[0]!.id).execute()
+        await ctx.trx.executeQuery(updateShape(ctx.trx, ctx.dialect, table, rows[0]!.id, rows[0]!.set))
         continue
       }
       const set: Record<string, unknown> = {}

@@ -1,3 +1,4 @@
+import { shapes } from '../db/shapes.js'
 import { refreshCustomers } from '../domain/balances.js'
 import { PAY_TOTALS_DOC, payTotals } from '../domain/pay-totals.js'
 import { describe, exact, ids, oneOrMany, range, stampRange, substring } from '../engine/filters.js'
@@ -130,12 +131,19 @@ async function checkAccountBranch(draft: Draft, ctx: ActionCtx): Promise<void> {
   const v = draft.values
   if (!draft.changed.has('branch_id') && !draft.changed.has('pay_account_id')) return
   if (v.pay_account_id == null || draft.errors.pay_account_id || draft.errors.branch_id) return
-  const query = ctx.trx
-    .selectFrom('pay_accounts')
-    .select('id')
-    .where('id', '=', v.pay_account_id as number)
-    .where('branch_id', '=', v.branch_id as number)
-  const found = await keepFound(ctx, payAccount, query).executeTakeFirst()
+  const params = [v.pay_account_id, v.branch_id]
+  const query = shapes.compiled(`pay:account-branch:${ctx.dialect}`, params, () =>
+    keepFound(
+      ctx,
+      payAccount,
+      ctx.trx
+        .selectFrom('pay_accounts')
+        .select('id')
+        .where('id', '=', v.pay_account_id as number)
+        .where('branch_id', '=', v.branch_id as number),
+    ).compile(),
+  )
+  const found = (await ctx.trx.executeQuery(query)).rows[0]
   if (!found) draft.addError('pay_account_id', messages.invalid('Касса'))
 }
 
