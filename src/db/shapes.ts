@@ -34,7 +34,51 @@ export class Shapes {
     this.kept.set(key, same && made.sql.length <= MAX_SHAPE_CHARS ? light : null)
     return made
   }
+
+  private readonly bound = new Map<string, { query: CompiledQuery; slots: Slot[] } | null>()
+
+  /**
+   * A statement built from numbers (`args`) by code that does not say where it binds them (a model's
+   * branch rule, say): on the first use of `key` it is built twice, with `args` and with stand-ins for
+   * them, and the stand-ins' places in the parameters are where each later call binds its own numbers.
+   * Kept only if putting `args` in those places gives exactly the statement built with them (same
+   * text, same parameters): a number the builder does not bind as it is (a list sent as one JSON text)
+   * leaves the shape unkept, built each time.
+   */
+  withArgs(
+    key: string,
+    args: readonly number[],
+    build: (args: readonly number[]) => CompiledQuery,
+  ): CompiledQuery {
+    const shape = this.bound.get(key)
+    if (shape) return { ...shape.query, parameters: fill(shape.slots, args) }
+    const made = build(args)
+    if (shape === null) return made
+    const probe = build(args.map((_, i) => STAND_IN - i))
+    const slots = probe.parameters.map((p): Slot => {
+      const i = typeof p === 'number' ? STAND_IN - p : -1
+      return Number.isInteger(i) && i >= 0 && i < args.length ? i : { value: p }
+    })
+    const params = fill(slots, args)
+    const same =
+      probe.sql === made.sql &&
+      made.sql.length <= MAX_SHAPE_CHARS &&
+      params.length === made.parameters.length &&
+      params.every((p, i) => Object.is(p, made.parameters[i]))
+    if (this.bound.size >= MAX_SHAPES) this.bound.delete(this.bound.keys().next().value!)
+    const light = { ...made, query: { kind: made.query.kind } as CompiledQuery['query'] }
+    this.bound.set(key, same ? { query: light, slots } : null)
+    return made
+  }
 }
+
+/** A parameter's place: the index of the argument bound there, or a value the shape always binds. */
+type Slot = number | { value: unknown }
+/** Stand-ins count down from here: numbers no statement binds of its own. */
+const STAND_IN = -987_654_321
+
+const fill = (slots: Slot[], args: readonly number[]) =>
+  slots.map((s) => (typeof s === 'number' ? args[s] : s.value))
 
 export const shapes = new Shapes()
 

@@ -57,12 +57,19 @@ export async function checkReferences(model: Model, draft: Draft, ctx: ActionCtx
     if (!target) continue
     branches ??= await branchesOf(model, draft.values as Rec, ctx)
     const scoped = target.scope !== 'global' && target.scope !== 'tenant' && branches.length > 0
-    const query = ctx.trx
-      .selectFrom(target.table)
-      .select(`${target.table}.id`)
-      .where((eb) => inList(eb, ctx.dialect, `${target.table}.id`, ids))
-      .where((eb) => (scoped ? eb.or(branches!.map((b) => visibleIn(target, eb, b))) : sql<boolean>`1 = 1`))
-    const found = await keepFound(ctx, target, query).execute()
+    const within = scoped ? branches : []
+    // Built once per target, number of ids and number of branches (db/shapes).
+    const key = `ref:${ctx.dialect}:${target.slug}:${ids.length}:${within.length}`
+    const query = shapes.withArgs(key, [...ids, ...within], (args) => {
+      const [some, bs] = [args.slice(0, ids.length), args.slice(ids.length)]
+      const q = ctx.trx
+        .selectFrom(target.table)
+        .select(`${target.table}.id`)
+        .where((eb) => inList(eb, ctx.dialect, `${target.table}.id`, some))
+        .where((eb) => (scoped ? eb.or(bs.map((b) => visibleIn(target, eb, b))) : sql<boolean>`1 = 1`))
+      return keepFound(ctx, target, q).compile()
+    })
+    const found = (await ctx.trx.executeQuery(query)).rows
     if (found.length !== ids.length) draft.addError(name, messages.invalid(kind.label))
   }
 }

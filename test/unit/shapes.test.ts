@@ -88,3 +88,39 @@ test('an update by id is kept by table and columns and binds the id last', () =>
   assert.equal(other.sql, 'update "customers" set "removed" = ?, "name" = ? where "id" = ?')
   assert.deepEqual(other.parameters, [1, 'b', 9])
 })
+
+test('numbers bound where a builder puts them: found once with stand-ins, then bound in those places', () => {
+  const shapes = new Shapes()
+  let built = 0
+  // The builder binds its second number first, and a constant of its own between them.
+  const run = (args: readonly number[]) =>
+    shapes.withArgs('w', args, ([a, b]) => {
+      built++
+      return db
+        .selectFrom('t')
+        .selectAll()
+        .where('b', '=', b!)
+        .where('c', '=', 5)
+        .where('a', '=', a!)
+        .compile()
+    })
+  const first = run([1, 2])
+  assert.deepEqual(first.parameters, [2, 5, 1])
+  const kept = run([7, 8])
+  assert.equal(built, 2, 'built with the numbers and with stand-ins, then never again')
+  assert.equal(kept.sql, first.sql)
+  assert.deepEqual(kept.parameters, [8, 5, 7])
+})
+
+test('numbers a builder does not bind as they are leave the shape unkept, built each time', () => {
+  const shapes = new Shapes()
+  let built = 0
+  const run = (args: readonly number[]) =>
+    shapes.withArgs('json', args, (list) => {
+      built++
+      return sql`SELECT value FROM json_each(${JSON.stringify(list)})`.compile(db)
+    })
+  assert.deepEqual(run([1, 2]).parameters, ['[1,2]'])
+  assert.deepEqual(run([3, 4]).parameters, ['[3,4]'])
+  assert.equal(built, 3)
+})
