@@ -43,7 +43,8 @@ export class Shapes {
    * them, and the stand-ins' places in the parameters are where each later call binds its own numbers.
    * Kept only if putting `args` in those places gives exactly the statement built with them (same
    * text, same parameters): a number the builder does not bind as it is (a list sent as one JSON text)
-   * leaves the shape unkept, built each time.
+   * leaves the shape unkept, built each time. `build` must depend on nothing but `args` and what `key`
+   * names: anything else it binds (the caller, the clock) would be kept as it was on the first use.
    */
   withArgs(
     key: string,

@@ -114,18 +114,25 @@ export async function findVisible(
   ctx: ActionCtx,
   branch: number,
 ): Promise<Rec | null> {
-  let q = ctx.trx
-    .selectFrom(model.table)
-    .selectAll()
-    .where(`${model.table}.id`, '=', id)
-    .where((eb) =>
-      model.restrict
-        ? eb.and([visibleIn(model, eb, branch), model.restrict(eb, ctx)])
-        : visibleIn(model, eb, branch),
-    )
-  // §6.10: a record being changed is locked for the rest of the transaction (SQLite serialises writers).
-  if (ctx.dialect === 'postgres') q = q.forUpdate()
-  const row = await q.executeTakeFirst()
+  const build = ([i, b]: readonly number[]) => {
+    let q = ctx.trx
+      .selectFrom(model.table)
+      .selectAll()
+      .where(`${model.table}.id`, '=', i!)
+      .where((eb) =>
+        model.restrict
+          ? eb.and([visibleIn(model, eb, b!), model.restrict(eb, ctx)])
+          : visibleIn(model, eb, b!),
+      )
+    // §6.10: a record being changed is locked for the rest of the transaction (SQLite serialises writers).
+    if (ctx.dialect === 'postgres') q = q.forUpdate()
+    return q.compile()
+  }
+  // A model's restriction reads the caller (ctx), which a kept shape would not see: built each time.
+  const query = model.restrict
+    ? build([id, branch])
+    : shapes.withArgs(`visible:${ctx.dialect}:${model.table}`, [id, branch], build)
+  const row = (await ctx.trx.executeQuery<Record<string, unknown>>(query)).rows[0]
   return row ? rowToRec(model, row) : null
 }
 
