@@ -84,7 +84,7 @@ const fill = (slots: Slot[], args: readonly number[]) =>
 export const shapes = new Shapes()
 
 /** A value bound as it is: anything else (a Kysely expression, an object) may change the statement's text. */
-const plain = (v: unknown) =>
+export const plain = (v: unknown): boolean =>
   v === null ||
   typeof v === 'string' ||
   typeof v === 'number' ||

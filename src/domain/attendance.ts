@@ -1,3 +1,4 @@
+import { shapes } from '../db/shapes.js'
 import type { ActionCtx, Model, Rec } from '../engine/model.js'
 import { type RowChange, updateEach } from '../engine/repository.js'
 import { bool, int, money, number, readOnly, text } from '../fields/index.js'
@@ -95,14 +96,16 @@ export function rowToDetail(r: Record<string, unknown>): DetailRow {
 
 export async function detailsOf(lessonIds: number[], ctx: ActionCtx): Promise<DetailRow[]> {
   if (lessonIds.length === 0) return []
-  const rows = await ctx.trx
-    .selectFrom('lesson_details')
-    .selectAll()
-    .where('lesson_id', 'in', lessonIds)
-    .orderBy('lesson_id')
-    .orderBy('customer_id')
-    .execute()
-  return rows.map(rowToDetail)
+  const query = shapes.withArgs(`details:${ctx.dialect}:${lessonIds.length}`, lessonIds, (ids) =>
+    ctx.trx
+      .selectFrom('lesson_details')
+      .selectAll()
+      .where('lesson_id', 'in', ids)
+      .orderBy('lesson_id')
+      .orderBy('customer_id')
+      .compile(),
+  )
+  return (await ctx.trx.executeQuery<Record<string, unknown>>(query)).rows.map(rowToDetail)
 }
 
 /** §6.3: the lesson's own customers plus the members of its groups on its date, each once, sorted. */
@@ -112,13 +115,17 @@ export async function participantsOf(
 ) {
   const set = new Set(lesson.customer_ids)
   if (lesson.group_ids.length > 0) {
-    const members = await ctx.trx
-      .selectFrom('cgis')
-      .select('customer_id')
-      .where('group_id', 'in', lesson.group_ids)
-      .where('b_date', '<=', lesson.date)
-      .where((eb) => eb.or([eb('e_date', 'is', null), eb('e_date', '>=', lesson.date)]))
-      .execute()
+    const { group_ids: groups, date } = lesson
+    const query = shapes.compiled(`members:${ctx.dialect}:${groups.length}`, [...groups, date, date], () =>
+      ctx.trx
+        .selectFrom('cgis')
+        .select('customer_id')
+        .where('group_id', 'in', groups)
+        .where('b_date', '<=', date)
+        .where((eb) => eb.or([eb('e_date', 'is', null), eb('e_date', '>=', date)]))
+        .compile(),
+    )
+    const members = (await ctx.trx.executeQuery<{ customer_id: unknown }>(query)).rows
     for (const m of members) set.add(Number(m.customer_id))
   }
   return [...set].sort((a, b) => a - b)

@@ -1,3 +1,4 @@
+import { shapes } from '../db/shapes.js'
 import type { ActionCtx } from '../engine/model.js'
 import { mulDiv, roundDiv } from '../wire/numbers.js'
 
@@ -69,20 +70,32 @@ function byCustomer<T>(rows: Array<{ customer_id: unknown }>, make: (row: Record
 export async function loadPriceBook(customerIds: number[], ctx: ActionCtx): Promise<PriceBook> {
   const ids = [...new Set(customerIds)]
   if (ids.length === 0) return { subscriptions: new Map(), discounts: new Map() }
-  const subscriptions = await ctx.trx
-    .selectFrom('customer_tariffs as ct')
-    .innerJoin('tariffs as t', 't.id', 'ct.tariff_id')
-    .select(['ct.id', 'ct.customer_id', 'ct.b_date', 'ct.e_date', 'ct.subject_ids', 'ct.lesson_type_ids'])
-    .select(['t.type', 't.price', 't.lessons_count'])
-    .where('ct.customer_id', 'in', ids)
-    .where('ct.is_archive', '=', 0)
-    .execute()
-  const discounts = await ctx.trx
-    .selectFrom('discounts')
-    .select(['id', 'customer_id', 'discount_type', 'amount', 'begin_date', 'end_date'])
-    .select(['subject_ids', 'lesson_type_ids'])
-    .where('customer_id', 'in', ids)
-    .execute()
+  // Both built once per dialect and number of customers (db/shapes).
+  const shape = `${ctx.dialect}:${ids.length}`
+  const subscriptionsQuery = shapes.withArgs(`price:subscriptions:${shape}`, ids, (some) =>
+    ctx.trx
+      .selectFrom('customer_tariffs as ct')
+      .innerJoin('tariffs as t', 't.id', 'ct.tariff_id')
+      .select(['ct.id', 'ct.customer_id', 'ct.b_date', 'ct.e_date', 'ct.subject_ids', 'ct.lesson_type_ids'])
+      .select(['t.type', 't.price', 't.lessons_count'])
+      .where('ct.customer_id', 'in', some)
+      .where('ct.is_archive', '=', 0)
+      .compile(),
+  )
+  const subscriptions = (
+    await ctx.trx.executeQuery<{ customer_id: unknown } & Record<string, unknown>>(subscriptionsQuery)
+  ).rows
+  const discountsQuery = shapes.withArgs(`price:discounts:${shape}`, ids, (some) =>
+    ctx.trx
+      .selectFrom('discounts')
+      .select(['id', 'customer_id', 'discount_type', 'amount', 'begin_date', 'end_date'])
+      .select(['subject_ids', 'lesson_type_ids'])
+      .where('customer_id', 'in', some)
+      .compile(),
+  )
+  const discounts = (
+    await ctx.trx.executeQuery<{ customer_id: unknown } & Record<string, unknown>>(discountsQuery)
+  ).rows
   return {
     subscriptions: byCustomer(subscriptions, (r) => ({
       id: Number(r.id),

@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import { insertShape, shapes, updateShape } from '../db/shapes.js'
+import { insertShape, plain, shapes, updateShape } from '../db/shapes.js'
 import type { ActionCtx, Condition, Eb, Model, Rec, Scope } from './model.js'
 import { linkTable } from './model.js'
 import { arrayRowReader, readColumns, rowReader } from './serialise.js'
@@ -222,23 +222,31 @@ export async function updateEach(
         await ctx.trx.executeQuery(updateShape(ctx.trx, ctx.dialect, table, rows[0]!.id, rows[0]!.set))
         continue
       }
-      const set: Record<string, unknown> = {}
-      for (const column of key.split(',')) {
-        const type = sql.raw(types[column] ?? 'text')
-        set[column] = sql`CASE id ${sql.join(
-          rows.map((r) => sql`WHEN ${r.id} THEN CAST(${r.set[column] ?? null} AS ${type})`),
-          sql` `,
-        )} END`
+      const columns = key.split(',')
+      const build = () => {
+        const set: Record<string, unknown> = {}
+        for (const column of columns) {
+          const type = sql.raw(types[column] ?? 'text')
+          set[column] = sql`CASE id ${sql.join(
+            rows.map((r) => sql`WHEN ${r.id} THEN CAST(${r.set[column] ?? null} AS ${type})`),
+            sql` `,
+          )} END`
+        }
+        return ctx.trx
+          .updateTable(table)
+          .set(set)
+          .where(
+            'id',
+            'in',
+            rows.map((r) => r.id),
+          )
+          .compile()
       }
-      await ctx.trx
-        .updateTable(table)
-        .set(set)
-        .where(
-          'id',
-          'in',
-          rows.map((r) => r.id),
-        )
-        .execute()
+      // Kept per table, columns with their types and row count, when every value is bound as it is.
+      const params = columns.flatMap((c) => rows.flatMap((r) => [r.id, r.set[c] ?? null]))
+      params.push(...rows.map((r) => r.id))
+      const shape = `each:${ctx.dialect}:${table}:${columns.map((c) => `${c} ${types[c] ?? 'text'}`)}:${rows.length}`
+      await ctx.trx.executeQuery(params.every(plain) ? shapes.compiled(shape, params, build) : build())
     }
   }
 }
