@@ -1,12 +1,20 @@
 import type { CompiledQuery, Kysely } from 'kysely'
 
 /**
- * Statement texts kept at most, and the longest text kept (a page of thousands of rows is built each
- * time). A page's figures take two shapes per page length, a write's rows one per table, column list
- * and row count.
+ * Statements kept at most, the characters of their texts in all, and the longest text kept (a page
+ * of thousands of rows is built each time). A page's figures take two shapes per page length, a
+ * write's rows one per table, column list and row count; the oldest shapes make room for new ones, so
+ * lists of every length a client sends cost speed, never memory beyond these bounds.
  */
 const MAX_SHAPES = 256
+const MAX_CHARS = 8_000_000
 const MAX_SHAPE_CHARS = 200_000
+
+/** A kept statement (without Kysely's operation tree) and, for `withArgs`, where its numbers go. */
+interface Kept {
+  query: CompiledQuery
+  slots?: Slot[]
+}
 
 /**
  * Statements whose text depends only on a few numbers the caller names (a page's size, the dialect),
@@ -19,23 +27,19 @@ const MAX_SHAPE_CHARS = 200_000
  * is never kept, so a mistake there costs speed, not a wrong reply.
  */
 export class Shapes {
-  private readonly kept = new Map<string, CompiledQuery | null>()
+  private readonly kept = new Map<string, Kept | null>()
+  private chars = 0
 
   compiled(key: string, params: readonly unknown[], build: () => CompiledQuery): CompiledQuery {
-    const shape = this.kept.get(key)
-    if (shape) return { ...shape, parameters: params }
+    const shape = this.kept.get(`c:${key}`)
+    if (shape) return { ...shape.query, parameters: params }
     const made = build()
     if (shape === null) return made
     const same =
       made.parameters.length === params.length && made.parameters.every((p, i) => Object.is(p, params[i]))
-    if (this.kept.size >= MAX_SHAPES) this.kept.delete(this.kept.keys().next().value!)
-    // Kept without the operation tree (only the root's kind is read: a select goes to a reader).
-    const light = { ...made, query: { kind: made.query.kind } as CompiledQuery['query'] }
-    this.kept.set(key, same && made.sql.length <= MAX_SHAPE_CHARS ? light : null)
+    this.keep(`c:${key}`, made, same ? {} : null)
     return made
   }
-
-  private readonly bound = new Map<string, { query: CompiledQuery; slots: Slot[] } | null>()
 
   /**
    * A statement built from numbers (`args`) by code that does not say where it binds them (a model's
@@ -51,8 +55,8 @@ export class Shapes {
     args: readonly number[],
     build: (args: readonly number[]) => CompiledQuery,
   ): CompiledQuery {
-    const shape = this.bound.get(key)
-    if (shape) return { ...shape.query, parameters: fill(shape.slots, args) }
+    const shape = this.kept.get(`a:${key}`)
+    if (shape) return { ...shape.query, parameters: fill(shape.slots!, args) }
     const made = build(args)
     if (shape === null) return made
     const probe = build(args.map((_, i) => STAND_IN - i))
@@ -63,13 +67,29 @@ export class Shapes {
     const params = fill(slots, args)
     const same =
       probe.sql === made.sql &&
-      made.sql.length <= MAX_SHAPE_CHARS &&
       params.length === made.parameters.length &&
       params.every((p, i) => Object.is(p, made.parameters[i]))
-    if (this.bound.size >= MAX_SHAPES) this.bound.delete(this.bound.keys().next().value!)
-    const light = { ...made, query: { kind: made.query.kind } as CompiledQuery['query'] }
-    this.bound.set(key, same ? { query: light, slots } : null)
+    this.keep(`a:${key}`, made, same ? { slots } : null)
     return made
+  }
+
+  /** Keeps `made` under `key` (null: never kept), making room by dropping the oldest shapes. */
+  private keep(key: string, made: CompiledQuery, how: { slots?: Slot[] } | null) {
+    const size = made.sql.length
+    const keepIt = how !== null && size <= MAX_SHAPE_CHARS
+    while (
+      this.kept.size > 0 &&
+      (this.kept.size >= MAX_SHAPES || (keepIt && this.chars + size > MAX_CHARS))
+    ) {
+      const [oldest, shape] = this.kept.entries().next().value!
+      this.kept.delete(oldest)
+      if (shape) this.chars -= shape.query.sql.length
+    }
+    if (!keepIt) return void this.kept.set(key, null)
+    // Kept without the operation tree (only the root's kind is read: a select goes to a reader).
+    const query = { ...made, query: { kind: made.query.kind } as CompiledQuery['query'] }
+    this.kept.set(key, { query, slots: how.slots })
+    this.chars += size
   }
 }
 

@@ -124,3 +124,19 @@ test('numbers a builder does not bind as they are leave the shape unkept, built 
   assert.deepEqual(run([3, 4]).parameters, ['[3,4]'])
   assert.equal(built, 3)
 })
+
+test('the oldest shapes make room: a client sending lists of every length cannot grow the store', () => {
+  const shapes = new Shapes()
+  let built = 0
+  const run = (ids: number[]) =>
+    shapes.compiled(`n:${ids.length}`, ids, () => {
+      built++
+      return db.selectFrom('t').selectAll().where('id', 'in', ids).compile()
+    })
+  run([1])
+  run([2])
+  assert.equal(built, 1, 'kept')
+  for (let n = 2; n <= 300; n++) run(Array.from({ length: n }, (_, i) => i))
+  run([3])
+  assert.equal(built, 301, 'the first shape was dropped for the later ones and is built again')
+})
